@@ -1,0 +1,3 @@
+from cigen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""The command line: parse options, call one function, print, map errors to exit codes.
+
+Each command lives in a module of this package that registers itself on
+:data:`cigen.cli.app.app`; the core it calls is imported inside the command so
+that ``cigen graph`` never pays for PM2 or workflow code.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from cigen.cli.app import app
+from cigen.errors import EXIT_INTERRUPTED, EXIT_USAGE, CigenError
+
+# Registering commands: importing a module adds its commands to `app`.
+from cigen.cli import graph as _graph  # noqa: E402,F401
+from cigen.cli import plan as _plan  # noqa: E402,F401
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import click
+
+    from cigen.cli.app import error, install_logging
+
+    install_logging()
+    try:
+        result = app(args=list(argv) if argv is not None else None, prog_name="cigen", standalone_mode=False)
+    except CigenError as exc:
+        error(str(exc))
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code if exc.exit_code else EXIT_USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("cigen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,69 @@
+"""The Typer application, the options every command shares, and the output helpers.
+
+This package is the only place in cigen that writes to the terminal: the core
+reports through the ``cigen`` logger, which :func:`install_logging` sends to
+stderr, and returns values that the commands print.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from cigen.config import Config
+    from cigen.model import Workspace
+
+app = typer.Typer(
+    name="cigen",
+    help="Turn a monorepo's service graph into CI: workflows, PM2 ecosystems, health-gated start-up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+RootOption = Annotated[
+    Path,
+    typer.Option("--root", "-C", help="The monorepo's root folder.", file_okay=False, resolve_path=True),
+]
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        level = record.levelname.lower()
+        print(f"cigen: {level}: {record.getMessage()}", file=sys.stderr)
+
+
+def install_logging(level: int = logging.WARNING) -> None:
+    logger = logging.getLogger("cigen")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def out(text: str) -> None:
+    """Write a command's result to stdout, ending with exactly one newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def error(message: str) -> None:
+    print(f"cigen: error: {message}", file=sys.stderr)
+
+
+def load(root: Path) -> tuple[Config, Workspace]:
+    """cigen.yaml and the discovered workspace of ``root``; warnings go to the logger."""
+    from cigen.config import load_config
+    from cigen.discovery import discover
+
+    config = load_config(root)
+    workspace = discover(root, config)
+    log = logging.getLogger("cigen")
+    for warning in workspace.warnings:
+        log.warning(warning)
+    return config, workspace

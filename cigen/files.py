@@ -1,0 +1,140 @@
+"""Reading the files users write, with errors that say where.
+
+Every reader accepts a UTF-8 byte-order mark and turns a parse error into an
+:class:`~cigen.errors.InputError` carrying the file, line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cigen.errors import InputError
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read file: {exc.strerror or exc}", path=path, hint="check that it exists and is readable"
+        ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not valid UTF-8", path=path, line=line, hint="save the file as UTF-8") from exc
+
+
+def _json_error(path: Path, exc: json.JSONDecodeError) -> InputError:
+    return InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno, hint="fix the syntax")
+
+
+def read_json(path: Path) -> Any:
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _json_error(path, exc) from None
+
+
+def strip_jsonc(text: str) -> str:
+    """Blank out ``//`` and ``/* */`` comments and trailing commas (rush.json, tsconfig).
+
+    Comment characters are replaced by spaces, keeping every line and column
+    where it was, so a later JSON error still points at the right place.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    in_string = False
+    while i < n:
+        c = text[i]
+        if in_string:
+            out.append(c)
+            if c == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if c == '"':
+                in_string = False
+            i += 1
+        elif c == '"':
+            in_string = True
+            out.append(c)
+            i += 1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            out.append(" " * (end - i))
+            i = end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            out.append("".join(ch if ch == "\n" else " " for ch in text[i:end]))
+            i = end
+        elif c == ",":
+            # A comma before a closing bracket is a trailing comma: drop it.
+            out.append(" " if _next_significant(text, i + 1) in ("]", "}") else ",")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _next_significant(text: str, i: int) -> str:
+    """The next character at or after ``i`` that is not white space or a comment."""
+    n = len(text)
+    while i < n:
+        if text[i] in " \t\r\n":
+            i += 1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end == -1 else end + 2
+        else:
+            return text[i]
+    return ""
+
+
+def read_jsonc(path: Path) -> Any:
+    text = strip_jsonc(read_text(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _json_error(path, exc) from None
+
+
+def read_yaml(path: Path) -> Any:
+    import yaml
+
+    text = read_text(path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError(f"invalid YAML: {problem}", path=path, line=line, column=column, hint="fix the syntax") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=path) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    import re
+    import tomllib
+
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib puts the position in the message: "... (at line 3, column 7)".
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line, column = (int(match[1]), int(match[2])) if match else (None, None)
+        raise InputError(f"invalid TOML: {msg}", path=path, line=line, column=column, hint="fix the syntax") from None
