@@ -1,0 +1,3 @@
+export { Catalog } from "./catalog.js";
+export { cartTotal } from "./cart.js";
+export { PRODUCTS } from "./products.js";

@@ -1,0 +1,2 @@
+export { createService, runService } from "./service.js";
+export { httpDependency, getJson } from "./client.js";

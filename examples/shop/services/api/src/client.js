@@ -1,0 +1,11 @@
+import { getJson } from "@shop/server";
+
+/** A typed way for other packages (the web app) to call the API at `baseUrl`. */
+export function createApiClient(baseUrl) {
+  const url = (path) => new URL(path, baseUrl).href;
+  return {
+    products: async () => (await getJson(url("/products"))).products,
+    product: (id) => getJson(url(`/products/${encodeURIComponent(id)}`)),
+    health: () => getJson(url("/health"), { timeoutMs: 1000 }),
+  };
+}

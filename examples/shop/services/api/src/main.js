@@ -1,0 +1,4 @@
+import { runService } from "@shop/server";
+import { createApi } from "./app.js";
+
+await runService(createApi());

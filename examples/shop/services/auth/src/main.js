@@ -1,0 +1,4 @@
+import { runService } from "@shop/server";
+import { createAuth } from "./app.js";
+
+await runService(createAuth());

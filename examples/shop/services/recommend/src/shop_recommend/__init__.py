@@ -1,0 +1,1 @@
+"""The recommend service: GET /recommend?item=ID answers the products most like ID."""

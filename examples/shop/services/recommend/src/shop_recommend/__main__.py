@@ -1,0 +1,3 @@
+from shop_recommend.server import main
+
+raise SystemExit(main())
