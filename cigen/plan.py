@@ -11,14 +11,33 @@ The workflow renderer, the local executor and the PM2 runtime all read the same
   dependencies among themselves); a stage needs only the stages that hold its
   services' dependencies. Within a stage every result is collected; a failed
   stage stops the stages that need it.
+
+The plan holds the nodes of the graph it is given: build the graph with
+``include_root=config.include_root`` so that the root package becomes a stage
+only when cigen.yaml asks for it.
+
+A selection restricts the plan to the selected services. Stages are computed
+on the selected services alone (an unselected dependency is never a stage),
+but a selected service still waits for a selected service it reaches through
+unselected ones: ``a -> x -> b`` with ``x`` unselected orders ``b`` before ``a``.
+A mode that needs an order fails only on cycles that pass through a selected
+service.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Mode = Literal["auto", "cascade", "parallel"]
+MODES: tuple[str, ...] = get_args(Mode)
+
+# GitHub Actions runs at most 256 jobs per matrix.
+MAX_MATRIX_LEGS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +54,165 @@ class Plan:
     concurrency: int | None  # services run at once within a stage; None = no limit
     fail_fast: bool  # True: a failure stops the rest of its stage (cascade)
     services: tuple[str, ...]  # every selected member path, in topological order
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One CI job: a stage, or one part of a stage too large for one matrix."""
+
+    id: str  # the stage id, or "<stage id>-part-<n>"
+    stage: str
+    services: tuple[str, ...]  # member paths, in stage order
+    needs: tuple[str, ...] = ()  # ids of every job of the stages this stage needs
+
+
+def compute_plan(
+    g: nx.DiGraph,
+    *,
+    mode: Mode = "auto",
+    concurrency: int | None = None,
+    selected: Iterable[str] | None = None,
+) -> Plan:
+    """The stages that run ``g``'s members (or the ``selected`` ones) in ``mode``.
+
+    Raises :class:`~cigen.errors.CycleError` when ``mode`` needs an order and a
+    cycle passes through a planned member.
+    """
+    from cigen.errors import InputError
+    from cigen.graph import topological_order
+
+    if mode not in MODES:
+        raise InputError(f"unknown plan mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
+    if concurrency is not None and concurrency < 1:
+        raise InputError(f"concurrency must be at least 1 (got {concurrency})", hint="omit it for no limit")
+    h = g if selected is None else _restrict(g, selected)
+
+    if mode == "parallel":
+        order = _best_effort_order(h)
+        stages = (Stage("stage-1", order, ()),) if order else ()
+        return Plan("parallel", stages, concurrency, False, order)
+
+    _require_order(g, h)
+    order = tuple(topological_order(h))
+    if mode == "cascade":
+        stages = tuple(
+            Stage(f"stage-{i}", (path,), (f"stage-{i - 1}",) if i > 1 else ()) for i, path in enumerate(order, 1)
+        )
+        return Plan("cascade", stages, 1, True, order)
+
+    from cigen.graph import levels
+
+    generations = levels(h)
+    stage_of = {path: i for i, generation in enumerate(generations, 1) for path in generation}
+    stages = tuple(
+        Stage(
+            f"stage-{i}",
+            tuple(generation),
+            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in h._succ[p]})),
+        )
+        for i, generation in enumerate(generations, 1)
+    )
+    return Plan("auto", stages, concurrency, False, order)
+
+
+def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
+    """The plan's stages as CI jobs: a stage of more than ``limit`` services is split into parts.
+
+    Parts are consecutive slices of the stage, as even as possible (300
+    services with a limit of 256 make parts of 150 and 150), so adding one
+    service moves few others between jobs.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1 (got {limit})")
+    jobs: list[Job] = []
+    job_ids: dict[str, tuple[str, ...]] = {}
+    for stage in plan.stages:
+        needs = tuple(job_id for needed in stage.needs for job_id in job_ids[needed])
+        count = len(stage.services)
+        if count <= limit:
+            jobs.append(Job(stage.id, stage.id, stage.services, needs))
+            job_ids[stage.id] = (stage.id,)
+            continue
+        parts = -(-count // limit)
+        size, extra = divmod(count, parts)
+        start = 0
+        ids = []
+        for part in range(1, parts + 1):
+            end = start + size + (1 if part <= extra else 0)
+            ids.append(f"{stage.id}-part-{part}")
+            jobs.append(Job(ids[-1], stage.id, stage.services[start:end], needs))
+            start = end
+        job_ids[stage.id] = tuple(ids)
+    return tuple(jobs)
+
+
+def _restrict(g: nx.DiGraph, selected: Iterable[str]) -> nx.DiGraph:
+    """The selected members, with an edge wherever one reaches another directly or through unselected ones."""
+    import networkx as nx
+
+    chosen = set(selected)
+    unknown = sorted(p for p in chosen if p not in g)
+    if unknown:
+        raise KeyError(f"not members of the graph: {', '.join(unknown)}")
+    succ, pred = g._succ, g._pred
+    # Unselected members on a path between two selected ones. For the usual
+    # selections (affected sets are closed under dependents) there are none.
+    bridges: set[str] = set()
+    stack = [p for s in chosen for p in pred[s] if p not in chosen]
+    while stack:
+        node = stack.pop()
+        if node not in bridges:
+            bridges.add(node)
+            stack.extend(p for p in pred[node] if p not in chosen and p not in bridges)
+
+    h = nx.DiGraph()
+    h.add_nodes_from((n, attrs) for n, attrs in g._node.items() if n in chosen)
+    beyond: dict[str, set[str]] = {}
+    for source in h._node:
+        for target, attrs in succ[source].items():
+            if target in chosen:
+                h.add_edge(source, target, **attrs)
+            elif target in bridges:
+                if target not in beyond:
+                    beyond[target] = _selected_beyond(target, succ, chosen, bridges)
+                for reached in beyond[target]:
+                    if reached not in succ[source]:
+                        h.add_edge(source, reached, kinds=())
+    return h
+
+
+def _selected_beyond(start: str, succ: dict, chosen: set[str], bridges: set[str]) -> set[str]:
+    """Selected members reached from ``start`` through unselected ones only."""
+    reached: set[str] = set()
+    seen = {start}
+    stack = [start]
+    while stack:
+        for nxt in succ[stack.pop()]:
+            if nxt in chosen:
+                reached.add(nxt)
+            elif nxt in bridges and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return reached
+
+
+def _require_order(g: nx.DiGraph, h: nx.DiGraph) -> None:
+    """Raise on a cycle through a planned member, naming the cycles of ``g`` it lies on."""
+    from cigen.graph import cyclic_components, partial_order, require_acyclic
+
+    if len(partial_order(h)) == len(h):
+        return
+    if h is g:
+        require_acyclic(g)
+    involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
+    require_acyclic(g.subgraph(n for c in involved for n in c))
+
+
+def _best_effort_order(g: nx.DiGraph) -> tuple[str, ...]:
+    """The stable topological order; members on or behind a cycle follow, sorted."""
+    from cigen.graph import partial_order, sort_key
+
+    order = partial_order(g)
+    placed = set(order)
+    rest = sorted((n for n in g if n not in placed), key=lambda n: sort_key(g, n))
+    return tuple(order + rest)

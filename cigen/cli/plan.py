@@ -1,0 +1,75 @@
+"""``cigen plan``: the stages that run the services, in cascade, parallel or auto mode."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cigen.cli.app import RootOption, app, out
+
+
+class PlanMode(str, enum.Enum):
+    auto = "auto"
+    cascade = "cascade"
+    parallel = "parallel"
+
+
+class PlanFormat(str, enum.Enum):
+    json = "json"
+    text = "text"
+
+
+@app.command()
+def plan(
+    mode: Annotated[
+        Optional[PlanMode],
+        typer.Option(
+            "--mode",
+            "-m",
+            help="cascade: one service after another, stop at the first failure; "
+            "parallel: all together, collect every result; "
+            "auto: stages of independent services, each waiting only for the stages it depends on. "
+            "Default: plan.mode in cigen.yaml, else auto.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option("--concurrency", "-j", min=1, help="Services run at once within a stage. Default: plan.concurrency, else no limit."),
+    ] = None,
+    patterns: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--select",
+            "-s",
+            help="Plan only these services (repeatable), Turborepo filter syntax: name, glob, ./path/*, "
+            "...name (with dependents), name... (with dependencies), !pattern (exclude).",
+        ),
+    ] = None,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="json (for tools) or text (for people).")] = PlanFormat.text,
+    root: RootOption = Path("."),
+) -> int:
+    """Compute the execution plan: ordered stages, what each needs, and the CI jobs they become.
+
+    Exits 1 when the mode needs an order (auto, cascade) and a dependency cycle
+    passes through a planned service; the message names the cycle and the
+    fewest edges to remove.
+    """
+    from cigen.cli.app import load
+    from cigen.graph import build_graph
+    from cigen.plan import compute_plan
+    from cigen.render import graph_formats
+    from cigen.select import select
+
+    config, workspace = load(root)
+    g = build_graph(workspace, include_root=config.include_root)
+    result = compute_plan(
+        g,
+        mode=(mode.value if mode else config.plan.mode),
+        concurrency=concurrency if concurrency is not None else config.plan.concurrency,
+        selected=select(g, patterns) if patterns else None,
+    )
+    out(graph_formats.plan_json(result, g) if format is PlanFormat.json else graph_formats.plan_text(result, g))
+    return 0

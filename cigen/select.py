@@ -1,0 +1,169 @@
+"""Selecting members with Turborepo's filter syntax.
+
+=====================  ======================================================
+pattern                selects
+=====================  ======================================================
+``web``                the member named ``web``
+``@acme/*``            members whose name matches the glob (``*``: anything)
+``./apps/*``           members whose path matches the glob (``*`` stays inside
+                       one folder, ``**`` crosses folders); any pattern that
+                       starts with ``./`` or holds a ``/`` outside a scope is
+                       a path, and ``{./apps/*}`` says so explicitly
+``...web``             ``web`` and every member that depends on it
+``web...``             ``web`` and every member it depends on
+``...web...``          ``web``, its dependents, and everything they depend on
+``...^web``            the dependents without ``web`` itself
+``web^...``            the dependencies without ``web`` itself
+``!pattern``           remove what ``pattern`` selects
+=====================  ======================================================
+
+Patterns without ``!`` add up; ``!`` patterns are removed afterwards, from
+every member when no pattern adds any. Dependents and dependencies are
+transitive, as in ``turbo run --filter``. Turborepo's git ranges
+(``[main]``) are ``cigen affected``'s job. A pattern that selects nothing is
+an error: a typo must not turn into an empty (green) CI run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cigen.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+_BRACES = re.compile(r"^(?P<name>[^{}]*)\{(?P<dir>[^{}]*)\}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    raw: str
+    name: str | None  # a name glob
+    directory: str | None  # a path glob, relative to the root, without "./"
+    exclude: bool = False
+    dependents: bool = False
+    dependencies: bool = False
+    exclude_self: bool = False
+
+
+def select(g: nx.DiGraph, patterns: Sequence[str]) -> set[str]:
+    """The member paths of ``g`` that ``patterns`` select."""
+    selectors = [parse_selector(p) for p in patterns]
+    includes = [s for s in selectors if not s.exclude]
+    chosen: set[str] = set()
+    for selector in includes:
+        chosen |= _resolve(g, selector)
+    if not includes:
+        chosen = set(g)
+    for selector in selectors:
+        if selector.exclude:
+            chosen -= _resolve(g, selector)
+    return chosen
+
+
+def parse_selector(raw: str) -> Selector:
+    body = raw.strip()
+    exclude = body.startswith("!")
+    body = body.removeprefix("!")
+    exclude_self = False
+    dependencies = body.endswith("...")
+    if dependencies:
+        body = body[:-3]
+        if body.endswith("^"):
+            body, exclude_self = body[:-1], True
+    dependents = body.startswith("...")
+    if dependents:
+        body = body[3:]
+        if body.startswith("^"):
+            body, exclude_self = body[1:], True
+
+    def bad(why: str, hint: str) -> InputError:
+        return InputError(f"selection {raw!r}: {why}", hint=hint)
+
+    if "[" in body or "]" in body:
+        raise bad("git ranges are not supported here", "use `cigen affected --base REF` for what a change affects")
+    if body.startswith("^") or body.endswith("^"):
+        raise bad("^ goes with ...", "write ...^name (dependents only) or name^... (dependencies only)")
+    name: str | None = body
+    directory: str | None = None
+    braced = _BRACES.match(body)
+    if braced:
+        name = braced["name"] or None
+        directory = braced["dir"]
+        if not directory:
+            raise bad("empty {}", "put a path inside the braces, e.g. {./apps/*}")
+    elif body in (".", "..") or body.startswith(("./", "../")) or ("/" in body and not body.startswith("@")):
+        name, directory = None, body
+    if not name and directory is None:
+        raise bad("nothing to match", "give a name, a glob or a path, e.g. web, @acme/*, ./apps/*")
+    if directory is not None:
+        directory = _normalise_path(raw, directory)
+    return Selector(raw, name, directory, exclude, dependents, dependencies, exclude_self)
+
+
+def _normalise_path(raw: str, path: str) -> str:
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InputError(
+            f"selection {raw!r}: the path leaves the workspace root", hint="write paths relative to the root"
+        )
+    return "/".join(parts) or "."
+
+
+def _glob_regex(glob: str, *, path: bool) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i) and path:
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i) and path:
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*" if path else ".*")
+            i += 1
+        elif glob[i] == "?" and path:
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def _resolve(g: nx.DiGraph, selector: Selector) -> set[str]:
+    from cigen.graph import dependencies, dependents
+
+    matched = _match(g, selector)
+    result = set(matched)
+    if selector.dependents:
+        result |= dependents(g, matched)
+    if selector.dependencies:
+        result |= dependencies(g, result)
+    if selector.exclude_self:
+        result -= matched
+    return result
+
+
+def _match(g: nx.DiGraph, selector: Selector) -> set[str]:
+    members = {path: attrs["member"] for path, attrs in g.nodes(data=True)}
+    candidates = set(members)
+    if selector.directory is not None:
+        pattern = _glob_regex(selector.directory, path=True)
+        candidates = {p for p in candidates if pattern.fullmatch(p)}
+    if selector.name is not None:
+        pattern = _glob_regex(selector.name, path=False)
+        candidates = {p for p in candidates if members[p].name and pattern.fullmatch(members[p].name)}
+    if not candidates:
+        wanted = selector.name if selector.name is not None else selector.directory or ""
+        known = sorted({m.name for m in members.values() if m.name} | set(members))
+        close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else "`cigen graph --format text` lists the members"
+        raise InputError(f"selection {selector.raw!r} matches no member", hint=hint)
+    return candidates
