@@ -37,6 +37,9 @@ class Config(StrictModel):
         default_factory=dict, description="member name or path glob -> kind, over the folder-based default"
     )
     plan: PlanConfig = Field(default_factory=PlanConfig)
+    affected: cigen.affected.AffectedConfig = Field(
+        default_factory=lambda: cigen.affected.AffectedConfig(), description="global and ignored files of change impact"
+    )
 
 
 def find_config(root: Path) -> Path | None:
@@ -187,3 +190,8 @@ def _first_error(path: Path, data: _Node, exc: ValidationError) -> InputError:
         f"{key}: {err['msg'].lower()}{got_text}", path=path, line=node.line, column=node.column,
         hint="see the cigen.yaml reference in the README",
     )
+
+
+# Section models live with the code that reads them and subclass StrictModel,
+# so they are imported last; pydantic resolves the annotations above on first use.
+import cigen.affected  # noqa: E402
