@@ -37,6 +37,9 @@ class Config(StrictModel):
         default_factory=dict, description="member name or path glob -> kind, over the folder-based default"
     )
     plan: PlanConfig = Field(default_factory=PlanConfig)
+    workflow: cigen.workflow_config.WorkflowConfig = Field(
+        default_factory=lambda: cigen.workflow_config.WorkflowConfig(), description="how the workflow is generated"
+    )
     affected: cigen.affected.AffectedConfig = Field(
         default_factory=lambda: cigen.affected.AffectedConfig(), description="global and ignored files of change impact"
     )
@@ -195,3 +198,4 @@ def _first_error(path: Path, data: _Node, exc: ValidationError) -> InputError:
 # Section models live with the code that reads them and subclass StrictModel,
 # so they are imported last; pydantic resolves the annotations above on first use.
 import cigen.affected  # noqa: E402
+import cigen.workflow_config  # noqa: E402

@@ -1,0 +1,129 @@
+"""The ``workflow:`` section of cigen.yaml: how the GitHub Actions workflow is generated.
+
+The plan itself (mode, concurrency) comes from the ``plan:`` section; this one
+holds what only the workflow needs. Every key has a default, so a repository
+without cigen.yaml gets a working workflow::
+
+    workflow:
+      path: .github/workflows/cigen.yml   # where `cigen generate` writes it
+      name: cigen                          # the workflow's name in the Actions tab
+      default_branch: main                 # pushes here run CI and are never cancelled
+      runs_on: ubuntu-latest               # a label, or a list of labels
+      timeout_minutes: 60                  # per service leg
+      node_version: "24"                   # default: .nvmrc / .node-version, else 24
+      python_version: "3.13"               # default: .python-version, else 3.13
+      tasks: [lint, build, test]           # scripts run where a service defines them
+      outputs: [dist, build]               # build outputs passed to dependents, per service
+      setup: []                            # extra steps after the toolchain, before install
+      cigen_requirement: cigen==X.Y.Z      # what the plan job installs (default: this version)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from cigen.config import StrictModel
+
+# Script names as package managers write them ("test", "test:unit", "build.prod").
+# The renderer puts a task name inside expression literals and step names, so
+# the character set is closed: no quotes, spaces or `$`.
+TASK_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.@+-]*")
+# A runner label or a version: what GitHub and the setup actions accept.
+LABEL = re.compile(r"[A-Za-z0-9_.*/+=@:<>^~|-][A-Za-z0-9_.*/+=@:<>^~| -]*")
+# The workflow's path: .github/workflows/<file>.yml, the only place GitHub reads.
+WORKFLOW_PATH = re.compile(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml")
+BRANCH = re.compile(r"[A-Za-z0-9_./-]+")
+STEP_KEYS = frozenset(
+    {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error",
+     "timeout-minutes"}
+)
+
+
+def _check_step(step: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(str(k) for k in step if k not in STEP_KEYS)
+    if unknown:
+        raise ValueError(f"unknown step key {unknown[0]!r} (allowed: {', '.join(sorted(STEP_KEYS))})")
+    if ("uses" in step) == ("run" in step):
+        raise ValueError("a step needs exactly one of `uses` or `run`")
+    return step
+
+
+class WorkflowConfig(StrictModel):
+    """The ``workflow:`` section of cigen.yaml."""
+
+    path: str = Field(default=".github/workflows/cigen.yml", description="where the workflow is written")
+    name: str = Field(default="cigen", min_length=1, description="the workflow's name")
+    default_branch: str = Field(default="main", description="pushes to it run CI; its runs are never cancelled")
+    runs_on: str | tuple[str, ...] = Field(default="ubuntu-latest", description="runner label(s) of every job")
+    timeout_minutes: int = Field(default=60, ge=1, le=4320, description="time limit of each service leg")
+    node_version: str | None = Field(default=None, description="default: .nvmrc / .node-version, else 24")
+    python_version: str | None = Field(default=None, description="default: .python-version, else 3.13")
+    tasks: tuple[str, ...] = Field(default=("lint", "build", "test"), description="scripts run, in order")
+    outputs: tuple[str, ...] = Field(default=("dist", "build"), description="build output globs, per service")
+    setup: tuple[dict[str, Any], ...] = Field(default=(), description="extra steps before install")
+    cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not WORKFLOW_PATH.fullmatch(value):
+            raise ValueError("must be a file in .github/workflows/ ending in .yml or .yaml")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if "${{" in value or "\n" in value:
+            raise ValueError("must be one line without ${{")
+        return value
+
+    @field_validator("default_branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        if not BRANCH.fullmatch(value) or value.startswith(("/", "-")) or ".." in value:
+            raise ValueError("must be a branch name such as main")
+        return value
+
+    @field_validator("runs_on", "node_version", "python_version")
+    @classmethod
+    def _label(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        for item in (value,) if isinstance(value, str) else value or ():
+            if not LABEL.fullmatch(item):
+                raise ValueError(f"{item!r} is not a label or version (no quotes, $ or line breaks)")
+        if isinstance(value, tuple) and not value:
+            raise ValueError("needs at least one label")
+        return value
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for task in value:
+            if not TASK_NAME.fullmatch(task):
+                raise ValueError(f"{task!r} is not a script name (letters, digits and : . _ - @ + only)")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a task twice")
+        return value
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for glob in value:
+            parts = glob.split("/")
+            if not glob or glob.startswith("/") or "\\" in glob or "\n" in glob or ".." in parts or "${{" in glob:
+                raise ValueError(f"{glob!r} is not a glob relative to the service's folder (write e.g. dist)")
+        return value
+
+    @field_validator("setup")
+    @classmethod
+    def _setup(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        return tuple(_check_step(step) for step in value)
+
+    @field_validator("cigen_requirement")
+    @classmethod
+    def _requirement(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "\n" in value or "${{" in value):
+            raise ValueError("must be one pip requirement, e.g. cigen==1.2.3 or . for the checked-out repository")
+        return value
