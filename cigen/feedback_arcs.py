@@ -5,7 +5,7 @@ a monorepo are small: an exact search settles them at once. The search branches
 on the edges of one short cycle (every answer must cut it) with iterative
 deepening, starting from a lower bound (the number of edge-disjoint cycles
 found greedily), so the first answer found is a smallest one. It stops after
-:data:`cigen.graph.EXACT_SEARCH_BUDGET` edge visits; past that it returns a
+:data:`EXACT_SEARCH_BUDGET` edge visits; past that it returns a
 greedy set (Eades-Lin-Smyth ordering, then every edge put back that closes no
 cycle): minimal, but not proven smallest, and the caller says so.
 """
@@ -17,9 +17,18 @@ from collections import deque
 
 import networkx as nx
 
-from cigen.graph import _SOFT_KINDS, EXACT_SEARCH_BUDGET, _keys
+from cigen.graph import _keys
 
 Arc = tuple[str, str]
+
+# Edge visits before the exact search gives up (~0.5 s). That settles any
+# component that a handful of removals break, the monorepo case, up to
+# thousands of edges; a dense tangle that needs many cuts gets the greedy set.
+EXACT_SEARCH_BUDGET = 2_000_000
+
+# Fields whose edge matters only for development: cutting one is the usual fix
+# for a cycle, so among equally small answers the search prefers them.
+_SOFT_KINDS = frozenset({"devDependencies", "peerDependencies", "optionalDependencies", "dependency-groups"})
 
 
 class _OutOfBudget(Exception):

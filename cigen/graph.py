@@ -31,17 +31,6 @@ __all__ = [
     "topological_order",
 ]
 
-# The exact minimum-feedback-arc search stops after this many edge visits and
-# falls back to a greedy (minimal, not proven smallest) set. In practice that
-# covers every component of up to ~200 edges, and larger ones that a few
-# removals break.
-EXACT_SEARCH_BUDGET = 2_000_000
-
-# Fields whose edge matters only for development; cutting one of these is the
-# usual fix for a cycle, so the search tries them first.
-_SOFT_KINDS = frozenset({"devDependencies", "peerDependencies", "optionalDependencies", "dependency-groups"})
-
-
 def build_graph(workspace: Workspace, *, include_root: bool = False) -> nx.DiGraph:
     """The workspace's members and internal edges; the root package only with ``include_root``."""
     g = nx.DiGraph()

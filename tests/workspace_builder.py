@@ -34,6 +34,7 @@ def workspace(spec: dict[str, object], *, root: bool = False, root_deps: tuple[s
         path, name = _split(key)
         paths[name or path] = path
         paths[key] = path
+        paths[path] = path
         kind = "app" if path.startswith("apps/") else "service" if path.startswith("services/") else "package"
         members.append(member(path, name, kind=kind))
     edges = []
