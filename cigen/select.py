@@ -161,9 +161,11 @@ def _match(g: nx.DiGraph, selector: Selector) -> set[str]:
         pattern = _glob_regex(selector.name, path=False)
         candidates = {p for p in candidates if members[p].name and pattern.fullmatch(members[p].name)}
     if not candidates:
-        wanted = selector.name if selector.name is not None else selector.directory or ""
-        known = sorted({m.name for m in members.values() if m.name} | set(members))
-        close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+        if selector.name is not None:
+            wanted, known = selector.name, sorted({m.name for m in members.values() if m.name})
+        else:
+            wanted, known = selector.directory or "", sorted(members)
+        close = difflib.get_close_matches(wanted, known, n=2, cutoff=0.6)
         hint = f"did you mean {' or '.join(close)}?" if close else "`cigen graph --format text` lists the members"
         raise InputError(f"selection {selector.raw!r} matches no member", hint=hint)
     return candidates
