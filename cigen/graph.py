@@ -24,6 +24,7 @@ __all__ = [
     "cyclic_components",
     "dependencies",
     "dependents",
+    "feedback_edges",
     "levels",
     "partial_order",
     "require_acyclic",
@@ -183,10 +184,8 @@ def require_acyclic(g: nx.DiGraph) -> None:
     found = cycles(g)
     if not found:
         return
-    from cigen.feedback_arcs import minimum_feedback_arcs
-
     display = _display_names(g)
-    arcs, exact = minimum_feedback_arcs(g, cyclic_components(g))
+    arcs, exact = feedback_edges(g)
     shown = " -> ".join(display[n] for n in [*found[0], found[0][0]])
     message = f"dependency cycle: {shown}"
     if len(found) > 1:
@@ -201,6 +200,13 @@ def require_acyclic(g: nx.DiGraph) -> None:
     else:
         hint = "fix: drop those dependencies, or move the code both sides share into a package they both depend on"
     raise CycleError(message, hint=hint)
+
+
+def feedback_edges(g: nx.DiGraph) -> tuple[list[tuple[str, str]], bool]:
+    """A smallest set of edges whose removal leaves ``g`` acyclic, and whether it is proven smallest."""
+    from cigen.feedback_arcs import minimum_feedback_arcs
+
+    return minimum_feedback_arcs(g, cyclic_components(g))
 
 
 def _display_names(g: nx.DiGraph) -> dict[str, str]:

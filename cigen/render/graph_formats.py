@@ -9,6 +9,7 @@ which are unique where names may repeat.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -110,11 +111,14 @@ def graph_json(workspace: Workspace, g: nx.DiGraph) -> str:
 
 
 def graph_text(workspace: Workspace, g: nx.DiGraph) -> str:
+    from cigen.graph import feedback_edges
+
     doc = graph_document(workspace, g)
     n_members, n_edges = len(doc["services"]), len(doc["edges"])
+    shape = _count(len(doc["cycles"]), "cycle") if doc["cycles"] else _count(len(doc["levels"]), "level")
     lines = [
         f"{workspace.package_manager} workspace ({workspace.definition}): "
-        f"{_count(n_members, 'member')}, {_count(n_edges, 'edge')}, {_count(len(doc['levels']), 'level')}",
+        f"{_count(n_members, 'member')}, {_count(n_edges, 'edge')}, {shape}",
     ]
     if doc["levels"]:
         lines += ["", "levels (dependencies first)"]
@@ -125,6 +129,9 @@ def graph_text(workspace: Workspace, g: nx.DiGraph) -> str:
         lines += ["", "cycles (no order exists until each is broken)"]
         for cycle in cycles_with_paths(g):
             lines.append(f"  {cycle}")
+        arcs, exact = feedback_edges(g)
+        cut = ", ".join(f"{_label(g, s)} -> {_label(g, t)}" for s, t in arcs)
+        lines.append(f"  removing {cut} breaks {'every cycle' if exact else 'every cycle (a minimal set, not proven smallest)'}")
     lines += ["", "members"]
     rows = [("NAME", "PATH", "KIND", "PM", "VERSION", "")]
     for s in doc["services"]:
@@ -136,7 +143,7 @@ def graph_text(workspace: Workspace, g: nx.DiGraph) -> str:
     if doc["unlinked"]:
         lines += ["", "not linked (named a member, but the package manager installs something else)"]
         for u in doc["unlinked"]:
-            lines.append(f"  {u['from']} -> {u['name']} ({u['field']} {u['spec']!r}): {u['reason']}")
+            lines.append(f"  {u['from']} -> {u['name']} ({u['field']} \"{u['spec']}\"): {u['reason']}")
     return "\n".join(lines) + "\n"
 
 
@@ -153,8 +160,6 @@ def cycles_with_paths(g: nx.DiGraph) -> list[str]:
 
 def graph_mermaid(g: nx.DiGraph) -> str:
     """A Mermaid flowchart, dependents above their dependencies; cycle edges in red, dev-only edges dotted."""
-    from cigen.graph import cyclic_components
-
     ids = {path: f"m{i}" for i, path in enumerate(sorted(g._node))}
     lines = ["flowchart TD"]
     classes: dict[str, list[str]] = {}
@@ -163,12 +168,12 @@ def graph_mermaid(g: nx.DiGraph) -> str:
         label = m.label.replace('"', "#quot;")
         lines.append(f'  {node_id}["{label}"]')
         classes.setdefault("root" if m.is_root else m.kind, []).append(node_id)
-    in_cycle = {n for c in cyclic_components(g) for n in c}
+    on_cycle = _cycle_edge_test(g)
     red = []
     for i, (source, target, kinds) in enumerate(sorted(g.edges(data="kinds"))):
         arrow = "-.->" if kinds and set(kinds) <= _DEV_KINDS else "-->"
         lines.append(f"  {ids[source]} {arrow} {ids[target]}")
-        if source in in_cycle and target in in_cycle:
+        if on_cycle(source, target):
             red.append(str(i))
     lines += [
         "  classDef package fill:#eef,stroke:#669",
@@ -185,24 +190,30 @@ def graph_mermaid(g: nx.DiGraph) -> str:
 
 def graph_dot(g: nx.DiGraph) -> str:
     """Graphviz DOT, dependencies at the bottom; cycle edges red, dev-only edges dashed."""
-    from cigen.graph import cyclic_components
-
     shapes = {"package": "box", "service": "ellipse", "app": "doubleoctagon"}
     lines = ["digraph cigen {", '  node [fontname="Helvetica"];']
     for path in sorted(g._node):
         m = _member(g, path)
         style = ', style="dashed"' if m.is_root else ""
         lines.append(f"  {_dot_id(path)} [label={_dot_id(m.label)}, shape={shapes[m.kind]}{style}];")
-    in_cycle = {n for c in cyclic_components(g) for n in c}
+    on_cycle = _cycle_edge_test(g)
     for source, target, kinds in sorted(g.edges(data="kinds")):
         attrs = [f"tooltip={_dot_id(', '.join(kinds))}"]
         if kinds and set(kinds) <= _DEV_KINDS:
             attrs.append('style="dashed"')
-        if source in in_cycle and target in in_cycle:
+        if on_cycle(source, target):
             attrs.append('color="red"')
         lines.append(f"  {_dot_id(source)} -> {_dot_id(target)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _cycle_edge_test(g: nx.DiGraph) -> Callable[[str, str], bool]:
+    """Whether an edge lies on a cycle: both ends in the same cyclic component."""
+    from cigen.graph import cyclic_components
+
+    component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
+    return lambda source, target: source in component and component[source] == component.get(target)
 
 
 def _dot_id(text: str) -> str:
