@@ -1,0 +1,241 @@
+"""Discovery: the members of a monorepo, found exactly as its package manager finds them.
+
+``discover(root, config)`` reads the root, decides which workspace definition
+counts (:mod:`~cigen.discovery.workspaces`), walks its globs
+(:mod:`~cigen.discovery.globs`), reads each member's manifest once
+(:mod:`~cigen.discovery.members`) and returns a :class:`~cigen.model.Workspace`
+sorted by path. Oddities a package manager tolerates (duplicate names, unnamed
+packages, a folder reached twice through a link) become warnings, never errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cigen.discovery import globs
+from cigen.discovery.members import (
+    configured_kind,
+    listing,
+    mark_startable,
+    node_member,
+    python_member,
+    read_json,
+    read_toml,
+    read_yaml,
+)
+from cigen.discovery.workspaces import Definition, Layout, read_layout
+from cigen.errors import InputError
+from cigen.model import Member, Workspace
+
+if TYPE_CHECKING:
+    from cigen.config import Config
+
+__all__ = ["discover", "mark_startable"]
+
+
+def discover(root: Path, config: Config | None = None) -> Workspace:
+    """The workspace at ``root``: its members, their dependencies, and what to warn about."""
+    root_dir = os.path.abspath(root)
+    try:
+        names = frozenset(os.listdir(root_dir))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the monorepo root: {exc.strerror or exc}", path=root_dir,
+            hint="pass the monorepo's root folder (--root)",
+        ) from None
+    manifest = _mapping(read_json(os.path.join(root_dir, "package.json")), root_dir, ".") if "package.json" in names else None
+    pyproject = read_toml(os.path.join(root_dir, "pyproject.toml")) if "pyproject.toml" in names else None
+    layout = read_layout(root_dir, names, manifest, pyproject, config.workspaces if config else None)
+
+    found = _Collector(root_dir, layout)
+    found.add_root(names, manifest, pyproject)
+    for definition in layout.definitions:
+        found.collect(definition)
+    members = found.members(config.kinds if config else {})
+
+    warnings = [*layout.warnings, *found.warnings, *_name_warnings(members)]
+    return Workspace(
+        root=Path(root_dir),
+        definition=layout.file,
+        package_manager=layout.package_manager,
+        members=members,
+        warnings=tuple(sorted(set(warnings))),
+    )
+
+
+class _Collector:
+    """Members by path, each real folder once, and the notes made on the way."""
+
+    def __init__(self, root: str, layout: Layout) -> None:
+        self.root = root
+        self.root_real = os.path.realpath(root)
+        self.layout = layout
+        self.by_path: dict[str, Member] = {}
+        self.real_of: dict[str, str] = {}  # real folder -> the path it is listed under
+        self.warnings: list[str] = []
+
+    # -- the root ----------------------------------------------------------------------------------
+
+    def add_root(
+        self, names: Collection[str], manifest: Mapping[str, Any] | None, pyproject: Mapping[str, Any] | None
+    ) -> None:
+        if manifest is not None and self.layout.file != "rush.json":
+            # pnpm, yarn and npm all treat the root package as a workspace project.
+            self._add(node_member(self.root, ".", manifest, names, self.layout.package_manager, ()), self.root_real)
+        project = pyproject.get("project") if pyproject else None
+        if isinstance(project, Mapping) and any(d.language != "node" for d in self.layout.definitions):
+            if "." in self.by_path:
+                self.warnings.append(
+                    "the root holds both package.json and a Python [project]; the root member is the Node package"
+                )
+            else:
+                self._add(python_member(".", pyproject, names, self.layout.python_manager, ()), self.root_real)
+
+    # -- one definition ----------------------------------------------------------------------------
+
+    def collect(self, definition: Definition) -> None:
+        if definition.folders:
+            self._collect_rush(definition)
+            return
+        queue = [(definition.includes, definition.excludes)]
+        while queue:
+            includes, excludes = queue.pop(0)
+            patterns = globs.compile_patterns(includes, definition.dialect)
+            exclusions = globs.Exclusions(excludes, definition.dialect)
+            for match in globs.walk(self.root, patterns, definition.dialect, exclusions=exclusions):
+                if match.path in self.by_path:
+                    continue
+                manifest = self._read(match, definition)
+                # yarn berry: a member that declares workspaces has members of its own.
+                nested = manifest.get("workspaces") if manifest and definition.dialect is globs.YARN_BERRY else None
+                if isinstance(nested, Mapping):
+                    nested = nested.get("packages")
+                if isinstance(nested, list) and nested and all(isinstance(g, str) for g in nested):
+                    inc, exc = globs.split_negations(nested, definition.dialect)
+                    queue.append((
+                        tuple(g for g in (globs.normalize(f"{match.path}/{i}") for i in inc) if not globs.escapes_root(g)),
+                        tuple(f"{match.path}/{e}" for e in exc),
+                    ))
+
+    def _collect_rush(self, definition: Definition) -> None:
+        for folder, package_name in definition.folders:
+            directory = os.path.join(self.root, folder)
+            names = listing(directory, None)
+            if names is None or "package.json" not in names:
+                self.warnings.append(f"rush.json: project {package_name or folder} has no package.json in {folder}")
+                continue
+            manifest = _mapping(read_json(os.path.join(directory, "package.json")), self.root, folder)
+            member = node_member(directory, folder, manifest, names, self.layout.package_manager, ())
+            if member.name is None and package_name:
+                member = replace(member, name=package_name)
+            self._add(member, os.path.realpath(directory))
+
+    def _read(self, match: globs.Match, definition: Definition) -> Mapping[str, Any] | None:
+        """Read the member at ``match``; its manifest, or None when the folder is no member."""
+        directory = f"{self.root}/{match.path}"
+        names = listing(directory, match.names)
+        if names is None:
+            return None
+        language = definition.language
+        if language is None:
+            language = "node" if "package.json" in names else "python" if "pyproject.toml" in names else None
+        if language == "node":
+            manifest = self._node_manifest(directory, match.path, names, definition)
+            if manifest is not None:
+                self._add(node_member(directory, match.path, manifest, names, self.layout.package_manager, ()), match.real)
+            return manifest
+        if language == "python":
+            pyproject = self._pyproject(directory, match.path, names, definition)
+            if pyproject is not None:
+                self._add(python_member(match.path, pyproject, names, self.layout.python_manager, ()), match.real)
+        return None
+
+    def _node_manifest(
+        self, directory: str, path: str, names: Collection[str], definition: Definition
+    ) -> Mapping[str, Any] | None:
+        if "package.json" in names:
+            return _mapping(read_json(f"{directory}/package.json"), self.root, path)
+        if definition.dialect is globs.PNPM and "package.yaml" in names:
+            return _mapping(read_yaml(os.path.join(directory, "package.yaml")), self.root, path, "package.yaml")
+        if definition.dialect is globs.PNPM and "package.json5" in names:
+            self.warnings.append(f"{path}/package.json5: JSON5 manifests are not supported; member skipped")
+        return None
+
+    def _pyproject(
+        self, directory: str, path: str, names: Collection[str], definition: Definition
+    ) -> Mapping[str, Any] | None:
+        if "pyproject.toml" not in names:
+            # uv skips hidden and empty folders its globs match, and refuses others.
+            if definition.file == "pyproject.toml" and names and not path.rsplit("/", 1)[-1].startswith("."):
+                self.warnings.append(
+                    f"pyproject.toml: {path} matches [tool.uv.workspace] members but has no pyproject.toml "
+                    "(uv refuses this); skipped"
+                )
+            return None
+        pyproject = read_toml(os.path.join(directory, "pyproject.toml"))
+        tool = pyproject.get("tool")
+        uv = tool.get("uv") if isinstance(tool, Mapping) else None
+        if isinstance(uv, Mapping) and uv.get("managed") is False:
+            return None  # uv leaves unmanaged projects out of the workspace
+        if not isinstance(pyproject.get("project"), Mapping):
+            self.warnings.append(f"{path}/pyproject.toml has no [project] table; skipped")
+            return None
+        return pyproject
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _add(self, member: Member, real: str) -> None:
+        if member.path in self.by_path:
+            if self.by_path[member.path].language != member.language:
+                self.warnings.append(
+                    f"{member.path} holds both package.json and pyproject.toml; it is listed as the Node package"
+                )
+            return
+        listed = self.real_of.get(real)
+        if listed is not None:
+            # The same folder through a symbolic link: list it once, under its own path when that is one of them.
+            keep, drop = (member.path, listed) if self._is_own_path(member.path, real) else (listed, member.path)
+            self.warnings.append(f"{drop} is a link to {keep}; listed once, as {keep}")
+            if keep == listed:
+                return
+            del self.by_path[listed]
+        self.real_of[real] = member.path
+        self.by_path[member.path] = member
+
+    def _is_own_path(self, path: str, real: str) -> bool:
+        return real == (self.root_real if path == "." else f"{self.root_real}/{path}")
+
+    def members(self, kinds: Mapping[str, Any]) -> tuple[Member, ...]:
+        out = []
+        for path in sorted(self.by_path):
+            member = self.by_path[path]
+            kind = configured_kind(member, kinds) if kinds else None
+            out.append(replace(member, kind=kind) if kind and kind != member.kind else member)
+        return tuple(out)
+
+
+def _mapping(value: Any, root: str, path: str, file: str = "package.json") -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        location = os.path.join(root, file) if path == "." else os.path.join(root, path, file)
+        raise InputError("a manifest must hold an object at the top level", path=location, line=1, column=1)
+    return value
+
+
+def _name_warnings(members: tuple[Member, ...]) -> list[str]:
+    warnings: list[str] = []
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for m in members:
+        if m.name is None:
+            if not m.is_root:
+                manifest = "package.json" if m.language == "node" else "pyproject.toml"
+                warnings.append(f"{m.path}/{manifest} has no name; listed by its path, and nothing can depend on it")
+        else:
+            by_name.setdefault((m.language, m.name), []).append(m.path)
+    for (_, name), paths in sorted(by_name.items()):
+        if len(paths) > 1:
+            warnings.append(f"{len(paths)} members are named {name!r}: {', '.join(paths)}")
+    return warnings

@@ -1,0 +1,178 @@
+"""A member's folder and manifest, read once, turned into a :class:`~cigen.model.Member`.
+
+The readers here are the fast path of discovery: one ``open`` and one
+``json.loads`` (or ``tomllib.loads``) per manifest. Only when that fails do
+they hand the file to :mod:`cigen.files`, which reads it again to say where
+(file:line:column) and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from cigen.discovery import package_managers as pms
+from cigen.discovery.globs import match_path
+from cigen.model import Dependency, Kind, Member, PackageManager, Workspace
+
+FOLDER_KINDS: dict[str, Kind] = {"services": "service", "apps": "app"}
+
+
+# --- reading manifests ----------------------------------------------------------------------------
+
+
+def read_json(path: str) -> Any:
+    """A JSON file's value; a located :class:`~cigen.errors.InputError` when it is malformed."""
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read().decode("utf-8-sig"))
+    except (ValueError, OSError):
+        from cigen import files
+
+        return files.read_json(Path(path))  # raises with file:line:column
+
+
+def read_toml(path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.loads(f.read().decode("utf-8-sig"))
+    except (ValueError, OSError):
+        from cigen import files
+
+        return files.read_toml(Path(path))
+
+
+def read_jsonc(path: str) -> Any:
+    from cigen import files
+
+    return files.read_jsonc(Path(path))
+
+
+def read_yaml(path: str) -> Any:
+    from cigen import files
+
+    return files.read_yaml(Path(path))
+
+
+# --- kinds and selectors --------------------------------------------------------------------------
+
+
+def selects(selector: str, member: Member) -> bool:
+    """A cigen.yaml selector (member name, name glob, or path glob) picks ``member``."""
+    if selector in (member.name, member.path):
+        return True
+    if member.name and "*" in selector and match_path(selector, member.name, dot=True):
+        return True
+    return match_path(selector, member.path, dot=True)
+
+
+def folder_kind(path: str) -> Kind:
+    """``services/x`` is a service, ``apps/x`` an app, everything else a package."""
+    return FOLDER_KINDS.get(path.split("/", 1)[0], "package") if "/" in path else "package"
+
+
+def configured_kind(member: Member, kinds: Mapping[str, Kind]) -> Kind | None:
+    """The kind cigen.yaml gives ``member``: an exact name or path first, then the first glob that fits."""
+    for selector, kind in kinds.items():
+        if selector in (member.name, member.path):
+            return kind
+    for selector, kind in kinds.items():
+        if selects(selector, member):
+            return kind
+    return None
+
+
+def mark_startable(workspace: Workspace, selectors: Iterable[str]) -> Workspace:
+    """The same workspace, with the members that ``selectors`` pick marked startable.
+
+    Discovery knows a Node member can start when it has a ``start`` script; a
+    start command given in cigen.yaml (how a Python service starts) is known to
+    the runtime's configuration, which applies it through this function.
+    """
+    wanted = tuple(selectors)
+    members = tuple(
+        replace(m, startable=True) if not m.startable and any(selects(s, m) for s in wanted) else m
+        for m in workspace.members
+    )
+    return replace(workspace, members=members)
+
+
+# --- building members -----------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def node_member(
+    folder: str,
+    path: str,
+    manifest: Mapping[str, Any],
+    names: Collection[str],
+    root_manager: PackageManager,
+    dependencies: tuple[Dependency, ...],
+) -> Member:
+    scripts_field = manifest.get("scripts")
+    scripts = (
+        {k: v for k, v in sorted(scripts_field.items()) if isinstance(v, str)}
+        if isinstance(scripts_field, Mapping) else {}
+    )
+    own = None if path == "." else pms.detect_node(folder, names, manifest)
+    return Member(
+        path=path,
+        name=_text(manifest.get("name")),
+        version=_text(manifest.get("version")),
+        kind=folder_kind(path),
+        language="node",
+        package_manager=own or root_manager,
+        scripts=scripts,
+        dependencies=dependencies,
+        private=manifest.get("private") is True,
+        is_root=path == ".",
+        startable="start" in scripts,
+    )
+
+
+def python_member(
+    path: str,
+    pyproject: Mapping[str, Any],
+    names: Collection[str],
+    workspace_manager: PackageManager,
+    dependencies: tuple[Dependency, ...],
+) -> Member:
+    project = pyproject.get("project")
+    project = project if isinstance(project, Mapping) else {}
+    classifiers = project.get("classifiers")
+    private = isinstance(classifiers, list) and any(
+        isinstance(c, str) and c.startswith("Private ::") for c in classifiers
+    )
+    own = pms.detect_python(names, pyproject) if path != "." else None
+    return Member(
+        path=path,
+        name=_text(project.get("name")),
+        version=_text(project.get("version")),
+        kind=folder_kind(path),
+        language="python",
+        package_manager=own or workspace_manager,
+        scripts={},
+        dependencies=dependencies,
+        private=private,
+        is_root=path == ".",
+        startable=False,
+    )
+
+
+def listing(folder: str, names: Collection[str] | None) -> Collection[str] | None:
+    """The folder's entry names (from the walk when it already listed them); None if unreadable."""
+    if names is not None:
+        return frozenset(names)
+    try:
+        return frozenset(os.listdir(folder))
+    except OSError:
+        return None
