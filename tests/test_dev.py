@@ -1,0 +1,143 @@
+"""./dev, the set-up script: installs only what changed, and a test run that collects nothing fails.
+
+The real installs run in CI (.ci/run is `./dev test` in a fresh clone) and in
+the fresh-clone check before each release; here the script's own logic runs
+against a copy of it whose venv Python and npm are recording stand-ins, so the
+tests take milliseconds and never touch the real .venv or tools/node.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+# The venv's python: records `-m` calls (pip, pytest) and answers them; anything else (the
+# version check, the hash of a file) runs on the real interpreter.
+PYTHON_SHIM = """#!/usr/bin/env bash
+if [[ "$1" == "-m" ]]; then
+    echo "python $*" >>"$DEV_CALLS"
+    [[ "$2" == "pytest" ]] && exit "${FAKE_PYTEST_EXIT:-0}"
+    exit 0
+fi
+exec {python} "$@"
+"""
+# npm: records the call and, as `npm ci --prefix DIR` does, empties DIR/node_modules.
+NPM_SHIM = """#!/usr/bin/env bash
+echo "npm $*" >>"$DEV_CALLS"
+if [[ "$1" == ci && "$2" == --prefix ]]; then rm -rf "$3/node_modules" && mkdir -p "$3/node_modules"; fi
+"""
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A checkout with ./dev, pyproject.toml and the Node lockfile, and a venv whose python is a shim."""
+    root = tmp_path / "repo"
+    (root / "tools" / "node").mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "dev", root / "dev")
+    shutil.copy2(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
+    shutil.copy2(REPO_ROOT / "tools" / "node" / "package-lock.json", root / "tools" / "node" / "package-lock.json")
+    for path, text in (
+        (root / ".venv" / "bin" / "python", PYTHON_SHIM.replace("{python}", sys.executable)),
+        (tmp_path / "fakebin" / "npm", NPM_SHIM),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(0o755)
+    return root
+
+
+def dev(checkout: Path, *args: str, pytest_exit: int = 0) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run the copied ./dev; the result and the install/test calls it made."""
+    calls = checkout.parent / "calls.log"
+    calls.write_text("")
+    env = {
+        **os.environ,
+        "PATH": f"{checkout.parent / 'fakebin'}{os.pathsep}{os.environ['PATH']}",
+        "DEV_CALLS": str(calls),
+        "FAKE_PYTEST_EXIT": str(pytest_exit),
+    }
+    result = subprocess.run(
+        ["bash", str(checkout / "dev"), *args], cwd=checkout, env=env, capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=60,
+    )
+    return result, calls.read_text().splitlines()
+
+
+def installs(calls: list[str]) -> list[str]:
+    return [c for c in calls if " pip install " in c or c.startswith("npm ci")]
+
+
+def test_the_first_set_up_installs_cigen_with_its_test_tools_and_the_pinned_node_tools(checkout: Path) -> None:
+    result, calls = dev(checkout, "setup")
+    assert result.returncode == 0, result.stderr
+    assert installs(calls) == [
+        f"python -m pip install --quiet --disable-pip-version-check -e {checkout}[test]",
+        f"npm ci --prefix {checkout}/tools/node --no-audit --no-fund --loglevel=error",
+    ]
+
+
+def test_a_second_set_up_installs_nothing(checkout: Path) -> None:
+    dev(checkout, "setup")
+    result, calls = dev(checkout, "setup")
+    assert result.returncode == 0
+    assert installs(calls) == []
+    assert result.stderr == ""
+
+
+def test_a_changed_pyproject_reinstalls_cigen_only(checkout: Path) -> None:
+    dev(checkout, "setup")
+    with (checkout / "pyproject.toml").open("a") as pyproject:
+        pyproject.write("\n# a new dependency line\n")
+    result, calls = dev(checkout, "setup")
+    assert [c.split()[0] for c in installs(calls)] == ["python"]
+    assert "pyproject.toml changed" in result.stderr
+
+
+def test_a_changed_node_lockfile_reinstalls_the_node_tools_only(checkout: Path) -> None:
+    dev(checkout, "setup")
+    with (checkout / "tools" / "node" / "package-lock.json").open("a") as lock:
+        lock.write("\n")
+    _, calls = dev(checkout, "setup")
+    assert [c.split()[0] for c in installs(calls)] == ["npm"]
+
+
+def test_an_interrupted_install_is_redone_on_the_next_run(checkout: Path) -> None:
+    dev(checkout, "setup")
+    (checkout / ".venv" / ".dev-stamp-pyproject").write_text("half-installed\n")
+    _, calls = dev(checkout, "setup")
+    assert len(installs(calls)) == 1
+
+
+@pytest.mark.parametrize("pytest_exit", [0, 1, 2])
+def test_test_runs_pytest_with_the_arguments_given_and_keeps_its_exit_code(checkout: Path, pytest_exit: int) -> None:
+    result, calls = dev(checkout, "test", "-k", "graph", pytest_exit=pytest_exit)
+    assert calls[-1] == "python -m pytest -k graph"
+    assert result.returncode == pytest_exit
+
+
+def test_test_fails_when_pytest_collects_no_tests(checkout: Path) -> None:
+    result, _ = dev(checkout, "test", pytest_exit=5)
+    assert result.returncode == 1
+    assert "pytest collected no tests" in result.stderr
+
+
+def test_an_unknown_command_is_an_error_that_shows_the_usage(checkout: Path) -> None:
+    result, calls = dev(checkout, "deploy")
+    assert result.returncode == 1
+    assert "unknown command: deploy" in result.stderr
+    assert "./dev test [ARGS...]" in result.stderr
+    assert calls == []
+
+
+def test_example_refuses_an_example_that_does_not_exist(checkout: Path) -> None:
+    result, calls = dev(checkout, "example", "nowhere")
+    assert result.returncode == 1
+    assert "no example monorepo examples/nowhere" in result.stderr
+    assert calls == []
