@@ -43,6 +43,12 @@ class Config(StrictModel):
     affected: cigen.affected.AffectedConfig = Field(
         default_factory=lambda: cigen.affected.AffectedConfig(), description="global and ignored files of change impact"
     )
+    services: dict[str, cigen.runtime.manifest.ServiceConfig] = Field(
+        default_factory=dict, description="member name or path -> how PM2 runs it and how it is health-gated"
+    )
+    runtime: cigen.runtime.manifest.RuntimeConfig = Field(
+        default_factory=lambda: cigen.runtime.manifest.RuntimeConfig(), description="logs, PM2 namespace, integration job"
+    )
 
 
 def find_config(root: Path) -> Path | None:
@@ -198,4 +204,5 @@ def _first_error(path: Path, data: _Node, exc: ValidationError) -> InputError:
 # Section models live with the code that reads them and subclass StrictModel,
 # so they are imported last; pydantic resolves the annotations above on first use.
 import cigen.affected  # noqa: E402
+import cigen.runtime.manifest  # noqa: E402
 import cigen.workflow_config  # noqa: E402

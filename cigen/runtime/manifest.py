@@ -1,0 +1,177 @@
+"""cigen.yaml ``services:`` and ``runtime:``: what to start, how to gate it, how PM2 restarts it.
+
+The keys follow docker compose (``depends_on``, ``start_period``, ``retries``)
+and PM2 (``max_restarts``, ``min_uptime``, ``kill_timeout``) so that users of
+either read them without a manual. Durations are numbers of seconds or strings
+with units (``250ms``, ``2s``, ``1m30s``); they are stored as seconds.
+
+Health checks follow compose semantics: probes run from the moment PM2 has
+launched the process, every ``interval``, each allowed ``timeout``; failures
+during ``start_period`` do not count toward ``retries``; ``deadline`` bounds
+the whole wait. Without ``health:`` a service with a ``port`` gets a TCP probe
+on it; a service with neither is healthy once it has stayed up ``min_uptime``
+(PM2's own notion of a started process).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from cigen.config import StrictModel
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_DURATION_TEXT = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+")
+_MEMORY = re.compile(r"[1-9]\d*[KMG]?")
+
+
+def parse_duration(value: Any) -> float:
+    """``250ms`` / ``2s`` / ``1m30s`` / ``1.5`` -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 250ms, 2s, 1m30s or a number of seconds")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return float(text)
+        if _DURATION_TEXT.fullmatch(text):
+            return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    raise ValueError("expected a duration such as 250ms, 2s, 1m30s or a number of seconds")
+
+
+def format_seconds(seconds: float) -> str:
+    """How durations read in messages: ``2 s``, ``0.25 s``, ``1.3 s``."""
+    return f"{round(seconds, 2):g} s"
+
+
+def parse_status(value: Any) -> tuple[tuple[int, int], ...]:
+    """``200-399`` / ``200`` / ``"200,204,300-399"`` / ``[200, "300-399"]`` -> inclusive ranges."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    ranges: list[tuple[int, int]] = []
+    for item in items:
+        text = str(item).strip()
+        match = re.fullmatch(r"(\d{3})(?:\s*-\s*(\d{3}))?", text)
+        if not match or isinstance(item, bool):
+            raise ValueError("expected HTTP status codes such as 200, 200-399 or 200,204")
+        low, high = int(match[1]), int(match[2] or match[1])
+        if not (100 <= low <= high <= 599):
+            raise ValueError(f"{text} is not a range of HTTP status codes (100-599, low-high)")
+        ranges.append((low, high))
+    if not ranges:
+        raise ValueError("expected at least one HTTP status code")
+    return tuple(sorted(ranges))
+
+
+def format_status(ranges: tuple[tuple[int, int], ...]) -> str:
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
+
+
+def _memory(value: Any) -> str:
+    text = str(value).strip()
+    if isinstance(value, bool) or not _MEMORY.fullmatch(text):
+        raise ValueError("expected a memory size such as 300M, 1G or 512K (PM2's max_memory_restart)")
+    return text
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+StatusRanges = Annotated[tuple[tuple[int, int], ...], BeforeValidator(parse_status)]
+Memory = Annotated[str, BeforeValidator(_memory)]
+Command = str | list[str]
+EnvValue = str | int | float | bool
+
+
+class HealthConfig(StrictModel):
+    http: str | None = Field(default=None, description="URL, or a path (/health) on the service's port")
+    tcp: int | str | None = Field(default=None, description="a port on 127.0.0.1, or host:port")
+    cmd: Command | None = Field(default=None, description="a command (a string runs through sh) that exits 0")
+    status: StatusRanges = Field(default=((200, 399),), description="HTTP statuses that pass")
+    headers: dict[str, str] = Field(default_factory=dict, description="HTTP request headers")
+    interval: Duration = Field(default=0.25, gt=0, description="between the start of one probe and the next")
+    timeout: Duration = Field(default=2.0, gt=0, description="for one probe")
+    start_period: Duration = Field(default=0.0, description="failures in this window do not count toward retries")
+    deadline: Duration = Field(default=60.0, gt=0, description="to become healthy at all")
+    retries: int | None = Field(default=None, ge=1, description="consecutive failures that fail the gate early")
+
+    @model_validator(mode="after")
+    def _one_probe(self) -> HealthConfig:
+        given = [k for k in ("http", "tcp", "cmd") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of http, tcp or cmd (got {', '.join(given) or 'none'})")
+        if isinstance(self.cmd, list) and not self.cmd:
+            raise ValueError("cmd must not be empty")
+        if self.http is not None and not re.match(r"(https?://[^/\s]+|/)\S*$", self.http):
+            raise ValueError(f"http must be a URL (http://127.0.0.1:4001/health) or a path (/health), got {self.http!r}")
+        if self.tcp is not None and not _valid_tcp(self.tcp):
+            raise ValueError(f"tcp must be a port (4001) or host:port (127.0.0.1:4001), got {self.tcp!r}")
+        return self
+
+
+def _valid_tcp(value: int | str) -> bool:
+    if isinstance(value, int):
+        return not isinstance(value, bool) and 1 <= value <= 65535
+    host, _, port = value.rpartition(":")
+    return port.isdigit() and 1 <= int(port) <= 65535 and (host == "" or bool(host.strip("[]")))
+
+
+class RestartConfig(StrictModel):
+    autorestart: bool = Field(default=True, description="restart the process when it exits")
+    max_restarts: int = Field(default=16, ge=0, description="unstable restarts before PM2 gives up (errored)")
+    min_uptime: Duration = Field(default=1.0, description="uptime under which a restart counts as unstable")
+    backoff: Duration = Field(default=0.1, description="first delay of PM2's exponential restart backoff; 0 = none")
+    max_memory: Memory | None = Field(default=None, description="restart above this memory (300M, 1G)")
+
+
+class ServiceConfig(StrictModel):
+    enabled: bool = Field(default=True, description="false: never start this member, even with a start script")
+    start: Command | None = Field(
+        default=None, description="default: the member's start script through its package manager"
+    )
+    cwd: str | None = Field(default=None, description="relative to the member's folder (to the root without one)")
+    depends_on: list[str] = Field(default_factory=list, description="services to be healthy before this starts")
+    port: int | None = Field(default=None, ge=1, le=65535, description="exported as PORT; probed when no health")
+    env: dict[str, EnvValue] = Field(default_factory=dict)
+    instances: int = Field(default=1, ge=1, description="more than 1 runs a Node script in PM2 cluster mode")
+    health: HealthConfig | None = None
+    restart: RestartConfig = Field(default_factory=RestartConfig)
+    kill_timeout: Duration = Field(default=1.6, description="SIGINT to SIGKILL when stopping")
+
+    @model_validator(mode="after")
+    def _check(self) -> ServiceConfig:
+        if isinstance(self.start, list) and not self.start:
+            raise ValueError("start must not be empty")
+        if isinstance(self.start, str) and not self.start.strip():
+            raise ValueError("start must not be empty")
+        return self
+
+
+class LogRotationConfig(StrictModel):
+    """pm2-logrotate settings, applied by ``cigen up`` (and listed in the ecosystem file)."""
+
+    max_size: Memory = "10M"
+    retain: int = Field(default=30, ge=1)
+    compress: bool = False
+    interval: str = Field(default="0 0 * * *", pattern=r"^[0-9*/,\- ]+$", description="cron: when to rotate")
+    check_every: Duration = Field(default=30.0, ge=1, description="how often the module checks sizes")
+
+
+class IntegrationConfig(StrictModel):
+    """The integration job of the generated workflow: ``cigen up``, this command, ``cigen down``."""
+
+    command: str = Field(min_length=1, description="runs in a shell from `cwd` once the services are healthy")
+    services: list[str] | None = Field(default=None, description="services to start; default: all")
+    cwd: str = Field(default=".", description="relative to the root")
+
+
+class RuntimeConfig(StrictModel):
+    logs: str = Field(default=".cigen/logs", description="service and PM2 logs, relative to the root")
+    namespace: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.@/-]+$", description="PM2 namespace; default the root package name"
+    )
+    log_rotation: LogRotationConfig | None = None
+    integration: IntegrationConfig | None = None

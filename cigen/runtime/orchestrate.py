@@ -1,0 +1,357 @@
+"""``cigen up``: start services in dependency order, each gated on its health check.
+
+Gating is per service, as docker compose does it: a service starts the moment
+every one of its dependencies is healthy, so independent services start
+together and a slow branch never holds back a fast one.
+
+A gate fails at once, not at its deadline, when the process exits, turns
+``errored`` or restarts (with a restart backoff a crash loop can look "online"
+to PM2 forever), when a service that was already healthy dies, or when its
+port is taken by another process before it starts. Services that already run
+healthy with the same definition are adopted, not restarted; one whose
+definition changed, or that PM2 shows stopped or errored, is replaced.
+
+On failure the run stops at the first failed gate; unless ``keep``, it stops
+what it started (never what it adopted), and the daemon too when this run
+spawned it and nothing else runs in it. An interrupt always stops what it
+started.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
+from cigen.runtime.manifest import format_seconds
+from cigen.runtime.pm2 import Pm2Error, ProcEvent, Session
+from cigen.runtime.probes import ProbeResult, port_in_use, run_probe
+from cigen.runtime.report import Failure, ServiceOutcome, UpResult, failure_details
+from cigen.runtime.services import ServiceSpec
+
+_SAFETY_POLL = 1.0  # seconds between `pm2 list` checks, in case an event was missed
+_IN_FLIGHT_WAIT = 15.0  # seconds to wait for start requests to answer before stopping
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    service: str
+    what: str  # starting, replacing, adopted, healthy, failed, stopping, stopped
+    detail: str = ""
+
+
+@dataclass
+class _Run:
+    spec: ServiceSpec
+    app: dict[str, Any]
+    state: str = "waiting"  # waiting, starting, healthy, failed; adopted runs start in "starting"
+    ours: bool = False  # started by this run
+    adopted: bool = False
+    replace: str | None = None  # why an existing PM2 process must be replaced
+    requested: float = 0.0
+    launched: float | None = None
+    healthy_after: float | None = None
+    pm_ids: set[int] = field(default_factory=set)
+    next_probe: float | None = None
+    probing: bool = False
+    failures: int = 0
+    last: ProbeResult | None = None
+    reason: str | None = None
+    log_offsets: tuple[int, int] = (0, 0)
+
+
+class _Orchestrator:
+    def __init__(self, session: Session, specs: dict[str, ServiceSpec], order: list[str],
+                 apps: dict[str, dict[str, Any]], progress: Callable[[Progress], None]) -> None:
+        assert session.bridge is not None
+        self.session, self.bridge, self.order, self.progress = session, session.bridge, order, progress
+        self.runs = {name: _Run(specs[name], apps[name]) for name in order}
+        for run in self.runs.values():
+            run.app["env"][SPEC_HASH_ENV] = spec_hash(run.app)
+        self.inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.owner: dict[int, str] = {}  # pm_id -> service
+        self.orphan_events: list[ProcEvent] = []  # events for pm_ids not known yet
+        self.probes = ThreadPoolExecutor(max_workers=max(1, min(32, len(order))), thread_name_prefix="probe")
+        self.failed: str | None = None
+        self.started = time.monotonic()
+        self.next_poll = self.started + _SAFETY_POLL
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.bridge.subscribe(lambda event: self.inbox.put(("event", event)))
+        self._adopt_or_mark(self.session.list())
+        while self.failed is None and any(r.state != "healthy" for r in self.runs.values()):
+            self._launch_ready()
+            if self.failed is not None:
+                break
+            timeout = max(0.0, self._next_due() - time.monotonic())
+            try:
+                kind, item = self.inbox.get(timeout=timeout)
+            except queue.Empty:
+                pass
+            else:
+                if kind == "event":
+                    self._on_event(item)
+                elif kind == "started":
+                    self._on_started(*item)
+                else:
+                    self._on_probed(*item)
+            self._timers(time.monotonic())
+
+    def _adopt_or_mark(self, procs: list[Any]) -> None:
+        by_name: dict[str, list[Any]] = {}
+        for proc in procs:
+            by_name.setdefault(proc.name, []).append(proc)
+        now = time.monotonic()
+        for name, run in self.runs.items():
+            existing = by_name.get(name)
+            if not existing:
+                continue
+            if all(p.status == "online" for p in existing) and existing[0].spec_hash == run.app["env"][SPEC_HASH_ENV]:
+                run.adopted, run.state, run.requested, run.launched, run.next_probe = True, "starting", now, now, now
+                run.pm_ids = {p.pm_id for p in existing}
+                self.owner.update((p.pm_id, name) for p in existing)
+            elif existing[0].status != "online":
+                run.replace = f"PM2 shows it {existing[0].status}"
+            else:
+                run.replace = "its definition changed"
+
+    def _launch_ready(self) -> None:
+        for name in self.order:
+            run = self.runs[name]
+            if run.state == "waiting" and all(self.runs[d].state == "healthy" for d in run.spec.depends_on):
+                self._launch(name, run)
+                if self.failed is not None:
+                    return
+
+    def _launch(self, name: str, run: _Run) -> None:
+        run.state, run.ours, run.requested = "starting", True, time.monotonic()
+        if run.replace is not None:
+            self.progress(Progress(name, "replacing", run.replace))
+            try:
+                self.bridge.call("delete", name=name, timeout=run.spec.kill_timeout + 30)
+            except Pm2Error as exc:
+                return self._fail(name, f"PM2 could not remove the old process: {exc}")
+        port = run.spec.port
+        if port is not None and port_in_use(port):
+            return self._fail(name, f"port {port} is already in use by another process", started=False)
+        run.log_offsets = tuple(_size(run.app[k]) for k in ("out_file", "error_file"))  # type: ignore[assignment]
+        self.progress(Progress(name, "starting"))
+        future = self.bridge.request("start", app=run.app)
+        future.add_done_callback(lambda f: self.inbox.put(("started", (name, f))))
+
+    def _next_due(self) -> float:
+        due = [self.next_poll]
+        for run in self.runs.values():
+            if run.state == "starting" and run.launched is not None:
+                due.append(run.requested + run.spec.health.deadline)
+                if run.spec.health.probe is None:
+                    due.append(run.launched + run.spec.restart.min_uptime)
+                elif not run.probing and run.next_probe is not None:
+                    due.append(run.next_probe)
+        return min(due)
+
+    # -- what happens -------------------------------------------------------------------------
+
+    def _on_started(self, name: str, future: Future[Any]) -> None:
+        run = self.runs[name]
+        try:
+            started = future.result()
+        except Pm2Error as exc:
+            return self._fail(name, f"PM2 could not start it: {exc}")
+        run.launched = run.next_probe = time.monotonic()
+        run.pm_ids = {p["pm_id"] for p in started}
+        self.owner.update((pm_id, name) for pm_id in run.pm_ids)
+        early, self.orphan_events = self.orphan_events, []
+        for event in early:
+            self._on_event(event)
+
+    def _on_event(self, event: ProcEvent) -> None:
+        name = self.owner.get(event.pm_id)
+        if name is None:
+            self.orphan_events.append(event)
+            return
+        run = self.runs[name]
+        if event.manually or run.state == "failed":
+            return
+        if event.event == "restart overlimit":
+            self._fail(name, "PM2 gave up restarting it (errored: too many unstable restarts)")
+        elif event.event == "exit":
+            code = "" if event.exit_code is None else f" with code {event.exit_code}"
+            if run.state == "healthy":
+                waiting = [n for n, r in self.runs.items() if r.state == "starting"]
+                also = f" while {', '.join(waiting)} {'was' if len(waiting) == 1 else 'were'} starting" if waiting else ""
+                self._fail(name, f"exited{code} after it became healthy{also}")
+            else:
+                self._fail(name, f"exited{code} before it became healthy")
+
+    def _on_probed(self, name: str, started: float, result: ProbeResult) -> None:
+        run = self.runs[name]
+        run.probing, run.last = False, result
+        if run.state != "starting":
+            return
+        health = run.spec.health
+        if result.ok:
+            return self._healthy(name, run)
+        if started - (run.launched or started) >= health.start_period:
+            run.failures += 1
+            if health.retries is not None and run.failures >= health.retries:
+                return self._fail(name, f"{run.failures} probes in a row failed")
+        run.next_probe = max(started + health.interval, time.monotonic())
+
+    def _timers(self, now: float) -> None:
+        if now >= self.next_poll and self.failed is None:
+            self.next_poll = now + _SAFETY_POLL
+            self._poll()
+        for name, run in self.runs.items():
+            if self.failed is not None or run.state != "starting" or run.launched is None:
+                continue
+            health = run.spec.health
+            if now >= run.requested + health.deadline:
+                self._fail(name, f"not healthy within its {format_seconds(health.deadline)} deadline")
+            elif health.probe is None:
+                if now >= run.launched + run.spec.restart.min_uptime or run.adopted:
+                    self._healthy(name, run)
+            elif not run.probing and run.next_probe is not None and now >= run.next_probe:
+                run.probing, run.next_probe = True, None
+                probe, timeout = health.probe, health.timeout
+                task = self.probes.submit(run_probe, probe, timeout)
+                task.add_done_callback(lambda f, n=name, t=now: self.inbox.put(("probed", (n, t, f.result()))))
+
+    def _poll(self) -> None:
+        """The safety net: a process PM2 shows errored, stopped or restarted fails its gate."""
+        for proc in self.bridge.list():
+            name = self.owner.get(proc.pm_id)
+            run = self.runs.get(name) if name else None
+            if run is None or run.state not in ("starting", "healthy"):
+                continue
+            if proc.status in ("errored", "stopped", "waiting restart") or (run.ours and proc.restarts > 0):
+                self._fail(name, f"PM2 shows it {proc.status} after {proc.restarts} restarts")  # type: ignore[arg-type]
+
+    def _healthy(self, name: str, run: _Run) -> None:
+        run.state, run.healthy_after = "healthy", time.monotonic() - run.requested
+        if run.adopted:
+            self.progress(Progress(name, "adopted", "already running and healthy"))
+        else:
+            self.progress(Progress(name, "healthy", f"after {format_seconds(run.healthy_after)}"))
+
+    def _fail(self, name: str, reason: str, *, started: bool = True) -> None:
+        run = self.runs[name]
+        run.state, run.reason = "failed", reason
+        if not started:
+            run.ours = False
+        if self.failed is None:
+            self.failed = name
+            self.progress(Progress(name, "failed", reason))
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Wait for start requests still in flight, so that whatever they launch can be stopped."""
+        deadline = time.monotonic() + _IN_FLIGHT_WAIT
+        while any(r.ours and r.launched is None and r.state in ("starting", "failed") and r.reason is None
+                  for r in self.runs.values()) and time.monotonic() < deadline:
+            try:
+                kind, item = self.inbox.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if kind == "started":
+                name, future = item
+                if future.exception() is None:
+                    self.runs[name].launched = time.monotonic()
+        self.probes.shutdown(wait=False, cancel_futures=True)
+
+    def stop_started(self) -> list[str]:
+        names = [n for n in reversed(self.order) if self.runs[n].ours]
+        for name in names:
+            self.progress(Progress(name, "stopping"))
+        futures = [(n, self.bridge.request("delete", name=n)) for n in names]
+        stopped = []
+        for name, future in futures:
+            try:
+                future.result(timeout=self.runs[name].spec.kill_timeout + 30)
+                stopped.append(name)
+            except Pm2Error:
+                pass  # it was never registered: nothing to stop
+            self.progress(Progress(name, "stopped"))
+        return stopped
+
+    def result(self, *, stopped: list[str], kept: bool, daemon_stopped: bool, root: Path) -> UpResult:
+        failure: Failure | None = None
+        if self.failed is not None:
+            run = self.runs[self.failed]
+            failure = failure_details(self.failed, run.reason or "", run.spec, run.last, run.app,
+                                      run.log_offsets, self._procs(self.failed), root)
+        blocked = _dependents(self.failed, self.runs) if self.failed else set()
+        outcomes = []
+        for name in self.order:
+            run = self.runs[name]
+            state = run.state
+            if state == "waiting":
+                state = "blocked" if name in blocked else "not_started"
+            elif state == "starting":
+                state = "interrupted"
+            outcomes.append(ServiceOutcome(
+                name=name, state=state, started=run.ours, adopted=run.adopted, stopped=name in stopped,
+                healthy_after=run.healthy_after, pm_ids=tuple(sorted(run.pm_ids)),
+                blocked_by=self.failed if name in blocked else None,
+            ))
+        return UpResult(ok=self.failed is None, services=tuple(outcomes), failure=failure, kept=kept,
+                        daemon_stopped=daemon_stopped, elapsed=time.monotonic() - self.started)
+
+    def _procs(self, name: str) -> list[Any]:
+        try:
+            return [p for p in self.bridge.list() if p.name == name]
+        except Exception:  # noqa: BLE001 - a report must not fail because the daemon is gone
+            return []
+
+
+def _dependents(name: str, runs: dict[str, _Run]) -> set[str]:
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for other, run in runs.items():
+            if other not in found and (name in run.spec.depends_on or found & set(run.spec.depends_on)):
+                found.add(other)
+                changed = True
+    return found
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def up(root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]], *,
+       keep: bool = False, progress: Callable[[Progress], None] = lambda p: None,
+       log_file: Path | None = None) -> UpResult:
+    """Start ``order`` (dependencies first) under the project's PM2 daemon, gating each on its health."""
+    from cigen.runtime.pm2 import session, shutdown_if_idle
+
+    with session(root, spawn=True, log_file=log_file) as s:
+        o = _Orchestrator(s, specs, order, apps, progress)
+        try:
+            o.run()
+        except BaseException:
+            # Ctrl-C, SIGTERM or a broken daemon: whatever happens, leave nothing of this run behind.
+            o.settle()
+            o.stop_started()
+            shutdown_if_idle(s)
+            raise
+        stopped: list[str] = []
+        daemon_stopped = False
+        if o.failed is not None:
+            o.settle()
+            if not keep:
+                stopped = o.stop_started()
+                daemon_stopped = shutdown_if_idle(s)
+        return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)
