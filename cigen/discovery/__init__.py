@@ -58,13 +58,16 @@ def discover(root: Path, config: Config | None = None) -> Workspace:
     members = found.members(config.kinds if config else {})
 
     warnings = [*layout.warnings, *found.warnings, *_name_warnings(members)]
-    return Workspace(
+    workspace = Workspace(
         root=Path(root_dir),
         definition=layout.file,
         package_manager=layout.package_manager,
         members=members,
         warnings=tuple(sorted(set(warnings))),
     )
+    # A `start:` in cigen.yaml `services:` makes a member startable as a start script does.
+    started = [key for key, service in config.services.items() if service.start is not None] if config else []
+    return mark_startable(workspace, started) if started else workspace
 
 
 class _Collector:
