@@ -9,7 +9,6 @@ way a person reading the output would sort them.
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from collections.abc import Iterable
 
@@ -57,31 +56,9 @@ def _keys(g: nx.DiGraph) -> dict[str, tuple[str, str]]:
 
 def _kahn(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
     """Topological generations (dependencies first) and the stable order; partial on a cycle."""
-    keys = _keys(g)
-    succ, pred = g._succ, g._pred
-    remaining = {n: len(succ[n]) for n in g}  # dependencies not yet placed
-    ready = [keys[n] for n, d in remaining.items() if d == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    generation_of: dict[str, int] = {}
-    while ready:
-        _, node = heapq.heappop(ready)
-        order.append(node)
-        gen = max((generation_of[d] + 1 for d in succ[node]), default=0)
-        generation_of[node] = gen
-        for dependent in pred[node]:
-            remaining[dependent] -= 1
-            if remaining[dependent] == 0:
-                heapq.heappush(ready, keys[dependent])
-    generations: list[list[str]] = []
-    for node in order:
-        gen = generation_of[node]
-        while len(generations) <= gen:
-            generations.append([])
-        generations[gen].append(node)
-    for gen_nodes in generations:
-        gen_nodes.sort(key=keys.__getitem__)
-    return generations, order
+    from cigen.order import generations
+
+    return generations(g._succ, g._pred, _keys(g))
 
 
 def partial_order(g: nx.DiGraph) -> list[str]:

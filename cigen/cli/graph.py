@@ -35,24 +35,21 @@ def graph(
     commands that need an order (plan, generate) exit 1 on a cycle.
     """
     from cigen.cli.app import load
-    from cigen.graph import build_graph, cycles
     from cigen.render import graph_formats
 
     _, workspace = load(root)
-    g = build_graph(workspace, include_root=True)
-    if format is GraphFormat.json:
-        out(graph_formats.graph_json(workspace, g))
-    elif format is GraphFormat.mermaid:
-        out(graph_formats.graph_mermaid(g))
-    elif format is GraphFormat.dot:
-        out(graph_formats.graph_dot(g))
-    else:
-        out(graph_formats.graph_text(workspace, g))
-    found = cycles(g)
-    if found:
-        listed = "; ".join(graph_formats.cycles_with_paths(g))
+    view = graph_formats.graph_view(workspace)
+    render = {
+        GraphFormat.json: graph_formats.graph_json,
+        GraphFormat.mermaid: graph_formats.graph_mermaid,
+        GraphFormat.dot: graph_formats.graph_dot,
+        GraphFormat.text: graph_formats.graph_text,
+    }[format]
+    out(render(view))
+    if view.cycles:
+        count = len(view.cycles)
         logging.getLogger("cigen").warning(
-            f"{len(found)} dependency cycle{'s' if len(found) > 1 else ''} ({listed}): "
+            f"{count} dependency cycle{'s' if count > 1 else ''} ({'; '.join(graph_formats.cycles_with_paths(view))}): "
             "commands that need an order fail until each is broken"
         )
     return 0

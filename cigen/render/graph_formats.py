@@ -9,13 +9,13 @@ which are unique where names may repeat.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from cigen.model import Member, Workspace
+    from cigen.model import Edge, Member, Workspace
     from cigen.plan import Plan
 
 GRAPH_FORMATS = ("json", "mermaid", "dot", "text")
@@ -53,15 +53,58 @@ def _label(g: nx.DiGraph, path: str) -> str:
 # -- graph ------------------------------------------------------------------
 
 
-def graph_document(workspace: Workspace, g: nx.DiGraph) -> dict[str, Any]:
-    """The ``cigen graph --format json`` document; ``levels`` is empty when the graph has a cycle."""
-    from cigen.graph import cycles, levels
+@dataclass(frozen=True)
+class GraphView:
+    """What the graph formats show: the whole workspace, root included.
 
-    found = cycles(g)
-    services = []
-    for path in sorted(g._node):
-        m = _member(g, path)
-        services.append({
+    Ordering an acyclic workspace needs no networkx (see :mod:`cigen.order`);
+    the graph is built, and networkx imported, only to explain cycles.
+    """
+
+    workspace: Workspace
+    members: dict[str, Member]  # by path, sorted
+    edges: tuple[Edge, ...]  # sorted by (source, target)
+    levels: list[list[str]]  # paths, dependencies first; empty when there is a cycle
+    cycles: list[list[str]]  # one cycle of paths per cyclic component
+    component: dict[str, int]  # path -> index of its cyclic component, for members on a cycle
+    graph: nx.DiGraph | None  # built when there is a cycle
+
+    def label(self, path: str) -> str:
+        return self.members[path].label
+
+    def on_cycle(self, edge: Edge) -> bool:
+        return edge.source in self.component and self.component[edge.source] == self.component.get(edge.target)
+
+
+def graph_view(workspace: Workspace) -> GraphView:
+    from cigen.order import generations
+
+    members = {m.path: m for m in sorted(workspace.members, key=lambda m: m.path)}
+    edges = tuple(sorted(
+        (e for e in workspace.edges if e.source in members and e.target in members),
+        key=lambda e: (e.source, e.target),
+    ))
+    succ: dict[str, list[str]] = {p: [] for p in members}
+    pred: dict[str, list[str]] = {p: [] for p in members}
+    for e in edges:
+        succ[e.source].append(e.target)
+        pred[e.target].append(e.source)
+    levels, order = generations(succ, pred, {p: (m.label, p) for p, m in members.items()})
+    if len(order) == len(members):
+        return GraphView(workspace, members, edges, levels, [], {}, None)
+
+    from cigen.graph import build_graph, cycles, cyclic_components
+
+    g = build_graph(workspace, include_root=True)
+    component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
+    return GraphView(workspace, members, edges, [], cycles(g), component, g)
+
+
+def graph_document(view: GraphView) -> dict[str, Any]:
+    """The ``cigen graph --format json`` document; ``levels`` is empty when the graph has a cycle."""
+    label = view.label
+    services = [
+        {
             "name": m.name,
             "path": m.path,
             "kind": m.kind,
@@ -72,66 +115,62 @@ def graph_document(workspace: Workspace, g: nx.DiGraph) -> dict[str, Any]:
             "root": m.is_root,
             "language": m.language,
             "startable": m.startable,
-        })
-    edges = [
-        {
-            "from": _label(g, source),
-            "to": _label(g, target),
-            "from_path": source,
-            "to_path": target,
-            "kinds": list(kinds),
         }
-        for source, target, kinds in sorted(g.edges(data="kinds"))
+        for m in view.members.values()
+    ]
+    edges = [
+        {"from": label(e.source), "to": label(e.target), "from_path": e.source, "to_path": e.target,
+         "kinds": list(e.kinds)}
+        for e in view.edges
     ]
     unlinked = [
         {
-            "from": _label(g, u.source) if u.source in g else u.source,
+            "from": label(u.source) if u.source in view.members else u.source,
             "from_path": u.source,
             "name": u.name,
             "spec": u.spec,
             "field": u.field,
             "reason": u.reason,
         }
-        for u in sorted(workspace.unlinked, key=lambda u: (u.source, u.name, u.field, u.spec))
+        for u in sorted(view.workspace.unlinked, key=lambda u: (u.source, u.name, u.field, u.spec))
     ]
     return {
         "root": ".",
-        "definition": workspace.definition,
-        "package_manager": workspace.package_manager,
+        "definition": view.workspace.definition,
+        "package_manager": view.workspace.package_manager,
         "services": services,
         "edges": edges,
-        "levels": [] if found else [[_label(g, p) for p in level] for level in levels(g)],
-        "cycles": [[_label(g, p) for p in cycle] for cycle in found],
+        "levels": [[label(p) for p in level] for level in view.levels],
+        "cycles": [[label(p) for p in cycle] for cycle in view.cycles],
         "unlinked": unlinked,
     }
 
 
-def graph_json(workspace: Workspace, g: nx.DiGraph) -> str:
-    return _dump(graph_document(workspace, g))
+def graph_json(view: GraphView) -> str:
+    return _dump(graph_document(view))
 
 
-def graph_text(workspace: Workspace, g: nx.DiGraph) -> str:
-    from cigen.graph import feedback_edges
-
-    doc = graph_document(workspace, g)
-    n_members, n_edges = len(doc["services"]), len(doc["edges"])
+def graph_text(view: GraphView) -> str:
+    doc = graph_document(view)
+    ws = view.workspace
     shape = _count(len(doc["cycles"]), "cycle") if doc["cycles"] else _count(len(doc["levels"]), "level")
     lines = [
-        f"{workspace.package_manager} workspace ({workspace.definition}): "
-        f"{_count(n_members, 'member')}, {_count(n_edges, 'edge')}, {shape}",
+        f"{ws.package_manager} workspace ({ws.definition}): "
+        f"{_count(len(doc['services']), 'member')}, {_count(len(doc['edges']), 'edge')}, {shape}",
     ]
     if doc["levels"]:
         lines += ["", "levels (dependencies first)"]
         width = len(str(len(doc["levels"])))
         for i, level in enumerate(doc["levels"], 1):
             lines.append(f"  {i:>{width}}  {', '.join(level)}")
-    if doc["cycles"]:
+    if view.graph is not None:
+        from cigen.graph import feedback_edges
+
         lines += ["", "cycles (no order exists until each is broken)"]
-        for cycle in cycles_with_paths(g):
-            lines.append(f"  {cycle}")
-        arcs, exact = feedback_edges(g)
-        cut = ", ".join(f"{_label(g, s)} -> {_label(g, t)}" for s, t in arcs)
-        lines.append(f"  removing {cut} breaks {'every cycle' if exact else 'every cycle (a minimal set, not proven smallest)'}")
+        lines += [f"  {cycle}" for cycle in cycles_with_paths(view)]
+        arcs, exact = feedback_edges(view.graph)
+        cut = ", ".join(f"{view.label(s)} -> {view.label(t)}" for s, t in arcs)
+        lines.append(f"  removing {cut} breaks every cycle" + ("" if exact else " (a minimal set, not proven smallest)"))
     lines += ["", "members"]
     rows = [("NAME", "PATH", "KIND", "PM", "VERSION", "")]
     for s in doc["services"]:
@@ -147,33 +186,28 @@ def graph_text(workspace: Workspace, g: nx.DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cycles_with_paths(g: nx.DiGraph) -> list[str]:
+def cycles_with_paths(view: GraphView) -> list[str]:
     """Each reported cycle as ``a -> b -> a  (packages/a, packages/b)``."""
-    from cigen.graph import cycles
-
-    out = []
-    for cycle in cycles(g):
-        names = " -> ".join(_label(g, p) for p in [*cycle, cycle[0]])
-        out.append(f"{names}  ({', '.join(cycle)})")
-    return out
+    return [
+        f"{' -> '.join(view.label(p) for p in [*cycle, cycle[0]])}  ({', '.join(cycle)})" for cycle in view.cycles
+    ]
 
 
-def graph_mermaid(g: nx.DiGraph) -> str:
+def graph_mermaid(view: GraphView) -> str:
     """A Mermaid flowchart, dependents above their dependencies; cycle edges in red, dev-only edges dotted."""
-    ids = {path: f"m{i}" for i, path in enumerate(sorted(g._node))}
+    ids = {path: f"m{i}" for i, path in enumerate(view.members)}
     lines = ["flowchart TD"]
     classes: dict[str, list[str]] = {}
     for path, node_id in ids.items():
-        m = _member(g, path)
+        m = view.members[path]
         label = m.label.replace('"', "#quot;")
         lines.append(f'  {node_id}["{label}"]')
         classes.setdefault("root" if m.is_root else m.kind, []).append(node_id)
-    on_cycle = _cycle_edge_test(g)
     red = []
-    for i, (source, target, kinds) in enumerate(sorted(g.edges(data="kinds"))):
-        arrow = "-.->" if kinds and set(kinds) <= _DEV_KINDS else "-->"
-        lines.append(f"  {ids[source]} {arrow} {ids[target]}")
-        if on_cycle(source, target):
+    for i, e in enumerate(view.edges):
+        arrow = "-.->" if e.kinds and set(e.kinds) <= _DEV_KINDS else "-->"
+        lines.append(f"  {ids[e.source]} {arrow} {ids[e.target]}")
+        if view.on_cycle(e):
             red.append(str(i))
     lines += [
         "  classDef package fill:#eef,stroke:#669",
@@ -188,32 +222,22 @@ def graph_mermaid(g: nx.DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def graph_dot(g: nx.DiGraph) -> str:
+def graph_dot(view: GraphView) -> str:
     """Graphviz DOT, dependencies at the bottom; cycle edges red, dev-only edges dashed."""
     shapes = {"package": "box", "service": "ellipse", "app": "doubleoctagon"}
     lines = ["digraph cigen {", '  node [fontname="Helvetica"];']
-    for path in sorted(g._node):
-        m = _member(g, path)
+    for path, m in view.members.items():
         style = ', style="dashed"' if m.is_root else ""
         lines.append(f"  {_dot_id(path)} [label={_dot_id(m.label)}, shape={shapes[m.kind]}{style}];")
-    on_cycle = _cycle_edge_test(g)
-    for source, target, kinds in sorted(g.edges(data="kinds")):
-        attrs = [f"tooltip={_dot_id(', '.join(kinds))}"]
-        if kinds and set(kinds) <= _DEV_KINDS:
+    for e in view.edges:
+        attrs = [f"tooltip={_dot_id(', '.join(e.kinds))}"]
+        if e.kinds and set(e.kinds) <= _DEV_KINDS:
             attrs.append('style="dashed"')
-        if on_cycle(source, target):
+        if view.on_cycle(e):
             attrs.append('color="red"')
-        lines.append(f"  {_dot_id(source)} -> {_dot_id(target)} [{', '.join(attrs)}];")
+        lines.append(f"  {_dot_id(e.source)} -> {_dot_id(e.target)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _cycle_edge_test(g: nx.DiGraph) -> Callable[[str, str], bool]:
-    """Whether an edge lies on a cycle: both ends in the same cyclic component."""
-    from cigen.graph import cyclic_components
-
-    component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
-    return lambda source, target: source in component and component[source] == component.get(target)
 
 
 def _dot_id(text: str) -> str:

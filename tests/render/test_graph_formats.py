@@ -5,17 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import networkx as nx
-
 from cigen.graph import build_graph
-from cigen.model import Unlinked, Workspace
+from cigen.model import Unlinked
 from cigen.plan import Plan, compute_plan
 from cigen.render.graph_formats import (
+    GraphView,
     graph_document,
     graph_dot,
     graph_json,
     graph_mermaid,
     graph_text,
+    graph_view,
     plan_json,
     plan_text,
 )
@@ -24,7 +24,7 @@ from tests.workspace_builder import workspace
 UNLINKED = Unlinked("apps/web", "ui", "^2.0.0", "dependencies", "ui is 1.0.0, outside ^2.0.0: npm installs it from the registry")
 
 
-def shop() -> tuple[Workspace, nx.DiGraph]:
+def shop() -> GraphView:
     ws = workspace(
         {
             "apps/web:web": {"ui": ["dependencies"], "utils": ["devDependencies"]},
@@ -35,26 +35,24 @@ def shop() -> tuple[Workspace, nx.DiGraph]:
         root=True,
         root_deps=("web",),
     )
-    ws = dataclasses.replace(ws, unlinked=(UNLINKED,))
-    return ws, build_graph(ws, include_root=True)
+    return graph_view(dataclasses.replace(ws, unlinked=(UNLINKED,)))
 
 
-def cyclic() -> tuple[Workspace, nx.DiGraph]:
-    ws = workspace({"a": ["b"], "b": {"a": ["devDependencies"]}, "c": []})
-    return ws, build_graph(ws)
+def cyclic() -> GraphView:
+    return graph_view(workspace({"a": ["b"], "b": {"a": ["devDependencies"]}, "c": []}))
 
 
 # -- graph JSON ------------------------------------------------------------------------------
 
 
 def test_graph_json_is_one_document_with_the_contract_keys_in_order() -> None:
-    doc = json.loads(graph_json(*shop()))
+    doc = json.loads(graph_json(shop()))
     assert list(doc) == ["root", "definition", "package_manager", "services", "edges", "levels", "cycles", "unlinked"]
     assert doc["root"] == "."
 
 
 def test_graph_json_lists_every_member_by_path_with_the_root_marked() -> None:
-    doc = json.loads(graph_json(*shop()))
+    doc = json.loads(graph_json(shop()))
     assert [s["path"] for s in doc["services"]] == [".", "apps/web", "packages/ui", "packages/utils", "services/api"]
     assert doc["services"][0] == {
         "name": "monorepo", "path": ".", "kind": "package", "version": "1.0.0", "package_manager": "npm",
@@ -64,7 +62,7 @@ def test_graph_json_lists_every_member_by_path_with_the_root_marked() -> None:
 
 
 def test_graph_json_edges_carry_names_paths_and_fields() -> None:
-    doc = json.loads(graph_json(*shop()))
+    doc = json.loads(graph_json(shop()))
     assert {"from": "web", "to": "utils", "from_path": "apps/web", "to_path": "packages/utils",
             "kinds": ["devDependencies"]} in doc["edges"]
     assert [(e["from_path"], e["to_path"]) for e in doc["edges"]] == sorted((e["from_path"], e["to_path"])
@@ -72,19 +70,19 @@ def test_graph_json_edges_carry_names_paths_and_fields() -> None:
 
 
 def test_graph_json_levels_list_names_dependencies_first() -> None:
-    doc = json.loads(graph_json(*shop()))
+    doc = json.loads(graph_json(shop()))
     assert doc["levels"] == [["utils"], ["api", "ui"], ["web"], ["monorepo"]]
     assert doc["cycles"] == []
 
 
 def test_graph_json_reports_cycles_and_no_levels_when_cyclic() -> None:
-    doc = json.loads(graph_json(*cyclic()))
+    doc = json.loads(graph_json(cyclic()))
     assert doc["levels"] == []
     assert doc["cycles"] == [["a", "b"]]
 
 
 def test_graph_json_lists_unlinked_dependencies_with_the_reason() -> None:
-    doc = json.loads(graph_json(*shop()))
+    doc = json.loads(graph_json(shop()))
     assert doc["unlinked"] == [{
         "from": "web", "from_path": "apps/web", "name": "ui", "spec": "^2.0.0", "field": "dependencies",
         "reason": UNLINKED.reason,
@@ -92,20 +90,20 @@ def test_graph_json_lists_unlinked_dependencies_with_the_reason() -> None:
 
 
 def test_graph_json_is_byte_identical_whatever_the_input_order() -> None:
-    ws, g = shop()
+    ws = shop().workspace
     shuffled = dataclasses.replace(ws, members=ws.members[::-1], edges=ws.edges[::-1])
-    assert graph_json(ws, g) == graph_json(shuffled, build_graph(shuffled, include_root=True))
+    assert graph_json(graph_view(ws)) == graph_json(graph_view(shuffled))
 
 
 def test_graph_json_puts_one_member_per_line() -> None:
-    text = graph_json(*shop())
+    text = graph_json(shop())
     assert text.endswith("}\n")
     assert sum(1 for line in text.splitlines() if line.startswith('    {"name": ')) == 5
 
 
 def test_an_unnamed_member_has_a_null_name_and_its_path_as_label() -> None:
     ws = workspace({"tools/gen:": [], "a": ["tools/gen"]})
-    doc = graph_document(ws, build_graph(ws))
+    doc = graph_document(graph_view(ws))
     assert doc["services"][1]["name"] is None
     assert doc["edges"][0]["to"] == "tools/gen"
 
@@ -114,7 +112,7 @@ def test_an_unnamed_member_has_a_null_name_and_its_path_as_label() -> None:
 
 
 def test_graph_text_reads_at_a_glance() -> None:
-    assert graph_text(*shop()) == (
+    assert graph_text(shop()) == (
         "npm workspace (package.json): 5 members, 5 edges, 4 levels\n"
         "\n"
         "levels (dependencies first)\n"
@@ -137,7 +135,7 @@ def test_graph_text_reads_at_a_glance() -> None:
 
 
 def test_graph_text_shows_each_cycle_with_paths_and_the_edges_to_remove() -> None:
-    text = graph_text(*cyclic())
+    text = graph_text(cyclic())
     assert text.startswith("npm workspace (package.json): 3 members, 2 edges, 1 cycle\n")
     assert "cycles (no order exists until each is broken)\n  a -> b -> a  (packages/a, packages/b)\n" in text
     assert "  removing b -> a breaks every cycle\n" in text
@@ -148,7 +146,7 @@ def test_graph_text_shows_each_cycle_with_paths_and_the_edges_to_remove() -> Non
 
 
 def test_mermaid_draws_each_member_and_edge_dev_edges_dotted() -> None:
-    text = graph_mermaid(shop()[1])
+    text = graph_mermaid(shop())
     lines = text.splitlines()
     assert lines[0] == "flowchart TD"
     assert '  m1["web"]' in lines
@@ -160,38 +158,42 @@ def test_mermaid_draws_each_member_and_edge_dev_edges_dotted() -> None:
 
 def test_mermaid_colours_the_edges_on_a_cycle_only() -> None:
     ws = workspace({"a": ["b"], "b": ["a"], "c": ["a"]})
-    lines = graph_mermaid(build_graph(ws)).splitlines()
+    lines = graph_mermaid(graph_view(ws)).splitlines()
     # edges sorted: a->b (0), b->a (1), c->a (2, not on the cycle)
     assert "  linkStyle 0,1 stroke:#d00,stroke-width:2px" in lines
 
 
+def test_a_cycle_free_workspace_is_ordered_without_building_a_networkx_graph() -> None:
+    assert shop().graph is None
+    assert cyclic().graph is not None
+
+
 def test_mermaid_escapes_quotes_in_labels() -> None:
     ws = workspace({'odd:say "hi"': []})
-    assert '  m0["say #quot;hi#quot;"]' in graph_mermaid(build_graph(ws))
+    assert '  m0["say #quot;hi#quot;"]' in graph_mermaid(graph_view(ws))
 
 
 def test_dot_is_a_digraph_with_quoted_ids_styles_and_red_cycle_edges() -> None:
-    assert graph_dot(shop()[1]).splitlines()[:4] == [
+    assert graph_dot(shop()).splitlines()[:4] == [
         "digraph cigen {",
         '  node [fontname="Helvetica"];',
         '  "." [label="monorepo", shape=box, style="dashed"];',
         '  "apps/web" [label="web", shape=doubleoctagon];',
     ]
-    cyclic_dot = graph_dot(cyclic()[1])
+    cyclic_dot = graph_dot(cyclic())
     assert '  "packages/b" -> "packages/a" [tooltip="devDependencies", style="dashed", color="red"];' in cyclic_dot
 
 
 def test_dot_escapes_quotes_and_backslashes() -> None:
     ws = workspace({'odd:a"b\\c': []})
-    assert r'[label="a\"b\\c", shape=box]' in graph_dot(build_graph(ws))
+    assert r'[label="a\"b\\c", shape=box]' in graph_dot(graph_view(ws))
 
 
 # -- plan ------------------------------------------------------------------------------------
 
 
 def test_plan_json_has_mode_concurrency_fail_fast_stages_and_jobs() -> None:
-    ws, _ = shop()
-    g = build_graph(ws)
+    g = build_graph(shop().workspace)
     doc = json.loads(plan_json(compute_plan(g, concurrency=2), g))
     assert list(doc) == ["mode", "concurrency", "fail_fast", "services", "stages", "jobs"]
     assert (doc["mode"], doc["concurrency"], doc["fail_fast"]) == ("auto", 2, False)
@@ -211,8 +213,7 @@ def test_plan_json_splits_an_oversized_stage_into_jobs() -> None:
 
 
 def test_plan_text_reads_at_a_glance() -> None:
-    ws, _ = shop()
-    g = build_graph(ws)
+    g = build_graph(shop().workspace)
     assert plan_text(compute_plan(g), g) == (
         "auto plan: 3 stages, 4 services, concurrency no limit\n"
         "on failure: a stage runs to the end; stages that need a failed one are skipped\n"
@@ -232,7 +233,6 @@ def test_plan_text_of_an_empty_plan_is_its_summary() -> None:
 
 
 def test_plan_text_names_a_stage_per_service_in_cascade() -> None:
-    ws, _ = shop()
-    g = build_graph(ws)
+    g = build_graph(shop().workspace)
     text = plan_text(compute_plan(g, mode="cascade"), g)
     assert "  stage-4  stage-3  web\n" in text

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Time ``cigen graph --format json`` against ``turbo ls`` on synthetic monorepos.
+
+Usage (from the checkout root)::
+
+    .venv/bin/python bench/bench_graph.py [--sizes 1000 5000 20000] [--runs 5] [--cache DIR]
+
+For each size N it generates (once, cached) a monorepo with
+``../shared/tools/synth_monorepo.py OUT --packages N --seed 1 --turbo-json``,
+checks that cigen finds the members and edges the generator recorded in
+``.expected.json`` and the packages ``turbo ls`` lists, then runs each
+command once to warm the file cache and ``--runs`` times measured. It prints
+the median wall time and the peak resident memory of each command, and the
+ratio cigen / turbo measured in the same run (below 1: cigen is faster).
+
+Targets (issue 2): at 5,000 packages no slower than ``turbo ls``; under 2 s
+at 20,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO / ".." / "shared"
+GENERATOR = SHARED / "tools" / "synth_monorepo.py"
+TURBO = REPO / "tools" / "node" / "node_modules" / ".bin" / "turbo"
+CIGEN = [sys.executable, "-m", "cigen"]
+TURBO_ENV = {"TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1"}
+
+# Runs one command and reports its wall time and peak RSS: a fresh parent per
+# measurement, so RUSAGE_CHILDREN holds that command's peak and nothing else.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+if done.returncode:
+    sys.exit(f"{sys.argv[2:]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+print(json.dumps({"wall": wall, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def generate(cache: Path, size: int) -> Path:
+    tree = cache / f"synth-{size}-seed1"
+    if (tree / ".expected.json").is_file():
+        return tree
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(tree), "--packages", str(size), "--seed", "1", "--turbo-json"],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return tree
+
+
+def measure(argv: list[str], cwd: Path, runs: int) -> tuple[float, int]:
+    """Median wall seconds and the largest peak RSS (KiB) over ``runs`` runs, after one warm-up."""
+    results = []
+    for _ in range(runs + 1):
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(cwd), *argv],
+            check=True, capture_output=True, text=True, env={**os.environ, **TURBO_ENV},
+        )
+        results.append(json.loads(done.stdout))
+    measured = results[1:]
+    return statistics.median(r["wall"] for r in measured), max(r["rss_kb"] for r in measured)
+
+
+def check(tree: Path) -> str:
+    """Compare cigen's graph with the generator's ground truth and turbo's package list."""
+    expected = json.loads((tree / ".expected.json").read_text())
+    graph = json.loads(subprocess.run([*CIGEN, "graph", "--format", "json", "-C", str(tree)],
+                                      check=True, capture_output=True, text=True).stdout)
+    members = {s["name"]: s["path"] for s in graph["services"] if not s["root"]}
+    want = {name: info["dir"] for name, info in expected["packages"].items()}
+    edges = sorted([e["from"], e["to"]] for e in graph["edges"] if e["from_path"] != ".")
+    turbo = json.loads(subprocess.run([str(TURBO), "ls", "--output", "json"], cwd=tree, check=True,
+                                      capture_output=True, text=True, env={**os.environ, **TURBO_ENV}).stdout)
+    turbo_members = {p["name"]: p["path"] for p in turbo["packages"]["items"]}
+    problems = []
+    if members != want:
+        problems.append("members differ from .expected.json")
+    if edges != expected["edges"]:
+        problems.append(f"edges differ from .expected.json ({len(edges)} found, {len(expected['edges'])} expected)")
+    if graph["levels"] and [sorted(level) for level in graph["levels"][: len(expected["levels"])]] != [
+        sorted(level) for level in expected["levels"]
+    ]:
+        problems.append("levels differ from .expected.json")
+    if members != turbo_members:
+        problems.append("members differ from turbo ls")
+    return "; ".join(problems) or "ok"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-graph")
+    args = parser.parse_args()
+    if not GENERATOR.is_file():
+        sys.exit(f"{GENERATOR} not found: the benchmark needs ../shared next to the checkout")
+    if not TURBO.exists():
+        sys.exit(f"{TURBO} not found: install the pinned Node tools (npm ci --prefix tools/node)")
+    args.cache.mkdir(parents=True, exist_ok=True)
+
+    header = f"{'packages':>8}  {'cigen s':>8}  {'cigen MiB':>9}  {'turbo s':>8}  {'turbo MiB':>9}  {'ratio':>6}  check"
+    print(f"cigen graph --format json vs turbo ls; median of {args.runs} runs after a warm-up")
+    print(header)
+    for size in args.sizes:
+        tree = generate(args.cache, size)
+        verdict = check(tree)
+        cigen_s, cigen_kb = measure([*CIGEN, "graph", "--format", "json", "-C", str(tree)], tree, args.runs)
+        turbo_s, turbo_kb = measure([str(TURBO), "ls"], tree, args.runs)
+        print(f"{size:>8}  {cigen_s:>8.3f}  {cigen_kb / 1024:>9.1f}  {turbo_s:>8.3f}  {turbo_kb / 1024:>9.1f}"
+              f"  {cigen_s / turbo_s:>6.2f}  {verdict}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
