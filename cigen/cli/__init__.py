@@ -16,6 +16,8 @@ from cigen.errors import EXIT_INTERRUPTED, EXIT_USAGE, CigenError
 # Registering commands: importing a module adds its commands to `app`.
 from cigen.cli import graph as _graph  # noqa: E402,F401
 from cigen.cli import plan as _plan  # noqa: E402,F401
+from cigen.cli import affected as _affected  # noqa: E402,F401
+from cigen.cli import generate as _generate  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
