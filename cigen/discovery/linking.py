@@ -1,0 +1,162 @@
+"""Members' dependencies -> edges between members, linked exactly as the package manager links them.
+
+One :class:`~cigen.model.Edge` per (dependent, dependency) pair, carrying every
+manifest field that declared it. A dependency that names a member but does not
+link to it is kept in ``unlinked`` with the reason (a range the member does not
+satisfy, ``link-workspace-packages`` off, a dist-tag the registry serves, ...).
+The rules of each package manager live in :mod:`cigen.discovery.node_links`
+and :mod:`cigen.discovery.python_links`.
+
+Members are indexed by name once; unnamed members are never found by name
+(only a path such as ``link:../tool`` reaches them). Of several members with
+one name (pnpm accepts that, npm, yarn and uv do not) the dependency links to
+the one pnpm picks: the highest version that satisfies the range, the last by
+path among equal versions; a warning names them all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cigen.discovery.dependencies import normalize
+from cigen.discovery.node_links import MANAGER_NAMES, Link, NodeLinker, NoLink, Unsupported
+from cigen.discovery.python_links import PythonLinker
+from cigen.discovery.settings import LinkSettings, load_settings
+from cigen.model import DependencyField, Edge, Member, PackageManager, Unlinked
+
+FIELD_ORDER: dict[DependencyField, int] = {
+    f: i
+    for i, f in enumerate(
+        (
+            "dependencies",
+            "devDependencies",
+            "peerDependencies",
+            "optionalDependencies",
+            "project.dependencies",
+            "project.optional-dependencies",
+            "dependency-groups",
+            "build-hook",
+        )
+    )
+}
+NODE_MANAGERS = frozenset(MANAGER_NAMES)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What linking found: sorted edges, unlinked dependencies with reasons, warnings."""
+
+    edges: tuple[Edge, ...]
+    unlinked: tuple[Unlinked, ...]
+    warnings: tuple[str, ...]
+
+
+def link_members(
+    root: Path, members: tuple[Member, ...], package_manager: PackageManager, definition: str
+) -> Linked:
+    """Link every member's dependencies to members, as ``package_manager`` would in ``root``."""
+    # pnpm's order: projects sorted by folder (the root first), so "last by path" is pnpm's pick.
+    ordered = sorted(members, key=lambda m: (m.path != ".", m.path))
+    by_path = {m.path: m for m in ordered}
+    node_by_name: dict[str, list[Member]] = defaultdict(list)
+    python_by_name: dict[str, list[Member]] = defaultdict(list)
+    for m in ordered:
+        if m.name:
+            if m.language == "python":
+                python_by_name[normalize(m.name)].append(m)
+            else:
+                node_by_name[m.name].append(m)
+
+    node = _node_linker(root, ordered, node_by_name, by_path, package_manager, definition)
+    node_manager = node.pm if node is not None else package_manager
+    warnings = _duplicates(node_by_name, node_manager) + _duplicates(python_by_name, "uv")
+    python = (
+        PythonLinker(root, python_by_name, by_path) if any(m.language == "python" for m in ordered) else None
+    )
+
+    kinds: dict[tuple[str, str], set[DependencyField]] = defaultdict(set)
+    unlinked: list[Unlinked] = []
+    unsupported: dict[str, list[str]] = defaultdict(list)
+    for m in ordered:
+        linker = python if m.language == "python" else node
+        if linker is None or not m.dependencies:
+            continue
+        manifest = ("" if m.path == "." else m.path + "/") + (
+            "pyproject.toml" if m.language == "python" else "package.json"
+        )
+        self_name = (normalize(m.name) if m.language == "python" else m.name) if m.name else None
+        for dep in m.dependencies:
+            decision = linker.decide(m, dep, manifest)
+            if decision is None:
+                continue
+            if isinstance(decision, NoLink):
+                if dep.name != self_name:
+                    unlinked.append(Unlinked(m.path, dep.name, dep.spec, dep.field, decision.reason))
+                continue
+            if decision.target.path == m.path:
+                continue  # a package's reference to itself (pkg[extra] inside pkg) is no edge
+            if isinstance(decision, Unsupported):
+                unsupported[decision.protocol].append(f"{m.path} -> {decision.target.label}")
+            kinds[(m.path, decision.target.path)].add(dep.field)
+
+    edges = tuple(
+        Edge(source, target, tuple(sorted(fields, key=FIELD_ORDER.__getitem__)))
+        for (source, target), fields in sorted(kinds.items())
+    )
+    warnings += [_unsupported_warning(p, uses, node_manager) for p, uses in sorted(unsupported.items())]
+    unlinked.sort(key=lambda u: (u.source, u.name, FIELD_ORDER[u.field], u.spec))
+    return Linked(edges=edges, unlinked=tuple(unlinked), warnings=tuple(sorted(warnings)))
+
+
+def _node_linker(
+    root: Path,
+    members: Sequence[Member],
+    by_name: dict[str, list[Member]],
+    by_path: dict[str, Member],
+    package_manager: PackageManager,
+    definition: str,
+) -> NodeLinker | None:
+    node_members = [m for m in members if m.language == "node"]
+    if not node_members:
+        return None
+    # A Python-managed workspace with Node members (cigen.yaml or default globs): the root's manager decides.
+    manager = package_manager if package_manager in NODE_MANAGERS else _common_manager(node_members)
+    settings: LinkSettings = load_settings(root, manager, definition)
+    return NodeLinker(by_name, by_path, settings, rush=definition == "rush.json")
+
+
+def _common_manager(members: Sequence[Member]) -> PackageManager:
+    managers = sorted({m.package_manager for m in members if m.package_manager in NODE_MANAGERS})
+    return managers[0] if managers else "npm"
+
+
+def _duplicates(by_name: dict[str, list[Member]], package_manager: PackageManager) -> list[str]:
+    if package_manager == "uv":
+        rule = "uv refuses duplicate names; dependencies on it link to the first by path"
+    else:
+        refuses = "" if package_manager == "pnpm" else f"{MANAGER_NAMES.get(package_manager, package_manager)} refuses duplicate names; "
+        rule = f"{refuses}dependencies on it link to the highest version that satisfies them, as pnpm does"
+    return [
+        f"{len(found)} workspace members are named {name}: "
+        + ", ".join(f"{m.path} ({m.version or 'no version'})" for m in found)
+        + f"; {rule}"
+        for name, found in sorted(by_name.items())
+        if len(found) > 1
+    ]
+
+
+def _unsupported_warning(protocol: str, uses: list[str], package_manager: PackageManager) -> str:
+    shown = ", ".join(uses[:3]) + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
+    if protocol == "path source":
+        return (
+            f"tool.uv.sources gives uv workspace members a path ({shown}): uv refuses to lock until they are "
+            "declared { workspace = true }; cigen links them"
+        )
+    manager = MANAGER_NAMES.get(package_manager, package_manager)
+    return (
+        f"{len(uses)} dependencies use {protocol}, which {manager} does not support ({shown}); "
+        "cigen links them as the package managers that support it do"
+    )
