@@ -13,9 +13,19 @@ without cigen.yaml gets a working workflow::
       node_version: "24"                   # default: .nvmrc / .node-version, else 24
       python_version: "3.13"               # default: .python-version, else 3.13
       tasks: [lint, build, test]           # scripts run where a service defines them
+      python_tasks:                        # what a task runs in a Python service (default below)
+        lint: ruff check .
+        test: pytest
       outputs: [dist, build]               # build outputs passed to dependents, per service
       setup: []                            # extra steps after the toolchain, before install
       cigen_requirement: cigen==X.Y.Z      # what the plan job installs (default: this version)
+
+Node services run a task when their package.json defines a script of that
+name. Python manifests have no scripts, so ``python_tasks`` maps a task to a
+command run in the service's environment (``uv run``, ``poetry run``). Without
+``python_tasks`` the defaults apply only where the service declares the tool
+(``ruff``, ``pytest``) among its dependencies; a ``python_tasks`` you write
+applies to every Python service.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ LABEL = re.compile(r"[A-Za-z0-9_.*/+=@:<>^~|-][A-Za-z0-9_.*/+=@:<>^~| -]*")
 # The workflow's path: .github/workflows/<file>.yml, the only place GitHub reads.
 WORKFLOW_PATH = re.compile(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml")
 BRANCH = re.compile(r"[A-Za-z0-9_./-]+")
+DEFAULT_PYTHON_TASKS = {"lint": "ruff check .", "test": "pytest"}
 STEP_KEYS = frozenset(
     {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error",
      "timeout-minutes"}
@@ -62,6 +73,7 @@ class WorkflowConfig(StrictModel):
     node_version: str | None = Field(default=None, description="default: .nvmrc / .node-version, else 24")
     python_version: str | None = Field(default=None, description="default: .python-version, else 3.13")
     tasks: tuple[str, ...] = Field(default=("lint", "build", "test"), description="scripts run, in order")
+    python_tasks: dict[str, str] | None = Field(default=None, description="task -> command for Python services")
     outputs: tuple[str, ...] = Field(default=("dist", "build"), description="build output globs, per service")
     setup: tuple[dict[str, Any], ...] = Field(default=(), description="extra steps before install")
     cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
@@ -105,6 +117,16 @@ class WorkflowConfig(StrictModel):
                 raise ValueError(f"{task!r} is not a script name (letters, digits and : . _ - @ + only)")
         if len(set(value)) != len(value):
             raise ValueError("lists a task twice")
+        return value
+
+    @field_validator("python_tasks")
+    @classmethod
+    def _python_tasks(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for task, command in (value or {}).items():
+            if not TASK_NAME.fullmatch(task):
+                raise ValueError(f"{task!r} is not a task name (letters, digits and : . _ - @ + only)")
+            if not command.strip():
+                raise ValueError(f"the command of task {task!r} is empty")
         return value
 
     @field_validator("outputs")

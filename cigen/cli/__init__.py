@@ -17,6 +17,7 @@ from cigen.errors import EXIT_INTERRUPTED, EXIT_USAGE, CigenError
 from cigen.cli import graph as _graph  # noqa: E402,F401
 from cigen.cli import plan as _plan  # noqa: E402,F401
 from cigen.cli import affected as _affected  # noqa: E402,F401
+from cigen.cli import generate as _generate  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,163 @@
+"""``cigen generate``: from the workspace and cigen.yaml to the workflow's text.
+
+This is the edge around the pure renderer: it reads what the renderer needs
+to know about the repository (lockfiles, version files, the workflow already
+on disk) and returns text; writing it, or diffing it, is :mod:`cigen.write`'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cigen.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from cigen.config import Config
+    from cigen.model import Member, Workspace
+    from cigen.render.workflow import ServiceCI, WorkflowModel
+    from cigen.toolchains import Toolchain
+    from ruamel.yaml.comments import CommentedMap
+
+ARTIFACT_PREFIX = "cigen-"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    path: Path  # absolute path of the workflow file
+    relative: str  # its path relative to the root, for messages and diffs
+    text: str
+
+
+def artifact_names(paths: Iterable[str]) -> dict[str, str]:
+    """A distinct artifact name per member path, readable and safe for upload-artifact.
+
+    ``packages/core`` -> ``cigen-packages-core``. Names that would collide
+    (``a/b`` and ``a-b``), or be too long, get a short hash of the path.
+    """
+    slugs = {}
+    for path in paths:
+        slug = _UNSAFE.sub("-", "root" if path == "." else path.replace("/", "-")).strip("-.") or "member"
+        slugs[path] = slug[:80]
+    counts: dict[str, int] = {}
+    for slug in slugs.values():
+        counts[slug] = counts.get(slug, 0) + 1
+    names = {}
+    for path, slug in slugs.items():
+        if counts[slug] > 1 or len(slug) == 80:
+            slug = f"{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+        names[path] = ARTIFACT_PREFIX + slug
+    return names
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _python_tasks(member: Member, config: Config) -> tuple[str, ...]:
+    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
+
+    wf = config.workflow
+    if wf.python_tasks is not None:
+        return tuple(t for t in wf.tasks if t in wf.python_tasks)
+    declared = {_normalise(d.name) for d in member.dependencies}
+    return tuple(
+        t for t in wf.tasks
+        if t in DEFAULT_PYTHON_TASKS and _normalise(DEFAULT_PYTHON_TASKS[t].split()[0]) in declared
+    )
+
+
+def service_plan(
+    workspace: Workspace, config: Config, g: nx.DiGraph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
+    *, share_outputs: bool,
+) -> dict[str, ServiceCI]:
+    """What each planned service's leg runs, uploads and downloads."""
+    from cigen.graph import dependencies
+    from cigen.render.workflow import ServiceCI
+
+    planned = set(order)
+    # Outputs go to later jobs only: in parallel mode dependencies build alongside.
+    producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
+    names = artifact_names(sorted(producers))
+    services = {}
+    for path in order:
+        member = workspace.member(path)
+        tasks = (
+            tuple(t for t in config.workflow.tasks if t in member.scripts)
+            if member.language == "node" else _python_tasks(member, config)
+        )
+        deps = dependencies(g, [path]) & producers if share_outputs else set()
+        services[path] = ServiceCI(
+            path=path,
+            toolchain=toolchains[path],
+            tasks=tasks,
+            artifact=names.get(path),
+            dependencies=tuple(sorted(names[d] for d in deps)),
+        )
+    return services
+
+
+def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
+    from cigen import __version__
+    from cigen.graph import build_graph
+    from cigen.plan import compute_plan, stage_jobs
+    from cigen.render.workflow import WorkflowModel
+    from cigen.toolchains import detect, versions
+    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
+
+    g = build_graph(workspace, include_root=config.include_root)
+    plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
+    toolchains = detect(workspace, plan.services)
+    wf = config.workflow
+    return WorkflowModel(
+        config=wf,
+        plan=plan,
+        jobs=stage_jobs(plan),
+        services=service_plan(workspace, config, g, plan.services, toolchains, share_outputs=plan.mode != "parallel"),
+        versions=versions(workspace.root, wf.node_version, wf.python_version),
+        python_commands=dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS),
+        version=__version__,
+    )
+
+
+def generate_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated:
+    """The workflow's new text, keeping what a person added to the generated file on disk.
+
+    A file on disk that cigen did not generate contributes nothing: without
+    ``force`` :func:`cigen.write.write_generated` refuses to replace it, with
+    ``force`` it is replaced whole.
+    """
+    from cigen.render.workflow import render_workflow
+
+    relative = config.workflow.path
+    path = workspace.root / relative
+    doc = render_workflow(build_model(workspace, config))
+    return Generated(path=path, relative=relative, text=_regenerate(path, doc, force))
+
+
+def _regenerate(path: Path, doc: CommentedMap, force: bool) -> str:
+    from cigen.files import read_text
+    from cigen.render.ownership import YAMLError, regenerate
+    from cigen.write import has_marker
+
+    existing = read_text(path) if path.is_file() else None
+    if existing is not None and not has_marker(existing):
+        existing = None
+    try:
+        return regenerate(doc, existing)
+    except YAMLError as exc:
+        if force:
+            return regenerate(doc, None)
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"cannot keep your additions: the file is not valid YAML ({getattr(exc, 'problem', None) or exc})",
+            path=path, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+            hint="fix the YAML, or rerun with --force to regenerate it from scratch",
+        ) from None

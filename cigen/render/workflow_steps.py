@@ -1,0 +1,186 @@
+"""The steps of a service leg that depend on its toolchain: set up, install, run a task.
+
+Each function takes a :class:`~cigen.toolchains.Toolchain` and an optional
+``when`` (the condition selecting that toolchain's legs, when a job mixes
+several) and returns plain steps. Commands are fixed text; the only values
+that vary per leg (the task, the service's folder) reach ``run:`` through
+``env:`` and ``working-directory``, never through ``${{ }}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from cigen.render.expressions import condition, escape, literal
+from cigen.render.pins import uses_step
+from cigen.toolchains import Toolchain, Versions
+
+SERVICE_FOLDER = "${{ matrix.service.path }}"
+
+
+def run_step(
+    name: str,
+    script: str,
+    *,
+    if_: str | None = None,
+    env: dict[str, str] | None = None,
+    working_directory: str | None = None,
+    id: str | None = None,
+) -> CommentedMap:
+    step = CommentedMap()
+    step["name"] = name
+    if id is not None:
+        step["id"] = id
+    if if_ is not None:
+        step["if"] = condition(if_)
+    if working_directory is not None and working_directory != ".":
+        step["working-directory"] = working_directory
+    if env:
+        step["env"] = CommentedMap(env)
+    step["run"] = LiteralScalarString(script) if "\n" in script else script
+    return step
+
+
+def _where(tc: Toolchain) -> str:
+    """The folder a toolchain installs in, as a workflow value."""
+    return SERVICE_FOLDER if tc.root is None else escape(tc.root)
+
+
+def _node(versions: Versions, extra: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = (
+        {"node-version-file": versions.node_file} if versions.node_file else {"node-version": versions.node}
+    )
+    return {**spec, **extra}
+
+
+def _python(versions: Versions) -> dict[str, Any]:
+    if versions.python_file:
+        return {"python-version-file": versions.python_file}
+    return {"python-version": versions.python}
+
+
+def _hash_key(prefix: str, tc: Toolchain) -> str:
+    lockfile = tc.lockfile or "package.json"
+    return f"{prefix}-${{{{ runner.os }}}}-${{{{ hashFiles({literal(escape_glob(lockfile))}) }}}}"
+
+
+def escape_glob(path: str) -> str:
+    """A literal path as a hashFiles() / cache glob: glob characters bracketed."""
+    return "".join(f"[{c}]" if c in "*?[]{}!" else c for c in path)
+
+
+def setup_steps(tc: Toolchain, versions: Versions, when: str | None) -> list[CommentedMap]:
+    """Install the toolchain's language and package manager, restoring its download cache."""
+    label = "" if tc.root in (None, ".") else f" ({tc.root})"
+    no_cache = {"package-manager-cache": False}
+    lock = {"cache-dependency-path": escape(tc.lockfile)} if tc.lockfile else {}
+    if tc.manager in ("npm", "yarn"):
+        cache = {"cache": tc.manager, **lock} if tc.lockfile else no_cache
+        return [uses_step("actions/setup-node", name=f"Set up Node.js and {tc.manager}{label}", if_=when,
+                          with_=_node(versions, cache))]
+    if tc.manager == "pnpm":
+        pnpm = uses_step("pnpm/action-setup", name=f"Set up pnpm{label}", if_=when,
+                         with_=None if tc.pinned else {"version": tc.pnpm_version})
+        if tc.pinned and tc.root not in (None, "."):
+            pnpm["with"] = CommentedMap({"package_json_file": escape(f"{tc.root}/package.json")})
+        cache = {"cache": "pnpm", **lock} if tc.lockfile else no_cache
+        return [pnpm, uses_step("actions/setup-node", name=f"Set up Node.js{label}", if_=when,
+                                with_=_node(versions, cache))]
+    if tc.manager == "yarn-berry":
+        steps = [uses_step("actions/setup-node", name=f"Set up Node.js{label}", if_=when,
+                           with_=_node(versions, no_cache))]
+        if tc.pinned:
+            # package.json pins yarn through corepack; Node 25 and later no longer bundle it.
+            steps.append(run_step(
+                f"Enable corepack{label}",
+                "command -v corepack >/dev/null || npm install --global corepack\ncorepack enable",
+                if_=when,
+            ))
+        steps.append(run_step(
+            f"Find yarn's cache folder{label}",
+            'echo "folder=$(yarn config get cacheFolder)" >> "$GITHUB_OUTPUT"',
+            if_=when, id=f"{tc.key}-cache", working_directory=_where(tc),
+        ))
+        steps.append(uses_step("actions/cache", name=f"Cache yarn downloads{label}", if_=when, with_={
+            "path": f"${{{{ steps.{tc.key}-cache.outputs.folder }}}}",
+            "key": _hash_key(f"cigen-{tc.key}", tc),
+            "restore-keys": f"cigen-{tc.key}-${{{{ runner.os }}}}-",
+        }))
+        return steps
+    if tc.manager == "bun":
+        version = ({"bun-version-file": escape(f"{tc.root}/package.json" if tc.root not in (None, ".")
+                                               else "package.json")} if tc.pinned else {"bun-version": "latest"})
+        return [
+            uses_step("oven-sh/setup-bun", name=f"Set up Bun{label}", if_=when, with_=version),
+            uses_step("actions/cache", name=f"Cache Bun downloads{label}", if_=when, with_={
+                "path": "~/.bun/install/cache",
+                "key": _hash_key(f"cigen-{tc.key}", tc),
+                "restore-keys": f"cigen-{tc.key}-${{{{ runner.os }}}}-",
+            }),
+        ]
+    if tc.manager == "uv":
+        with_: dict[str, Any] = {"enable-cache": True}
+        if tc.lockfile:
+            with_["cache-dependency-glob"] = escape(escape_glob(tc.lockfile))
+        if versions.python:
+            with_["python-version"] = versions.python
+        return [uses_step("astral-sh/setup-uv", name=f"Set up uv and Python{label}", if_=when, with_=with_)]
+    if tc.manager == "poetry":
+        cache = {"cache": "poetry", **lock} if tc.lockfile else {}
+        return [
+            # setup-python's poetry cache asks poetry where its cache is: poetry comes first.
+            run_step(f"Install poetry{label}", "pipx install poetry", if_=when),
+            uses_step("actions/setup-python", name=f"Set up Python{label}", if_=when,
+                      with_={**_python(versions), **cache}),
+        ]
+    return [uses_step("actions/setup-python", name=f"Set up Python{label}", if_=when, with_=_python(versions))]
+
+
+_INSTALL: dict[str, tuple[str, str]] = {
+    # manager: (with a lockfile, without one)
+    "npm": ("npm ci", "npm install"),
+    "pnpm": ("pnpm install --frozen-lockfile", "pnpm install"),
+    "yarn": ("yarn install --frozen-lockfile", "yarn install"),
+    "yarn-berry": ("yarn install --immutable", "yarn install"),
+    "bun": ("bun install --frozen-lockfile", "bun install"),
+    "uv": ("uv sync --locked --all-packages", "uv sync"),
+    "poetry": ("poetry install --no-interaction", "poetry install --no-interaction"),
+}
+_PIP_INSTALL = """\
+if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi
+if [ -f pyproject.toml ] || [ -f setup.py ]; then python -m pip install -e .; fi"""
+
+
+def install_step(tc: Toolchain, when: str | None) -> CommentedMap:
+    label = "" if tc.root in (None, ".") else f" ({tc.root})"
+    if tc.manager == "pip":
+        script = _PIP_INSTALL
+    else:
+        locked, unlocked = _INSTALL[tc.manager]
+        script = locked if tc.lockfile else unlocked
+    return run_step(f"Install dependencies{label}", script, if_=when, working_directory=_where(tc))
+
+
+_NODE_RUN = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn run", "yarn-berry": "yarn run", "bun": "bun run"}
+_PYTHON_RUN = {"uv": 'uv run --locked bash -c "$COMMAND"', "poetry": 'poetry run bash -c "$COMMAND"',
+               "pip": 'bash -c "$COMMAND"'}
+
+
+def task_step(task: str, tc: Toolchain, when: str | None, command: str | None = None) -> CommentedMap:
+    """Run ``task`` in the service's folder with its own package manager.
+
+    Node: the package.json script of that name. Python: ``command`` (from
+    ``python_tasks``) inside the service's environment.
+    """
+    if tc.node:
+        return run_step(task, f'{_NODE_RUN[tc.manager]} "$TASK"', if_=when, env={"TASK": task},
+                        working_directory=SERVICE_FOLDER)
+    assert command is not None, "a Python task needs its command"
+    script = _PYTHON_RUN[tc.manager]
+    if tc.manager == "uv" and tc.lockfile is None:
+        script = script.replace(" --locked", "")
+    return run_step(task, script, if_=when, env={"COMMAND": escape(command)},
+                    working_directory=SERVICE_FOLDER)
