@@ -22,8 +22,15 @@ from cigen.cli import generate as _generate  # noqa: E402,F401
 
 def main(argv: Sequence[str] | None = None) -> int:
     import click
+    import typer
 
     from cigen.cli.app import error, install_logging
+
+    # Typer >= 0.20 raises its own copies of click's exceptions (typer._click),
+    # which do not subclass click's: catch both so a bad option exits 2, not a traceback.
+    exits = (click.exceptions.Exit, typer.Exit)
+    usage_errors = (click.ClickException, typer.TyperException)
+    aborts = (click.exceptions.Abort, typer.Abort, KeyboardInterrupt)
 
     install_logging()
     try:
@@ -31,12 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CigenError as exc:
         error(str(exc))
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except exits as exc:
         return exc.exit_code
-    except click.ClickException as exc:
+    except usage_errors as exc:
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except aborts:
         print("cigen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return result if isinstance(result, int) else 0
