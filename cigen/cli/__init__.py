@@ -18,6 +18,11 @@ from cigen.cli import graph as _graph  # noqa: E402,F401
 from cigen.cli import plan as _plan  # noqa: E402,F401
 from cigen.cli import affected as _affected  # noqa: E402,F401
 from cigen.cli import generate as _generate  # noqa: E402,F401
+from cigen.cli import ecosystem as _ecosystem  # noqa: E402,F401
+from cigen.cli import up as _up  # noqa: E402,F401
+from cigen.cli import down as _down  # noqa: E402,F401
+from cigen.cli import status as _status  # noqa: E402,F401
+from cigen.cli import logs as _logs  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,14 @@ class Progress:
     what: str  # starting, replacing, adopted, healthy, failed, stopping, stopped
     detail: str = ""
 
+    def __str__(self) -> str:
+        """How a person reads it: ``healthy after 0.4 s``, ``failed: exited with code 1``."""
+        if self.what == "adopted":
+            return "already running and healthy"
+        if not self.detail:
+            return self.what
+        return f"{self.what} {self.detail}" if self.what == "healthy" else f"{self.what}: {self.detail}"
+
 
 @dataclass
 class _Run:
@@ -237,7 +245,7 @@ class _Orchestrator:
     def _healthy(self, name: str, run: _Run) -> None:
         run.state, run.healthy_after = "healthy", time.monotonic() - run.requested
         if run.adopted:
-            self.progress(Progress(name, "adopted", "already running and healthy"))
+            self.progress(Progress(name, "adopted"))
         else:
             self.progress(Progress(name, "healthy", f"after {format_seconds(run.healthy_after)}"))
 
@@ -336,22 +344,25 @@ def up(root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[s
        log_file: Path | None = None) -> UpResult:
     """Start ``order`` (dependencies first) under the project's PM2 daemon, gating each on its health."""
     from cigen.runtime.pm2 import session, shutdown_if_idle
+    from cigen.runtime.signals import interruptible, shielded
 
-    with session(root, spawn=True, log_file=log_file) as s:
+    with interruptible(), session(root, spawn=True, log_file=log_file) as s:
         o = _Orchestrator(s, specs, order, apps, progress)
         try:
             o.run()
         except BaseException:
             # Ctrl-C, SIGTERM or a broken daemon: whatever happens, leave nothing of this run behind.
-            o.settle()
-            o.stop_started()
-            shutdown_if_idle(s)
+            with shielded():
+                o.settle()
+                o.stop_started()
+                shutdown_if_idle(s)
             raise
         stopped: list[str] = []
         daemon_stopped = False
         if o.failed is not None:
-            o.settle()
-            if not keep:
-                stopped = o.stop_started()
-                daemon_stopped = shutdown_if_idle(s)
+            with shielded():
+                o.settle()
+                if not keep:
+                    stopped = o.stop_started()
+                    daemon_stopped = shutdown_if_idle(s)
         return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)

@@ -329,11 +329,16 @@ def session(root: Path, *, spawn: bool, log_file: Path | None = None) -> Iterato
         yield Session(home, None, spawned=False)
         return
     with home_lock(home):
+        before = daemon_pid(home)
         bridge = Bridge(install, home, log_file=log_file)
         try:
             info = bridge.call("connect", spawn=spawn, timeout=60)
         except BaseException:
             bridge.close()
+            spawned = daemon_pid(home)
+            if before is None and spawned is not None:  # interrupted right after spawning: undo it
+                os.kill(spawned, signal.SIGTERM)
+                _reap({spawned}, 5.0)
             raise
     try:
         yield Session(home, bridge if info["daemon"] else None, spawned=bool(info["spawned"]))

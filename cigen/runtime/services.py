@@ -101,7 +101,7 @@ def resolve_services(config: Config, workspace: Workspace, config_path: Path | s
         if member is None and cfg.start is None:
             raise InputError(
                 f"{where(key)}: no workspace member is named {key!r}", path=config_path,
-                hint=_suggest(key, [service_name(m) for m in members if m.startable])
+                hint=suggest(key, [service_name(m) for m in members if m.startable])
                 or "give it `start:` to run a command that is no member",
             )
         name = service_name(member) if member else key
@@ -136,7 +136,7 @@ def resolve_services(config: Config, workspace: Workspace, config_path: Path | s
             target = aliases.get(dep)
             if target is None:
                 raise InputError(f"{label}.depends_on: no service is named {dep!r}", path=config_path,
-                                 hint=_suggest(dep, sorted(chosen)) or f"services: {', '.join(sorted(chosen))}")
+                                 hint=suggest(dep, sorted(chosen)) or f"services: {', '.join(sorted(chosen))}")
             if target == name:
                 raise InputError(f"{label}.depends_on: a service cannot depend on itself", path=config_path,
                                  hint=f"remove {dep!r}")
@@ -158,7 +158,7 @@ def _find_member(key: str, members: list[Member], config_path: Path | str) -> Me
     return named[0] if named else None
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str | None:
+def suggest(word: str, choices: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"did you mean {close[0]!r}?" if close else None
 
@@ -262,7 +262,7 @@ def select(specs: dict[str, ServiceSpec], names: Iterable[str]) -> list[str]:
     unknown = [n for n in wanted if n not in specs]
     if unknown:
         raise InputError(f"no service is named {unknown[0]!r}",
-                         hint=_suggest(unknown[0], sorted(specs)) or f"services: {', '.join(sorted(specs)) or 'none'}")
+                         hint=suggest(unknown[0], sorted(specs)) or f"services: {', '.join(sorted(specs)) or 'none'}")
     chosen = set(wanted) | dependencies(g, wanted)
     sub = g.subgraph(chosen).copy()
     found = cycles(sub)
