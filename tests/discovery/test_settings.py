@@ -1,0 +1,125 @@
+"""Which settings file each package manager version reads, and the defaults it assumes.
+
+The pnpm table below was observed by running pnpm 8.15, 9.15, 10.34 and 12.4 on
+a workspace with each combination of .npmrc and pnpm-workspace.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cigen.discovery.settings import load_settings, manager_version, read_npmrc
+from cigen.errors import InputError
+
+
+def repo(tmp_path: Path, files: dict[str, str | dict]) -> Path:
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content) if isinstance(content, dict) else content, encoding="utf-8")
+    return tmp_path
+
+
+def pnpm_repo(tmp_path: Path, version: str | None, npmrc: str | None, yaml: str | None) -> Path:
+    manifest: dict = {"name": "root", "private": True}
+    if version:
+        manifest["packageManager"] = f"pnpm@{version}"
+    files: dict[str, str | dict] = {"package.json": manifest, "pnpm-workspace.yaml": "packages: ['packages/*']\n" + (yaml or "")}
+    if npmrc is not None:
+        files[".npmrc"] = npmrc
+    return repo(tmp_path, files)
+
+
+@pytest.mark.parametrize(
+    ("version", "npmrc", "yaml", "expected"),
+    [
+        ("8.15.9", None, None, True),
+        ("8.15.9", None, "linkWorkspacePackages: false\n", True),  # pnpm 8 ignores the yaml setting
+        ("8.15.9", "link-workspace-packages=false\n", None, False),
+        ("9.15.9", None, None, False),
+        ("9.15.9", "link-workspace-packages=true\n", None, True),
+        ("9.15.9", None, "linkWorkspacePackages: true\n", False),  # pnpm 9 ignores it too
+        ("10.34.9", None, None, False),
+        ("10.34.9", "link-workspace-packages=true\n", None, True),
+        ("10.34.9", None, "linkWorkspacePackages: true\n", True),
+        ("10.34.9", "link-workspace-packages=true\n", "linkWorkspacePackages: false\n", False),  # yaml wins
+        ("12.4.2", "link-workspace-packages=true\n", None, False),  # pnpm 11+ reads only auth from .npmrc
+        ("12.4.2", None, "linkWorkspacePackages: deep\n", "deep"),
+        (None, "link-workspace-packages=true\n", None, True),  # unknown version: read as pnpm 10 does
+    ],
+)
+def test_pnpm_link_workspace_packages_by_version_and_file(
+    tmp_path: Path, version: str | None, npmrc: str | None, yaml: str | None, expected: object
+) -> None:
+    root = pnpm_repo(tmp_path, version, npmrc, yaml)
+    assert load_settings(root, "pnpm", "pnpm-workspace.yaml").link_workspace_packages == expected
+
+
+def test_pnpm_says_where_the_value_came_from(tmp_path: Path) -> None:
+    assert load_settings(pnpm_repo(tmp_path, "9.1.0", None, None), "pnpm", "x").link_source == "the default of pnpm 9"
+    root = pnpm_repo(tmp_path, "10.0.0", None, "linkWorkspacePackages: false\n")
+    assert load_settings(root, "pnpm", "x").link_source == "pnpm-workspace.yaml"
+
+
+def test_pnpm_rejects_a_link_value_it_does_not_know(tmp_path: Path) -> None:
+    root = pnpm_repo(tmp_path, "10.0.0", None, "linkWorkspacePackages: sometimes\n")
+    with pytest.raises(InputError, match="pnpm-workspace.yaml: link-workspace-packages must be true, false or deep"):
+        load_settings(root, "pnpm", "pnpm-workspace.yaml")
+
+
+def test_pnpm_catalogs_default_and_named(tmp_path: Path) -> None:
+    yaml = "catalog:\n  react: ^19.0.0\ncatalogs:\n  legacy:\n    react: ^18.0.0\n"
+    settings = load_settings(pnpm_repo(tmp_path, None, None, yaml), "pnpm", "pnpm-workspace.yaml")
+    assert settings.catalogs == {"default": {"react": "^19.0.0"}, "legacy": {"react": "^18.0.0"}}
+
+
+def test_pnpm_default_catalog_defined_twice_is_an_error(tmp_path: Path) -> None:
+    yaml = "catalog:\n  a: ^1\ncatalogs:\n  default:\n    a: ^2\n"
+    with pytest.raises(InputError, match="the default catalog is defined twice"):
+        load_settings(pnpm_repo(tmp_path, None, None, yaml), "pnpm", "pnpm-workspace.yaml")
+
+
+def test_yarn_berry_transparent_workspaces_default_on_and_off(tmp_path: Path) -> None:
+    assert load_settings(repo(tmp_path, {"package.json": {}}), "yarn-berry", "package.json").transparent_workspaces
+    repo(tmp_path, {".yarnrc.yml": "enableTransparentWorkspaces: false\ncatalog:\n  lodash: ^4.17.0\n"})
+    settings = load_settings(tmp_path, "yarn-berry", "package.json")
+    assert not settings.transparent_workspaces
+    assert settings.catalogs == {"default": {"lodash": "^4.17.0"}}
+
+
+def test_bun_catalogs_from_the_top_level_or_the_workspaces_object(tmp_path: Path) -> None:
+    manifest = {"workspaces": {"packages": ["packages/*"], "catalogs": {"t": {"x": "^1"}}}, "catalog": {"y": "^2"}}
+    settings = load_settings(repo(tmp_path, {"package.json": manifest}), "bun", "package.json")
+    assert settings.catalogs == {"t": {"x": "^1"}, "default": {"y": "^2"}}
+
+
+def test_rush_decoupled_local_dependencies_by_project_folder(tmp_path: Path) -> None:
+    rush = """// rush.json holds comments
+    {
+      "pnpmVersion": "10.27.0",
+      "projects": [
+        {"packageName": "a", "projectFolder": "apps/a", "decoupledLocalDependencies": ["b"]},
+        {"packageName": "c", "projectFolder": "./libs/c/", "cyclicDependencyProjects": ["d"]},
+        {"packageName": "e", "projectFolder": "libs/e"},
+      ]
+    }"""
+    settings = load_settings(repo(tmp_path, {"rush.json": rush}), "pnpm", "rush.json")
+    assert settings.decoupled == {"apps/a": frozenset({"b"}), "libs/c": frozenset({"d"})}
+    assert settings.manager_version == (10, 27, 0)
+
+
+def test_manager_version_from_package_manager_or_dev_engines_of_the_same_manager() -> None:
+    assert manager_version({"packageManager": "pnpm@9.12.1+sha512.abc"}, None, "pnpm") == (9, 12, 1)
+    assert manager_version({"packageManager": "yarn@4.1.0"}, None, "pnpm") is None
+    dev_engines = {"devEngines": {"packageManager": {"name": "pnpm", "version": "^10.2"}}}
+    assert manager_version(dev_engines, None, "pnpm") == (10, 2)
+
+
+def test_npmrc_pairs_comments_and_quotes(tmp_path: Path) -> None:
+    path = tmp_path / ".npmrc"
+    path.write_text('; comment\n# another\nlink-workspace-packages = "true"\nregistry=https://r.example/\n')
+    assert read_npmrc(path) == {"link-workspace-packages": "true", "registry": "https://r.example/"}
+    assert read_npmrc(tmp_path / "missing") == {}
