@@ -31,6 +31,7 @@ __all__ = [
     "topological_order",
 ]
 
+
 def build_graph(workspace: Workspace, *, include_root: bool = False) -> nx.DiGraph:
     """The workspace's members and internal edges; the root package only with ``include_root``."""
     g = nx.DiGraph()
@@ -200,4 +201,4 @@ def _declared_in(g: nx.DiGraph, source: str, target: str) -> str:
     manifest = "pyproject.toml" if member.language == "python" else "package.json"
     where = manifest if source == "." else f"{source}/{manifest}"
     fields = " and ".join(g.edges[source, target]["kinds"])
-    return f"the {fields} of {where}"
+    return f"the {fields} of {where}" if fields else where

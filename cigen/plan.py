@@ -204,8 +204,9 @@ def _require_order(g: nx.DiGraph, h: nx.DiGraph) -> None:
         return
     if h is g:
         require_acyclic(g)
-    involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
-    require_acyclic(g.subgraph(n for c in involved for n in c))
+    else:
+        involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
+        require_acyclic(g.subgraph(n for c in involved for n in c))
 
 
 def _best_effort_order(g: nx.DiGraph) -> tuple[str, ...]:
