@@ -25,6 +25,7 @@ __all__ = [
     "dependents",
     "feedback_edges",
     "levels",
+    "ordering",
     "partial_order",
     "require_acyclic",
     "sort_key",
@@ -55,8 +56,11 @@ def _keys(g: nx.DiGraph) -> dict[str, tuple[str, str]]:
     return {n: sort_key(g, n) for n in g._node}
 
 
-def _kahn(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
-    """Topological generations (dependencies first) and the stable order; partial on a cycle."""
+def ordering(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
+    """Levels and the stable order in one pass, leaving out members on or behind a cycle.
+
+    ``len(order) < len(g)`` tells there is a cycle, without the cost of naming it.
+    """
     from cigen.order import generations
 
     return generations(g._succ, g._pred, _keys(g))
@@ -64,12 +68,12 @@ def _kahn(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
 
 def partial_order(g: nx.DiGraph) -> list[str]:
     """The stable topological order of every member that is neither on a cycle nor depends on one."""
-    return _kahn(g)[1]
+    return ordering(g)[1]
 
 
 def topological_order(g: nx.DiGraph) -> list[str]:
     """Dependencies before dependents; among ready members, the smallest label (then path) first."""
-    _, order = _kahn(g)
+    _, order = ordering(g)
     if len(order) < len(g):
         require_acyclic(g)
     return order
@@ -77,7 +81,7 @@ def topological_order(g: nx.DiGraph) -> list[str]:
 
 def levels(g: nx.DiGraph) -> list[list[str]]:
     """Topological generations, dependencies first: level 0 has no internal dependencies."""
-    generations, order = _kahn(g)
+    generations, order = ordering(g)
     if len(order) < len(g):
         require_acyclic(g)
     return generations
@@ -101,7 +105,7 @@ def cycles(g: nx.DiGraph) -> list[list[str]]:
     A cycle is listed without repeating its first member: ``[a, b, c]`` reads
     ``a -> b -> c -> a``. A self-loop is ``[a]``.
     """
-    _, order = _kahn(g)
+    _, order = ordering(g)
     if len(order) == len(g):  # the common case: no cycle, no SCC pass needed
         return []
     keys = _keys(g)

@@ -79,7 +79,6 @@ def compute_plan(
     cycle passes through a planned member.
     """
     from cigen.errors import InputError
-    from cigen.graph import topological_order
 
     if mode not in MODES:
         raise InputError(f"unknown plan mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
@@ -92,17 +91,17 @@ def compute_plan(
         stages = (Stage("stage-1", order, ()),) if order else ()
         return Plan("parallel", stages, concurrency, False, order)
 
-    _require_order(g, h)
-    order = tuple(topological_order(h))
+    from cigen.graph import ordering
+
+    generations, order = ordering(h)
+    if len(order) < len(h):
+        _raise_cycle(g, h)
     if mode == "cascade":
         stages = tuple(
             Stage(f"stage-{i}", (path,), (f"stage-{i - 1}",) if i > 1 else ()) for i, path in enumerate(order, 1)
         )
-        return Plan("cascade", stages, 1, True, order)
+        return Plan("cascade", stages, 1, True, tuple(order))
 
-    from cigen.graph import levels
-
-    generations = levels(h)
     stage_of = {path: i for i, generation in enumerate(generations, 1) for path in generation}
     stages = tuple(
         Stage(
@@ -112,7 +111,7 @@ def compute_plan(
         )
         for i, generation in enumerate(generations, 1)
     )
-    return Plan("auto", stages, concurrency, False, order)
+    return Plan("auto", stages, concurrency, False, tuple(order))
 
 
 def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
@@ -196,17 +195,12 @@ def _selected_beyond(start: str, succ: dict, chosen: set[str], bridges: set[str]
     return reached
 
 
-def _require_order(g: nx.DiGraph, h: nx.DiGraph) -> None:
-    """Raise on a cycle through a planned member, naming the cycles of ``g`` it lies on."""
-    from cigen.graph import cyclic_components, partial_order, require_acyclic
+def _raise_cycle(g: nx.DiGraph, h: nx.DiGraph) -> None:
+    """Name the cycles of ``g`` that pass through a planned member of ``h``."""
+    from cigen.graph import cyclic_components, require_acyclic
 
-    if len(partial_order(h)) == len(h):
-        return
-    if h is g:
-        require_acyclic(g)
-    else:
-        involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
-        require_acyclic(g.subgraph(n for c in involved for n in c))
+    involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
+    require_acyclic(g.subgraph(n for c in involved for n in c))
 
 
 def _best_effort_order(g: nx.DiGraph) -> tuple[str, ...]:
