@@ -9,9 +9,9 @@ and :mod:`cigen.discovery.python_links`.
 
 Members are indexed by name once; unnamed members are never found by name
 (only a path such as ``link:../tool`` reaches them). Of several members with
-one name (pnpm accepts that, npm, yarn and uv do not) the dependency links to
+one name (pnpm accepts that, npm, yarn and uv do not) a dependency links to
 the one pnpm picks: the highest version that satisfies the range, the last by
-path among equal versions; a warning names them all.
+path among equal versions; a warning says which one each dependent got.
 """
 
 from __future__ import annotations
@@ -72,7 +72,6 @@ def link_members(
 
     node = _node_linker(root, ordered, node_by_name, by_path, package_manager, definition)
     node_manager = node.pm if node is not None else package_manager
-    warnings = _duplicates(node_by_name, node_manager) + _duplicates(python_by_name, "uv")
     python = (
         PythonLinker(root, python_by_name, by_path) if any(m.language == "python" for m in ordered) else None
     )
@@ -80,6 +79,7 @@ def link_members(
     kinds: dict[tuple[str, str], set[DependencyField]] = defaultdict(set)
     unlinked: list[Unlinked] = []
     unsupported: dict[str, list[str]] = defaultdict(list)
+    ambiguous: dict[tuple[str, str], list[str]] = defaultdict(list)  # (language, name) -> "dependent -> pick"
     for m in ordered:
         linker = python if m.language == "python" else node
         if linker is None or not m.dependencies:
@@ -100,15 +100,28 @@ def link_members(
                 continue  # a package's reference to itself (pkg[extra] inside pkg) is no edge
             if isinstance(decision, Unsupported):
                 unsupported[decision.protocol].append(f"{m.path} -> {decision.target.label}")
-            kinds[(m.path, decision.target.path)].add(dep.field)
+            target = decision.target
+            named = _same_name(target, python_by_name if m.language == "python" else node_by_name)
+            if not decision.via_path and len(named) > 1:
+                ambiguous[(m.language, target.name or "")].append(f"{m.path} -> {target.path}")
+            kinds[(m.path, target.path)].add(dep.field)
 
     edges = tuple(
         Edge(source, target, tuple(sorted(fields, key=FIELD_ORDER.__getitem__)))
         for (source, target), fields in sorted(kinds.items())
     )
-    warnings += [_unsupported_warning(p, uses, node_manager) for p, uses in sorted(unsupported.items())]
+    warnings = [_unsupported_warning(p, uses, node_manager) for p, uses in sorted(unsupported.items())]
+    for (language, name), uses in sorted(ambiguous.items()):
+        named = python_by_name[normalize(name)] if language == "python" else node_by_name[name]
+        warnings.append(_duplicate_warning(name, named, sorted(set(uses)), "uv" if language == "python" else node_manager))
     unlinked.sort(key=lambda u: (u.source, u.name, FIELD_ORDER[u.field], u.spec))
     return Linked(edges=edges, unlinked=tuple(unlinked), warnings=tuple(sorted(warnings)))
+
+
+def _same_name(target: Member, by_name: dict[str, list[Member]]) -> list[Member]:
+    if not target.name:
+        return []
+    return by_name.get(normalize(target.name) if target.language == "python" else target.name, [])
 
 
 def _node_linker(
@@ -133,19 +146,15 @@ def _common_manager(members: Sequence[Member]) -> PackageManager:
     return managers[0] if managers else "npm"
 
 
-def _duplicates(by_name: dict[str, list[Member]], package_manager: PackageManager) -> list[str]:
+def _duplicate_warning(name: str, named: list[Member], uses: list[str], package_manager: PackageManager) -> str:
+    listed = ", ".join(f"{m.path} ({m.version or 'no version'})" for m in named)
     if package_manager == "uv":
-        rule = "uv refuses duplicate names; dependencies on it link to the first by path"
+        rule = "uv refuses duplicate names; linked to the first by path"
     else:
         refuses = "" if package_manager == "pnpm" else f"{MANAGER_NAMES.get(package_manager, package_manager)} refuses duplicate names; "
-        rule = f"{refuses}dependencies on it link to the highest version that satisfies them, as pnpm does"
-    return [
-        f"{len(found)} workspace members are named {name}: "
-        + ", ".join(f"{m.path} ({m.version or 'no version'})" for m in found)
-        + f"; {rule}"
-        for name, found in sorted(by_name.items())
-        if len(found) > 1
-    ]
+        rule = f"{refuses}linked as pnpm links: the highest version that satisfies the range, the last by path among equals"
+    shown = ", ".join(uses[:3]) + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
+    return f"dependencies on {name}, the name of {len(named)} members ({listed}): {shown}; {rule}"
 
 
 def _unsupported_warning(protocol: str, uses: list[str], package_manager: PackageManager) -> str:

@@ -48,6 +48,7 @@ ANY_WORKSPACE_VERSION = ("*", "^", "~", "")
 @dataclass(frozen=True, slots=True)
 class Link:
     target: Member
+    via_path: bool = False  # reached by its folder (link:, file:, a path source), not by its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Unsupported:
 
     target: Member
     protocol: str
+    via_path: bool = False
 
 
 Decision = Link | NoLink | Unsupported | None  # None: the dependency names no member
@@ -136,8 +138,8 @@ class NodeLinker:
             target = self.by_path.get(root_relative) if root_relative else None
         if target is not None:
             if spec.protocol in UNSUPPORTED.get(self.pm, ()):
-                return Unsupported(target, f"{spec.protocol}:")
-            return Link(target)
+                return Unsupported(target, f"{spec.protocol}:", via_path=True)
+            return Link(target, via_path=True)
         if dep.name in self.by_name:
             where = folder if folder is not None else "a folder outside the repository"
             return NoLink(f"{dep.spec} points to {where}, which is not a workspace member")
@@ -202,10 +204,10 @@ class NodeLinker:
             chosen = _highest(versions) if text in ("*", "") else _max_satisfying(versions, text)
         else:
             parsed = parse_range(text or "*")
+            if pm == "bun" and text == "":
+                return NoLink("bun resolves an empty range from the registry")
             if (pm == "npm" and text in ("", "*")) or (pm == "bun" and parsed is not None and parsed.is_any):
                 chosen = _highest(_by_version(candidates, default=None))  # any version, even none
-            elif pm == "bun" and text == "":
-                return NoLink("bun resolves an empty range from the registry")
             elif pm == "yarn" and text == "":
                 chosen = _highest(_by_version(candidates, default=None))
             else:

@@ -56,13 +56,13 @@ class PythonLinker:
         if url is not None:
             target = self._path_target(member.path, url.removeprefix("file:")) if url.startswith("file:") else None
             if target is not None:
-                return Link(target)
+                return Link(target, via_path=True)
             return NoLink(f"{dep.spec} installs from {url}, not from the workspace") if candidates else None
         poetry_path = _poetry_path(self.pyproject(member.path), name)
         if poetry_path is not None:
             target = self._path_target(member.path, poetry_path)
             if target is not None:
-                return Link(target)
+                return Link(target, via_path=True)
         if not candidates:
             return None
         if self.uv_workspace:
@@ -90,7 +90,9 @@ class PythonLinker:
                 target = self._path_target(declared_in, entry["path"])
                 if target is not None:
                     # uv wants { workspace = true } for its own members; the folder is still the dependency.
-                    return Unsupported(target, "path source") if self.uv_workspace else Link(target)
+                    if self.uv_workspace:
+                        return Unsupported(target, "path source", via_path=True)
+                    return Link(target, via_path=True)
                 if candidates:
                     return NoLink(f"tool.uv.sources gives {name} the path {entry['path']}, which is no workspace member")
                 return None
