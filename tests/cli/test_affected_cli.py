@@ -1,0 +1,394 @@
+"""``cigen affected`` end to end, on real git repositories."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cigen import git
+from cigen.cli import main
+from tests.gitrepos import Repo
+
+# core <- util <- api <- web; core <- worker; core <- "späce svc"; ui, ui/icons (nested) alone.
+PNPM_LOCK = """\
+lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .: {}
+
+  apps/web:
+    dependencies:
+      api:
+        specifier: workspace:*
+        version: link:../../services/api
+
+  packages/core:
+    dependencies:
+      left-pad:
+        specifier: ^1.0.0
+        version: 1.0.0
+
+  packages/util:
+    dependencies:
+      core:
+        specifier: workspace:*
+        version: link:../core
+      ms:
+        specifier: ^2.0.0
+        version: 2.1.2
+
+packages:
+
+  left-pad@1.0.0:
+    resolution: {integrity: sha512-leftpad}
+
+  ms@2.1.2:
+    resolution: {integrity: sha512-ms212}
+
+  ms@2.1.3:
+    resolution: {integrity: sha512-ms213}
+
+snapshots:
+
+  left-pad@1.0.0: {}
+
+  ms@2.1.2: {}
+
+  ms@2.1.3: {}
+"""
+
+
+def build_monorepo(path: Path) -> Repo:
+    repo = Repo.init(path)
+    repo.write("package.json", json.dumps({"name": "mono", "private": True}) + "\n")
+    repo.write("pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n  - 'packages/ui/*'\n  - 'services/*'\n  - 'apps/*'\n")
+    repo.write("pnpm-lock.yaml", PNPM_LOCK)
+    repo.write("README.md", "# mono\n")
+    repo.package("packages/core", "core", {"left-pad": "^1.0.0"})
+    repo.package("packages/util", "util", {"core": "workspace:*", "ms": "^2.0.0"})
+    repo.package("services/api", "api", {"util": "workspace:*"})
+    repo.package("apps/web", "web", {"api": "workspace:*"})
+    repo.package("services/worker", "worker", {"core": "workspace:*"})
+    repo.package("services/späce svc", "späce svc", {"core": "workspace:*"})
+    repo.package("packages/ui", "ui")
+    repo.package("packages/ui/icons", "icons")
+    for folder in ("packages/core", "packages/util", "services/api", "apps/web", "services/worker",
+                   "services/späce svc", "packages/ui", "packages/ui/icons"):
+        repo.write(f"{folder}/index.js", f"// {folder}\n")
+    repo.commit("monorepo")
+    return repo
+
+
+@pytest.fixture
+def mono(tmp_path, monkeypatch) -> Repo:
+    for var in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    repo = build_monorepo(tmp_path / "mono")
+    repo.git("checkout", "-q", "-b", "feature")
+    return repo
+
+
+def run(repo: Repo, *args: str, capsys, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(["affected", "-C", str(repo.path), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def affected_json(repo: Repo, *args: str, capsys) -> dict:
+    code, out, err = run(repo, *args, "--format", "json", capsys=capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_json_has_the_documented_shape_and_the_changed_services_dependents(mono, capsys):
+    mono.write("packages/util/index.js", "// edited\n").commit()
+    doc = affected_json(mono, "--base", "main", "--head", "feature", capsys=capsys)
+    assert list(doc) == ["base", "head", "merge_base", "changed_files", "changed", "affected", "reasons", "all"]
+    assert doc["base"] == "main" and doc["head"] == "feature" and doc["merge_base"] == mono.sha("main")
+    assert doc["changed_files"] == ["packages/util/index.js"]
+    assert doc["changed"] == ["util"]
+    assert doc["affected"] == ["api", "util", "web"]
+    assert doc["reasons"]["web"] == "packages/util/index.js -> util -> api -> web"
+    assert doc["all"] is False
+
+
+def test_work_the_base_branch_did_after_the_branch_point_does_not_count(mono, capsys):
+    mono.write("services/worker/index.js", "// feature\n").commit()
+    mono.git("checkout", "-q", "main")
+    mono.write("packages/core/index.js", "// main moved on\n").commit("main moves on")
+    mono.git("checkout", "-q", "feature")
+    doc = affected_json(mono, "--base", "main", capsys=capsys)
+    assert doc["affected"] == ["worker"]
+    assert doc["head"] == "HEAD"
+
+
+def test_a_merge_of_the_base_into_the_branch_leaves_only_the_branch_changes(mono, capsys):
+    mono.write("services/worker/index.js", "// feature\n").commit()
+    mono.git("checkout", "-q", "main")
+    mono.write("packages/ui/index.js", "// main moved on\n").commit("main moves on")
+    mono.git("checkout", "-q", "feature")
+    mono.git("merge", "-q", "--no-edit", "main")
+    assert affected_json(mono, "--base", "main", capsys=capsys)["affected"] == ["worker"]
+
+
+def test_a_rename_between_members_changes_both(mono, capsys):
+    mono.git("mv", "services/worker/index.js", "packages/ui/worker.js")
+    mono.commit("move")
+    doc = affected_json(mono, "--base", "main", capsys=capsys)
+    assert doc["changed_files"] == ["packages/ui/worker.js", "services/worker/index.js"]
+    assert doc["changed"] == ["ui", "worker"]
+
+
+def test_a_deleted_file_changes_its_member(mono, capsys):
+    (mono.path / "apps/web/index.js").unlink()
+    mono.commit("delete")
+    assert affected_json(mono, "--base", "main", capsys=capsys)["changed"] == ["web"]
+
+
+def test_the_deepest_member_owns_a_nested_file(mono, capsys):
+    mono.write("packages/ui/icons/star.svg", "<svg/>").commit()
+    assert affected_json(mono, "--base", "main", capsys=capsys)["affected"] == ["icons"]
+
+
+def test_names_and_paths_with_spaces_and_unicode(mono, capsys):
+    mono.write("services/späce svc/ünï côde.js", "x").commit()
+    doc = affected_json(mono, "--base", "main", capsys=capsys)
+    assert doc["changed_files"] == ["services/späce svc/ünï côde.js"]
+    assert doc["affected"] == ["späce svc"]
+
+
+def test_a_global_file_makes_everything_affected_with_the_reason(mono, capsys):
+    mono.write("cigen.yaml", "plan:\n  mode: auto\n").commit()
+    code, out, err = run(mono, "--base", "main", "--format", "json", capsys=capsys)
+    doc = json.loads(out)
+    assert doc["all"] == "cigen.yaml changed (a global file)"
+    assert len(doc["affected"]) == 8
+    assert "every service is affected: cigen.yaml changed" in err
+
+
+def test_an_ignored_file_affects_nothing_and_names_prints_nothing(mono, capsys):
+    mono.write("README.md", "# better docs\n").write("docs/guide.md", "x").commit()
+    code, out, err = run(mono, "--base", "main", capsys=capsys)
+    assert (code, out) == (0, "")
+
+
+def test_a_lockfile_change_touching_one_member_affects_it_and_its_dependents_only(mono, capsys):
+    mono.write("pnpm-lock.yaml", PNPM_LOCK.replace("        version: 2.1.2", "        version: 2.1.3")).commit()
+    doc = affected_json(mono, "--base", "main", capsys=capsys)
+    assert doc["all"] is False
+    assert doc["changed"] == ["util"]
+    assert doc["affected"] == ["api", "util", "web"]
+    assert doc["reasons"]["util"] == "pnpm-lock.yaml (resolved dependencies changed) -> util"
+
+
+def test_a_lockfile_change_reaching_the_root_runs_everything(mono, capsys):
+    mono.write("pnpm-lock.yaml", PNPM_LOCK.replace("autoInstallPeers: true", "autoInstallPeers: false")).commit()
+    assert affected_json(mono, "--base", "main", capsys=capsys)["all"].startswith("pnpm-lock.yaml: settings")
+
+
+def test_uncommitted_counts_staged_unstaged_and_untracked_files(mono, capsys):
+    mono.write("services/api/new-file.js", "x")
+    mono.write("packages/ui/index.js", "// edited\n")
+    mono.write("apps/web/index.js", "// staged\n")
+    mono.git("add", "apps/web/index.js")
+    doc = affected_json(mono, "--uncommitted", capsys=capsys)
+    assert doc["changed"] == ["api", "ui", "web"]
+    assert doc["merge_base"] == mono.sha() and doc["head"] is None
+
+
+def test_files_given_on_the_command_line(mono, capsys):
+    doc = affected_json(mono, "--files", "services/worker/a.js", "--files", "packages/ui/icons/b.svg", capsys=capsys)
+    assert doc["affected"] == ["icons", "worker"]
+
+
+def test_files_read_from_stdin_nul_separated(mono, capsys, monkeypatch):
+    code, out, _ = run(mono, "--files", "-", capsys=capsys, monkeypatch=monkeypatch,
+                       stdin="services/worker/a b.js\0apps/web/x.js\0")
+    assert (code, out) == (0, "web\nworker\n")
+
+
+def test_a_listed_lockfile_cannot_be_narrowed_without_a_base(mono, capsys):
+    doc = affected_json(mono, "--files", "pnpm-lock.yaml", capsys=capsys)
+    assert doc["all"] == "pnpm-lock.yaml changed and there is no base revision to compare it with"
+
+
+def test_direct_and_build_deps_options(mono, capsys):
+    mono.write("packages/util/index.js", "// edited\n").commit()
+    assert affected_json(mono, "--base", "main", "--direct", capsys=capsys)["affected"] == ["api", "util"]
+    doc = affected_json(mono, "--base", "main", "--build-deps", capsys=capsys)
+    assert doc["build_only"] == ["core"]
+    assert doc["reasons"]["core"] == "build only, needed by util -> core"
+
+
+def test_a_removed_member_affects_the_members_that_still_name_it(tmp_path, capsys, monkeypatch):
+    repo = Repo.init(tmp_path / "npm")
+    repo.write("package.json", json.dumps({"name": "mono", "private": True, "workspaces": ["packages/*"]}))
+    repo.package("packages/gone", "gone").package("packages/user", "user", {"gone": "^1.0.0"})
+    repo.package("packages/other", "other").commit()
+    repo.git("rm", "-q", "-r", "packages/gone")
+    repo.commit("remove gone")
+    doc = affected_json(repo, "--base", "HEAD~1", capsys=capsys)
+    assert doc["affected"] == ["user"]
+    assert doc["reasons"]["user"] == "packages/gone (member removed) -> user"
+
+
+def test_the_output_is_byte_identical_between_runs(mono, capsys):
+    mono.write("packages/core/index.js", "// edited\n").commit()
+    first = run(mono, "--base", "main", "--format", "json", capsys=capsys)
+    assert run(mono, "--base", "main", "--format", "json", capsys=capsys) == first
+
+
+def test_markdown_prints_the_report(mono, capsys):
+    mono.write("packages/core/index.js", "// edited\n").commit()
+    code, out, _ = run(mono, "--base", "main", "--format", "markdown", capsys=capsys)
+    assert code == 0 and out.startswith("## cigen: change impact\n")
+    assert "**6 of 8 services affected**" in out and "```mermaid" in out
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    values: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<")[0]:
+            name, delimiter = line.split("<<", 1)
+            body = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                body.append(inner)
+            values[name] = "\n".join(body)
+        else:
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
+
+
+def github_env(monkeypatch, tmp_path: Path, event: str | None = None, payload: dict | None = None) -> tuple[Path, Path]:
+    output, summary = tmp_path / "gh-output", tmp_path / "gh-summary"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    if event is not None:
+        event_path = tmp_path / "event.json"
+        event_path.write_text(json.dumps(payload or {}), encoding="utf-8")
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+        monkeypatch.setenv("GITHUB_EVENT_NAME", event)
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(event_path))
+    return output, summary
+
+
+def test_github_format_writes_each_stage_list_with_build_only_dependencies(mono, capsys, monkeypatch, tmp_path):
+    mono.write("services/api/index.js", "// edited\n").commit()  # stages: core, util, api, web
+    output, summary = github_env(monkeypatch, tmp_path)
+    code, out, _ = run(mono, "--base", "main", "--build-deps", "--format", "github", capsys=capsys)
+    assert code == 0
+    values = _outputs(output)
+    assert values["affected"] == '["api","web"]' and values["count"] == "2"
+    assert values["any"] == "true" and values["all"] == ""
+    stages = {k: json.loads(v) for k, v in values.items() if re.fullmatch(r"stage-\d+", k)}
+    assert stages == {
+        "stage-1": [{"name": "core", "path": "packages/core", "build_only": True}],
+        "stage-2": [{"name": "util", "path": "packages/util", "build_only": True}],
+        "stage-3": [{"name": "api", "path": "services/api", "build_only": False}],
+        "stage-4": [{"name": "web", "path": "apps/web", "build_only": False}],
+    }
+    assert [values[f"stage-{i}-count"] for i in range(1, 5)] == ["1", "1", "1", "1"]
+    assert summary.read_text(encoding="utf-8").startswith("## cigen: change impact")
+    assert out == "2 of 8 services affected; 4 of 4 jobs run\n"
+
+
+def test_github_format_gives_an_empty_list_to_a_stage_with_nothing_to_run(mono, capsys, monkeypatch, tmp_path):
+    mono.write("services/worker/index.js", "// edited\n").commit()
+    output, _ = github_env(monkeypatch, tmp_path)
+    assert run(mono, "--base", "main", "--format", "github", capsys=capsys)[0] == 0
+    values = _outputs(output)
+    assert (values["stage-1"], values["stage-1-count"]) == ("[]", "0")
+    assert values["stage-2"] == '[{"name":"worker","path":"services/worker","build_only":false}]'
+    assert (values["stage-4"], values["stage-4-count"]) == ("[]", "0")
+
+
+def test_github_format_needs_github_output(mono, capsys):
+    code, _, err = run(mono, "--base", "main", "--format", "github", capsys=capsys)
+    assert code == 2 and "GITHUB_OUTPUT" in err
+
+
+def test_a_pull_request_in_a_shallow_clone_fetches_the_base_and_deepens(tmp_path, capsys, monkeypatch):
+    origin = build_monorepo(tmp_path / "origin")
+    origin.git("checkout", "-q", "-b", "feature")
+    for i in range(5):
+        origin.write(f"services/worker/f{i}.js", f"{i}").commit(f"feature {i}")
+    origin.git("checkout", "-q", "main")
+    origin.write("packages/core/index.js", "// main moved on\n").commit("main moves on")
+    clone = Repo.clone(origin, tmp_path / "clone", "--depth", "1", "--branch", "feature")
+    assert git.is_shallow(clone.path) and git.resolve(clone.path, "origin/main") is None
+    output, _ = github_env(monkeypatch, tmp_path, "pull_request", {"pull_request": {"base": {"ref": "main"}}})
+    code, _, err = run(clone, "--format", "github", capsys=capsys)
+    assert code == 0, err
+    assert _outputs(output)["affected"] == '["worker"]'
+    assert git.resolve(clone.path, "origin/main") == origin.sha("main")
+
+
+def test_a_shallow_clone_whose_merge_base_stays_out_of_reach_runs_everything_with_a_warning(
+    tmp_path, capsys, monkeypatch
+):
+    origin = build_monorepo(tmp_path / "origin")
+    origin.git("checkout", "-q", "-b", "feature")
+    for i in range(6):
+        origin.write(f"services/worker/f{i}.js", f"{i}").commit(f"feature {i}")
+    clone = Repo.clone(origin, tmp_path / "clone", "--depth", "1", "--branch", "feature")
+    monkeypatch.setattr(git, "DEEPEN_STEPS", (1, 1))
+    output, _ = github_env(monkeypatch, tmp_path, "pull_request", {"pull_request": {"base": {"ref": "main"}}})
+    code, _, err = run(clone, "--format", "github", capsys=capsys)
+    assert code == 0
+    values = _outputs(output)
+    assert values["count"] == "8" and "shallow clone" in values["all"]
+    assert "warning: no merge-base" in err
+
+
+def test_a_push_compares_with_before(mono, capsys, monkeypatch, tmp_path):
+    before = mono.sha()
+    mono.write("services/worker/index.js", "// pushed\n").commit()
+    output, _ = github_env(monkeypatch, tmp_path, "push", {"before": before, "after": mono.sha()})
+    assert run(mono, "--format", "github", capsys=capsys)[0] == 0
+    assert _outputs(output)["affected"] == '["worker"]'
+
+
+@pytest.mark.parametrize(("event", "payload", "why"), [
+    ("push", {"before": "0" * 40}, "creates a branch"),
+    ("workflow_dispatch", {}, "workflow_dispatch"),
+    ("schedule", {}, "scheduled"),
+])
+def test_events_without_a_base_run_everything_with_the_reason(mono, capsys, monkeypatch, tmp_path, event, payload, why):
+    output, _ = github_env(monkeypatch, tmp_path, event, payload)
+    assert run(mono, "--format", "github", capsys=capsys)[0] == 0
+    values = _outputs(output)
+    assert values["count"] == "8" and why in values["all"]
+
+
+def test_a_push_whose_before_cannot_be_fetched_runs_everything(mono, capsys, monkeypatch, tmp_path):
+    output, _ = github_env(monkeypatch, tmp_path, "push", {"before": "1" * 40})
+    code, _, err = run(mono, "--format", "github", capsys=capsys)
+    assert code == 0 and "could not be fetched" in _outputs(output)["all"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--base", "no-such-branch"], "unknown revision 'no-such-branch' (--base)"),
+    (["--base", "main", "--uncommitted"], "give only one of --base, --uncommitted and --files"),
+    (["--head", "main"], "--head needs --base"),
+    ([], "no change given"),
+])
+def test_bad_requests_exit_2_with_one_clear_line(mono, capsys, args, message):
+    code, out, err = run(mono, *args, capsys=capsys)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
