@@ -86,6 +86,7 @@ class _Orchestrator:
         self.orphan_events: list[ProcEvent] = []  # events for pm_ids not known yet
         self.probes = ThreadPoolExecutor(max_workers=max(1, min(32, len(order))), thread_name_prefix="probe")
         self.failed: str | None = None
+        self.failed_procs: list[Any] = []
         self.started = time.monotonic()
         self.next_poll = self.started + _SAFETY_POLL
 
@@ -201,9 +202,10 @@ class _Orchestrator:
 
     def _on_probed(self, name: str, started: float, result: ProbeResult) -> None:
         run = self.runs[name]
-        run.probing, run.last = False, result
+        run.probing = False
         if run.state != "starting":
-            return
+            return  # a late answer (say, from a process that just died) must not hide the real last error
+        run.last = result
         health = run.spec.health
         if result.ok:
             return self._healthy(name, run)
@@ -295,7 +297,7 @@ class _Orchestrator:
         if self.failed is not None:
             run = self.runs[self.failed]
             failure = failure_details(self.failed, run.reason or "", run.spec, run.last, run.app,
-                                      run.log_offsets, self._procs(self.failed), root)
+                                      run.log_offsets, self.failed_procs, root)
         blocked = _dependents(self.failed, self.runs) if self.failed else set()
         outcomes = []
         for name in self.order:
@@ -361,6 +363,7 @@ def up(root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[s
         daemon_stopped = False
         if o.failed is not None:
             with shielded():
+                o.failed_procs = o._procs(o.failed)  # PM2's view at the failure, before anything is stopped
                 o.settle()
                 if not keep:
                     stopped = o.stop_started()

@@ -194,9 +194,8 @@ def daemon_pid(home: Path) -> int | None:
 @contextlib.contextmanager
 def home_lock(home: Path) -> Iterator[None]:
     """Exclusive lock of one project's daemon: held while it may be spawned or killed."""
-    home.parent.mkdir(parents=True, exist_ok=True)
-    lock = home.parent / f".{home.name}.lock"
-    with open(lock, "a") as handle:
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(home / "cigen.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
