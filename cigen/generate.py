@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from cigen.config import Config
     from cigen.model import Member, Workspace
+    from cigen.render.integration import IntegrationCI
     from cigen.render.workflow import ServiceCI, WorkflowModel
     from cigen.toolchains import Toolchain
     from ruamel.yaml.comments import CommentedMap
@@ -76,15 +77,20 @@ def _python_tasks(member: Member, config: Config) -> tuple[str, ...]:
 
 def service_plan(
     workspace: Workspace, config: Config, g: nx.DiGraph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
-    *, share_outputs: bool,
+    *, share_outputs: bool, also_upload: frozenset[str] = frozenset(),
 ) -> dict[str, ServiceCI]:
-    """What each planned service's leg runs, uploads and downloads."""
+    """What each planned service's leg runs, uploads and downloads.
+
+    A service uploads its outputs when a later job reads them: a dependent's
+    stage (not in parallel mode, where dependencies build alongside) or the
+    integration job (``also_upload``).
+    """
     from cigen.graph import dependencies
     from cigen.render.workflow import ServiceCI
 
     planned = set(order)
-    # Outputs go to later jobs only: in parallel mode dependencies build alongside.
     producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
+    producers |= also_upload & planned
     names = artifact_names(sorted(producers))
     services = {}
     for path in order:
@@ -104,6 +110,44 @@ def service_plan(
     return services
 
 
+def _started(workspace: Workspace, config: Config, g: nx.DiGraph) -> tuple[tuple[str, ...], set[str]] | None:
+    """The services the integration job starts (names for `cigen up`) and the members it needs built."""
+    from cigen.config import find_config
+    from cigen.graph import dependencies
+    from cigen.runtime.services import resolve_services, select
+
+    specs = resolve_services(config, workspace, find_config(workspace.root) or "cigen.yaml")
+    if not specs:
+        return None
+    wanted = config.runtime.integration.services if config.runtime.integration else None
+    started = select(specs, wanted or [])  # validates the names; adds runtime dependencies
+    members = [specs[n].member for n in started if specs[n].member is not None and specs[n].member in g]
+    return tuple(wanted or ()), set(members) | dependencies(g, members)
+
+
+def _integration(
+    config: Config, order: tuple[str, ...], needed: set[str], names: tuple[str, ...],
+    services: dict[str, ServiceCI], python_commands: dict[str, str],
+) -> IntegrationCI:
+    from cigen.render.integration import Build, IntegrationCI
+    from cigen.render.workflow_steps import task_argv
+
+    integ = config.runtime.integration
+    ordered = [services[p] for p in order if p in needed]
+    toolchains = {s.toolchain.key: s.toolchain for s in ordered}
+    return IntegrationCI(
+        services=names,
+        command=integ.command if integ else None,
+        cwd=integ.cwd if integ else ".",
+        logs=config.runtime.logs,
+        toolchains=tuple(toolchains[k] for k in sorted(toolchains)),
+        builds=tuple(
+            Build(s.path, s.artifact or "", task_argv("build", s.toolchain, python_commands.get("build")))
+            for s in ordered if "build" in s.tasks
+        ),
+    )
+
+
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen import __version__
     from cigen.graph import build_graph
@@ -116,14 +160,22 @@ def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
     toolchains = detect(workspace, plan.services)
     wf = config.workflow
+    python_commands = dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS)
+    started = _started(workspace, config, g)
+    services = service_plan(
+        workspace, config, g, plan.services, toolchains, share_outputs=plan.mode != "parallel",
+        also_upload=frozenset(started[1]) if started else frozenset(),
+    )
     return WorkflowModel(
         config=wf,
         plan=plan,
         jobs=stage_jobs(plan),
-        services=service_plan(workspace, config, g, plan.services, toolchains, share_outputs=plan.mode != "parallel"),
+        services=services,
         versions=versions(workspace.root, wf.node_version, wf.python_version),
-        python_commands=dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS),
+        python_commands=python_commands,
         version=__version__,
+        integration=_integration(config, plan.services, started[1], started[0], services, python_commands)
+        if started else None,
     )
 
 

@@ -38,6 +38,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.plan import Job, Plan
 from cigen.render.expressions import all_of, condition, escape, literal
+from cigen.render.integration import JOB as INTEGRATION
+from cigen.render.integration import IntegrationCI, integration_job
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import install_step, run_step, setup_steps, task_step
 from cigen.toolchains import Toolchain, Versions
@@ -71,6 +73,12 @@ class WorkflowModel:
     versions: Versions
     python_commands: Mapping[str, str] = field(default_factory=dict)  # Python task -> command
     version: str = "0.0.0"  # cigen's version: the header and the plan job's install
+    integration: IntegrationCI | None = None  # when a service can be started
+
+    @property
+    def requirement(self) -> str:
+        """What the plan and integration jobs pip-install."""
+        return self.config.cigen_requirement or f"cigen=={self.version}"
 
 
 def header(model: WorkflowModel) -> str:
@@ -100,6 +108,10 @@ def render_workflow(model: WorkflowModel) -> CommentedMap:
     jobs[PLAN] = _plan_job(model)
     for job in model.jobs:
         jobs[job.id] = _stage_job(model, job)
+    if model.integration is not None:
+        jobs[INTEGRATION] = integration_job(
+            model.integration, cfg, model.versions, _flow(list(jobs)), _runs_on(cfg), model.requirement, CIGEN_PYTHON
+        )
     jobs[GATE] = _gate_job(model, list(jobs))
     doc["jobs"] = jobs
     return doc
@@ -122,9 +134,9 @@ def _triggers(cfg: WorkflowConfig) -> CommentedMap:
     on["workflow_dispatch"] = CommentedMap({
         "inputs": CommentedMap({
             "all": CommentedMap({
-                "description": "Run every service, not only those the changes affect",
+                "description": f"Run every service (untick: only what differs from {cfg.default_branch})",
                 "type": "boolean",
-                "default": False,
+                "default": True,
             }),
         }),
     })
@@ -142,7 +154,10 @@ def _plan_job(model: WorkflowModel) -> CommentedMap:
     for job in model.jobs:
         outputs[job.id] = f"${{{{ steps.affected.outputs.{job.id} }}}}"
         outputs[f"{job.id}-count"] = f"${{{{ steps.affected.outputs.{job.id}-count }}}}"
-    requirement = cfg.cigen_requirement or f"cigen=={model.version}"
+    requirement = model.requirement
+    # Unaffected dependencies of affected services build too, so that their
+    # outputs exist for the dependents (not in parallel mode: no outputs pass).
+    build_deps = "" if model.plan.mode == "parallel" else " --build-deps"
     job = CommentedMap()
     job["name"] = "plan"
     job["runs-on"] = _runs_on(cfg)
@@ -160,13 +175,20 @@ def _plan_job(model: WorkflowModel) -> CommentedMap:
         run_step("Check that this workflow is up to date", "cigen check"),
         run_step(
             "Find the affected services",
-            'if [ "$RUN_ALL" = "true" ]; then\n'
-            "  cigen affected --format github --all\n"
+            # A manual run runs everything, or (input `all` unticked) what
+            # differs from the default branch. Other events: cigen reads the
+            # event (the pull request's base, the push's previous commit).
+            'if [ "$EVENT" = workflow_dispatch ] && [ "$RUN_ALL" != true ]; then\n'
+            f'  cigen affected --format github{build_deps} --base "origin/$DEFAULT_BRANCH"\n'
             "else\n"
-            "  cigen affected --format github\n"
+            f"  cigen affected --format github{build_deps}\n"
             "fi",
             id="affected",
-            env={"RUN_ALL": "${{ github.event_name == 'workflow_dispatch' && inputs.all }}"},
+            env={
+                "EVENT": "${{ github.event_name }}",
+                "RUN_ALL": "${{ inputs.all }}",
+                "DEFAULT_BRANCH": cfg.default_branch,
+            },
         ),
     ]
     return job

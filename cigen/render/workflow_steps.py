@@ -184,3 +184,15 @@ def task_step(task: str, tc: Toolchain, when: str | None, command: str | None = 
         script = script.replace(" --locked", "")
     return run_step(task, script, if_=when, env={"COMMAND": escape(command)},
                     working_directory=SERVICE_FOLDER)
+
+
+def task_argv(task: str, tc: Toolchain, command: str | None = None) -> tuple[str, ...]:
+    """The command that runs ``task`` in a service's folder, as an argument vector."""
+    if tc.node:
+        return (*_NODE_RUN[tc.manager].split(), task)
+    assert command is not None, "a Python task needs its command"
+    if tc.manager == "uv":
+        return ("uv", "run", *(("--locked",) if tc.lockfile else ()), "bash", "-c", command)
+    if tc.manager == "poetry":
+        return ("poetry", "run", "bash", "-c", command)
+    return ("bash", "-c", command)

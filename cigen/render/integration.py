@@ -1,0 +1,151 @@
+"""The integration job: after the stages, start the services under PM2 and test them together.
+
+It runs when a change affected anything and no stage failed:
+
+1. check out, set up the toolchains of the services it starts, install cigen,
+   pm2 (the version cigen is tested with, unless the repository has its own)
+   and the dependencies;
+2. download every build output this run uploaded, then build, dependencies
+   first, the services it needs that this run did not build (a partial run
+   builds only what the change affected);
+3. ``cigen up`` (health-gated, in dependency order), the configured test
+   command, the logs as an artifact when anything failed, and ``cigen down``
+   whatever happened.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from cigen.render.expressions import escape
+from cigen.render.pins import uses_step
+from cigen.render.workflow_steps import install_step, run_step, setup_steps
+from cigen.toolchains import Toolchain, Versions
+from cigen.workflow_config import WorkflowConfig
+
+JOB = "integration"
+DEPENDENCIES_DIR = "cigen-dependencies"
+
+# pm2 comes from the repository's own lockfile when it has it; otherwise from
+# the lockfile cigen ships (cigen/render/pm2, the version cigen is tested with).
+_INSTALL_PM2 = """\
+if [ -x node_modules/.bin/pm2 ]; then exit 0; fi
+lock="$(python -c 'import importlib.resources as r; print(r.files("cigen.render") / "pm2")')"
+mkdir -p "$RUNNER_TEMP/cigen-pm2"
+cp "$lock/package.json" "$lock/package-lock.json" "$RUNNER_TEMP/cigen-pm2/"
+npm ci --prefix "$RUNNER_TEMP/cigen-pm2" --ignore-scripts --no-audit --no-fund
+echo "CIGEN_PM2=$RUNNER_TEMP/cigen-pm2/node_modules/.bin/pm2" >> "$GITHUB_ENV"
+"""
+
+# Reads BUILDS (JSON: [{"path", "artifact", "run"}], dependencies first) and
+# builds each service whose outputs no earlier job of this run uploaded.
+_BUILD_MISSING = """\
+python - <<'PY'
+import json, os, subprocess
+downloaded = os.path.join(os.environ["RUNNER_TEMP"], "cigen-dependencies")
+for service in json.loads(os.environ["BUILDS"]):
+    if os.path.exists(os.path.join(downloaded, service["artifact"], "outputs.tar")):
+        continue
+    print(f"building {service['path']}: this run did not build it", flush=True)
+    subprocess.run(service["run"], cwd=service["path"], check=True)
+PY"""
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    path: str
+    artifact: str  # where the stages put its outputs, when this run built it
+    run: tuple[str, ...]  # the build command (argv), run in its folder
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationCI:
+    """What the integration job starts, tests and builds; known when the workflow is generated."""
+
+    services: tuple[str, ...]  # names passed to `cigen up`; empty: every service
+    command: str | None  # the integration test command, run in `cwd`
+    cwd: str
+    logs: str  # the runtime logs folder, uploaded when something failed
+    toolchains: tuple[Toolchain, ...]  # of every service it builds or starts, sorted by key
+    builds: tuple[Build, ...]  # services with a build task it needs, dependencies first
+
+
+def integration_job(
+    integration: IntegrationCI,
+    cfg: WorkflowConfig,
+    versions: Versions,
+    needs: object,
+    runs_on: object,
+    requirement: str,
+    python: str,
+) -> CommentedMap:
+    steps: list[CommentedMap] = [uses_step("actions/checkout", with_={"persist-credentials": False})]
+    for tc in integration.toolchains:
+        steps += setup_steps(tc, versions, None)
+    if not any(tc.node for tc in integration.toolchains):
+        steps.append(uses_step("actions/setup-node", name="Set up Node.js for pm2",
+                               with_={"node-version": versions.node or "24", "package-manager-cache": False}))
+    # cigen's own Python last, so that `python` and `cigen` on PATH are these.
+    steps.append(uses_step("actions/setup-python", name="Set up Python for cigen", with_={"python-version": python}))
+    steps.append(run_step("Install cigen", 'python -m pip install "$CIGEN_REQUIREMENT"',
+                          env={"CIGEN_REQUIREMENT": escape(requirement)}))
+    steps += [CommentedMap(step) for step in cfg.setup]
+    for tc in integration.toolchains:
+        steps.append(install_step(tc, None))
+    steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))
+    if integration.builds:
+        steps += [
+            uses_step("actions/download-artifact", name="Download the build outputs of this run",
+                      with_={"pattern": "cigen-*", "path": f"${{{{ runner.temp }}}}/{DEPENDENCIES_DIR}"}),
+            run_step(
+                "Unpack the build outputs",
+                "shopt -s nullglob\n"
+                f'for archive in "$RUNNER_TEMP"/{DEPENDENCIES_DIR}/*/outputs.tar; do\n'
+                '  tar -xf "$archive"\n'
+                "done",
+            ),
+            run_step("Build what this run did not build", _BUILD_MISSING,
+                     env={"BUILDS": LiteralScalarString(escape(_builds_json(integration)))}),
+        ]
+    up_env = {"SERVICES": LiteralScalarString(escape("\n".join(integration.services)) + "\n")} \
+        if integration.services else None
+    steps.append(run_step(
+        "Start the services",
+        'mapfile -t services <<< "$SERVICES"\ncigen up -- "${services[@]}"' if up_env else "cigen up",
+        env=up_env,
+    ))
+    if integration.command:
+        steps.append(run_step("Integration tests", 'bash -c "$COMMAND"',
+                              env={"COMMAND": escape(integration.command)},
+                              working_directory=escape(integration.cwd)))
+    steps.append(uses_step("actions/upload-artifact", name="Upload the service logs", if_="failure()", with_={
+        "name": "cigen-integration-logs",
+        "path": escape(integration.logs),
+        "include-hidden-files": True,
+        "if-no-files-found": "ignore",
+        "retention-days": 7,
+        "overwrite": True,
+    }))
+    steps.append(run_step("Stop the services", "cigen down", if_="always()"))
+
+    job = CommentedMap()
+    job["name"] = JOB
+    job["needs"] = needs
+    job["if"] = "${{ !cancelled() && !failure() && needs.plan.outputs.any == 'true' }}"
+    job["runs-on"] = runs_on
+    job["timeout-minutes"] = cfg.timeout_minutes
+    job["permissions"] = CommentedMap({"contents": "read"})
+    job["steps"] = steps
+    return job
+
+
+def _builds_json(integration: IntegrationCI) -> str:
+    items = [
+        json.dumps({"artifact": b.artifact, "path": b.path, "run": list(b.run)}, ensure_ascii=False)
+        for b in integration.builds
+    ]
+    return "[\n" + ",\n".join(f"  {item}" for item in items) + "\n]\n"
