@@ -13,14 +13,16 @@ from tests.conftest import EXAMPLES
 
 SHOP = EXAMPLES / "shop"
 
-DEPENDENCIES = {
+NODE_DEPENDENCIES = {
     ("@shop/api", "@shop/core"), ("@shop/api", "@shop/data"), ("@shop/api", "@shop/server"),
     ("@shop/auth", "@shop/core"), ("@shop/auth", "@shop/server"),
     ("@shop/data", "@shop/core"),
     ("@shop/server", "@shop/core"),
     ("@shop/web", "@shop/api"), ("@shop/web", "@shop/server"),
-    ("shop-recommend", "shop-ranking"),
 }
+# PEP 621 [project] dependencies, linked through [tool.uv.sources] workspace = true.
+PYTHON_DEPENDENCIES = {("shop-recommend", "shop-ranking")}
+DEPENDENCIES = NODE_DEPENDENCIES | PYTHON_DEPENDENCIES
 NODE_MEMBERS = ("@shop/api", "@shop/auth", "@shop/core", "@shop/data", "@shop/server", "@shop/web")
 # Every Node member needs the build tooling to build and lint: a devDependency.
 DEV_DEPENDENCIES = {(member, "@shop/tooling") for member in NODE_MEMBERS}
@@ -55,7 +57,8 @@ def test_every_member_of_both_workspaces_is_found_with_its_kind_and_package_mana
 def test_the_edges_are_the_internal_dependencies_with_the_field_they_come_from() -> None:
     edges = {(e["from"], e["to"]): e["kinds"] for e in cigen_json("graph")["edges"]}
     assert set(edges) == DEPENDENCIES | DEV_DEPENDENCIES
-    assert all(edges[edge] == ["dependencies"] for edge in DEPENDENCIES)
+    assert all(edges[edge] == ["dependencies"] for edge in NODE_DEPENDENCIES)
+    assert all(edges[edge] == ["project.dependencies"] for edge in PYTHON_DEPENDENCIES)
     assert all(edges[edge] == ["devDependencies"] for edge in DEV_DEPENDENCIES)
 
 
