@@ -3,7 +3,8 @@
 ``discover(root, config)`` reads the root, decides which workspace definition
 counts (:mod:`~cigen.discovery.workspaces`), walks its globs
 (:mod:`~cigen.discovery.globs`), reads each member's manifest once
-(:mod:`~cigen.discovery.members`) and returns a :class:`~cigen.model.Workspace`
+(:mod:`~cigen.discovery.members`), links their dependencies
+(:mod:`~cigen.discovery.linking`) and returns a :class:`~cigen.model.Workspace`
 sorted by path. Oddities a package manager tolerates (duplicate names, unnamed
 packages, a folder reached twice through a link) become warnings, never errors.
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cigen.discovery import globs
+from cigen.discovery.dependencies import node_dependencies, python_dependencies
+from cigen.discovery.linking import link_members
 from cigen.discovery.members import (
     configured_kind,
     listing,
@@ -56,13 +59,16 @@ def discover(root: Path, config: Config | None = None) -> Workspace:
     for definition in layout.definitions:
         found.collect(definition)
     members = found.members(config.kinds if config else {})
+    linked = link_members(Path(root_dir), members, layout.package_manager, layout.file)
 
-    warnings = [*layout.warnings, *found.warnings, *_name_warnings(members)]
+    warnings = [*layout.warnings, *found.warnings, *_name_warnings(members), *linked.warnings]
     workspace = Workspace(
         root=Path(root_dir),
         definition=layout.file,
         package_manager=layout.package_manager,
         members=members,
+        edges=linked.edges,
+        unlinked=linked.unlinked,
         warnings=tuple(sorted(set(warnings))),
     )
     # A `start:` in cigen.yaml `services:` makes a member startable as a start script does.
@@ -88,7 +94,7 @@ class _Collector:
     ) -> None:
         if manifest is not None and self.layout.file != "rush.json":
             # pnpm, yarn and npm all treat the root package as a workspace project.
-            self._add(node_member(self.root, ".", manifest, names, self.layout.package_manager, ()), self.root_real)
+            self._add(self._node(self.root, ".", manifest, names), self.root_real)
         project = pyproject.get("project") if pyproject else None
         if isinstance(project, Mapping) and any(d.language != "node" for d in self.layout.definitions):
             if "." in self.by_path:
@@ -96,7 +102,7 @@ class _Collector:
                     "the root holds both package.json and a Python [project]; the root member is the Node package"
                 )
             else:
-                self._add(python_member(".", pyproject, names, self.layout.python_manager, ()), self.root_real)
+                self._add(self._python(self.root, ".", pyproject, names), self.root_real)
 
     # -- one definition ----------------------------------------------------------------------------
 
@@ -110,7 +116,13 @@ class _Collector:
             patterns = globs.compile_patterns(includes, definition.dialect)
             exclusions = globs.Exclusions(excludes, definition.dialect)
             for match in globs.walk(self.root, patterns, definition.dialect, exclusions=exclusions):
-                if match.path in self.by_path:
+                listed = self.by_path.get(match.path)
+                if listed is not None:
+                    if definition.language not in (None, listed.language):
+                        self.warnings.append(
+                            f"{match.path} is a member of both the {listed.language} and the {definition.language} "
+                            f"workspace; it is listed once, as the {listed.language} package"
+                        )
                     continue
                 manifest = self._read(match, definition)
                 # yarn berry: a member that declares workspaces has members of its own.
@@ -132,7 +144,7 @@ class _Collector:
                 self.warnings.append(f"rush.json: project {package_name or folder} has no package.json in {folder}")
                 continue
             manifest = _mapping(read_json(os.path.join(directory, "package.json")), self.root, folder)
-            member = node_member(directory, folder, manifest, names, self.layout.package_manager, ())
+            member = self._node(directory, folder, manifest, names)
             if member.name is None and package_name:
                 member = replace(member, name=package_name)
             self._add(member, os.path.realpath(directory))
@@ -149,19 +161,25 @@ class _Collector:
         if language == "node":
             manifest = self._node_manifest(directory, match.path, names, definition)
             if manifest is not None:
-                self._add(node_member(directory, match.path, manifest, names, self.layout.package_manager, ()), match.real)
+                file = "package.json" if "package.json" in names else "package.yaml"
+                self._add(self._node(directory, match.path, manifest, names, file), match.real)
             return manifest
         if language == "python":
             pyproject = self._pyproject(directory, match.path, names, definition)
             if pyproject is not None:
-                self._add(python_member(match.path, pyproject, names, self.layout.python_manager, ()), match.real)
+                self._add(self._python(directory, match.path, pyproject, names), match.real)
         return None
 
     def _node_manifest(
         self, directory: str, path: str, names: Collection[str], definition: Definition
     ) -> Mapping[str, Any] | None:
         if "package.json" in names:
-            return _mapping(read_json(f"{directory}/package.json"), self.root, path)
+            manifest = _mapping(read_json(f"{directory}/package.json"), self.root, path)
+            if definition.dialect is globs.YARN_CLASSIC and not (manifest.get("name") and manifest.get("version")):
+                missing = "name" if not manifest.get("name") else "version"
+                self.warnings.append(f"{path}/package.json has no {missing}; yarn 1 skips such workspaces, and so does cigen")
+                return None
+            return manifest
         if definition.dialect is globs.PNPM and "package.yaml" in names:
             return _mapping(read_yaml(os.path.join(directory, "package.yaml")), self.root, path, "package.yaml")
         if definition.dialect is globs.PNPM and "package.json5" in names:
@@ -189,14 +207,20 @@ class _Collector:
             return None
         return pyproject
 
+    def _node(
+        self, directory: str, path: str, manifest: Mapping[str, Any], names: Collection[str], file: str = "package.json"
+    ) -> Member:
+        dependencies = node_dependencies(manifest, path=f"{directory}/{file}")
+        return node_member(directory, path, manifest, names, self.layout.package_manager, dependencies)
+
+    def _python(self, directory: str, path: str, pyproject: Mapping[str, Any], names: Collection[str]) -> Member:
+        dependencies = python_dependencies(pyproject, path=f"{directory}/pyproject.toml")
+        return python_member(path, pyproject, names, self.layout.python_manager, dependencies)
+
     # -- bookkeeping -------------------------------------------------------------------------------
 
     def _add(self, member: Member, real: str) -> None:
         if member.path in self.by_path:
-            if self.by_path[member.path].language != member.language:
-                self.warnings.append(
-                    f"{member.path} holds both package.json and pyproject.toml; it is listed as the Node package"
-                )
             return
         listed = self.real_of.get(real)
         if listed is not None:

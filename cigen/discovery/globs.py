@@ -312,7 +312,7 @@ def walk(
     *,
     exclusions: Exclusions | None = None,
 ) -> Iterator[Match]:
-    """Every folder under ``root`` that a pattern matches and no exclusion drops, in path order.
+    """Every folder under ``root`` that a pattern matches and no exclusion drops, parents first.
 
     The root itself is never yielded (the caller lists the root package).
     Follows symbolic links to folders, but never into a folder it is already
@@ -322,101 +322,114 @@ def walk(
     if not patterns:
         return
     real = os.path.realpath(root)
-    initial = _closure(((i, 0) for i in range(len(patterns))), patterns)
-    for match in _walk_dir(root, "", real, initial, patterns, dialect, exclusions, {real}):
+    walker = _Walker(patterns, dialect, exclusions)
+    initial, _ = walker.step(frozenset((i, 0) for i in range(len(patterns))))
+    for match in walker.walk(root, "", real, initial, {real}):
         if match.path != "." and not (exclusions and exclusions.excludes(match.path)):
             yield match
 
 
-def _closure(states: Iterable[tuple[int, int]], patterns: list[Pattern]) -> frozenset[tuple[int, int]]:
-    """Add the states reached by letting a "**" match nothing."""
-    out = set(states)
-    stack = list(out)
-    while stack:
-        pi, si = stack.pop()
-        segs = patterns[pi].segments
-        if si < len(segs) and segs[si] is GLOBSTAR and (pi, si + 1) not in out:
-            out.add((pi, si + 1))
-            stack.append((pi, si + 1))
-    return frozenset(out)
+State = tuple[int, int]  # (pattern index, index of the segment it must match next)
 
 
-def _walk_dir(
-    dir_path: str,
-    prefix: str,
-    real: str,
-    states: frozenset[tuple[int, int]],
-    patterns: list[Pattern],
-    dialect: Dialect,
-    exclusions: Exclusions | None,
-    ancestors: set[str],
-) -> Iterator[Match]:
-    # What each live state needs from this folder's children.
-    literal_needs: dict[str, set[tuple[int, int]]] = {}
-    wildcard_states: list[tuple[int, int, Segment]] = []
-    matched_here = False
-    for pi, si in states:
-        segs = patterns[pi].segments
-        if si == len(segs):
-            matched_here = True
-            continue
-        seg = segs[si]
-        if isinstance(seg, str):
-            literal_needs.setdefault(seg, set()).add((pi, si + 1))
-        else:
-            wildcard_states.append((pi, si, seg))
+class _Walker:
+    """All patterns run at once as an automaton whose states are (pattern, segment) pairs."""
 
-    names: tuple[str, ...] | None = None
-    children: list[tuple[str, bool]] = []  # (name, is_symlink)
-    if wildcard_states:
-        try:
-            with os.scandir(dir_path) as it:
-                entries = list(it)
-        except OSError:
-            entries = []
-        names = tuple(e.name for e in entries)
-        for e in entries:
-            try:
-                if e.is_dir():
-                    children.append((e.name, e.is_symlink()))
-            except OSError:
+    def __init__(self, patterns: list[Pattern], dialect: Dialect, exclusions: Exclusions | None) -> None:
+        self.patterns = patterns
+        self.dialect = dialect
+        self.exclusions = exclusions
+        # A folder's state set depends only on its parent's set and its name, so there are few
+        # distinct sets: the closure (and whether nothing below can match) is computed once each.
+        self._steps: dict[frozenset[State], tuple[frozenset[State], bool]] = {}
+
+    def step(self, states: frozenset[State]) -> tuple[frozenset[State], bool]:
+        """The states with every "**" also matching nothing, and whether all of them are complete."""
+        known = self._steps.get(states)
+        if known is None:
+            out = set(states)
+            stack = list(out)
+            while stack:
+                pi, si = stack.pop()
+                segs = self.patterns[pi].segments
+                if si < len(segs) and segs[si] is GLOBSTAR and (pi, si + 1) not in out:
+                    out.add((pi, si + 1))
+                    stack.append((pi, si + 1))
+            leaf = all(si == len(self.patterns[pi].segments) for pi, si in out)
+            known = self._steps[states] = (frozenset(out), leaf)
+        return known
+
+    def walk(
+        self, dir_path: str, prefix: str, real: str, states: frozenset[State], ancestors: set[str]
+    ) -> Iterator[Match]:
+        # What each live state needs from this folder's children.
+        literal_needs: dict[str, set[State]] = {}
+        wildcard_states: list[tuple[int, int, Segment]] = []
+        matched_here = False
+        for pi, si in states:
+            segs = self.patterns[pi].segments
+            if si == len(segs):
+                matched_here = True
                 continue
-    else:
-        for name in literal_needs:
-            child = f"{dir_path}/{name}"
-            if os.path.isdir(child):
-                children.append((name, os.path.islink(child)))
+            seg = segs[si]
+            if isinstance(seg, str):
+                literal_needs.setdefault(seg, set()).add((pi, si + 1))
+            else:
+                wildcard_states.append((pi, si, seg))
 
-    if matched_here:
-        yield Match(prefix.rstrip("/") or ".", real, names)
-
-    for name, is_link in sorted(children):
-        if name in dialect.skipped:
-            continue
-        rel = prefix + name
-        if exclusions and exclusions.prunes(rel):
-            continue
-        next_states: set[tuple[int, int]] = set(literal_needs.get(name, ()))
-        hidden = name.startswith(".")
-        for pi, si, seg in wildcard_states:
-            if seg is GLOBSTAR:
-                if hidden and not dialect.dot:
+        names: tuple[str, ...] | None = None
+        children: list[tuple[str, bool]] = []  # (name, is_symlink)
+        if wildcard_states:
+            try:
+                with os.scandir(dir_path) as it:
+                    entries = list(it)
+            except OSError:
+                entries = []
+            names = tuple(e.name for e in entries)
+            for e in entries:
+                try:
+                    if e.is_dir():
+                        children.append((e.name, e.is_symlink()))
+                except OSError:
                     continue
-                next_states.add((pi, si))  # "**" eats this folder and may eat more
-            elif seg.match(name):  # type: ignore[attr-defined]
-                next_states.add((pi, si + 1))
-        if not next_states:
-            continue
-        child_path = f"{dir_path}/{name}"
-        child_real = os.path.realpath(child_path) if is_link else f"{real}/{name}"
-        if child_real in ancestors:
-            continue  # a link back to a folder we are inside: a loop
-        child_states = _closure(next_states, patterns)
-        if all(si == len(patterns[pi].segments) for pi, si in child_states):
-            yield Match(rel, child_real, None)  # a leaf: nothing below can match, no need to look
-            continue
-        ancestors.add(child_real)
-        try:
-            yield from _walk_dir(child_path, rel + "/", child_real, child_states, patterns, dialect, exclusions, ancestors)
-        finally:
-            ancestors.discard(child_real)
+        else:
+            # Only literal names can match below: look them up instead of listing the folder.
+            for name in literal_needs:
+                child = f"{dir_path}/{name}"
+                if os.path.isdir(child):
+                    children.append((name, os.path.islink(child)))
+
+        if matched_here:
+            yield Match(prefix.rstrip("/") or ".", real, names)
+
+        skipped, exclusions, dot = self.dialect.skipped, self.exclusions, self.dialect.dot
+        for name, is_link in sorted(children):
+            if name in skipped:
+                continue
+            rel = prefix + name
+            if exclusions and exclusions.prunes(rel):
+                continue
+            next_states: set[State] = set(literal_needs.get(name, ()))
+            hidden = name.startswith(".")
+            for pi, si, seg in wildcard_states:
+                if seg is GLOBSTAR:
+                    if hidden and not dot:
+                        continue
+                    next_states.add((pi, si))  # "**" eats this folder and may eat more
+                elif seg.match(name):  # type: ignore[attr-defined]
+                    next_states.add((pi, si + 1))
+            if not next_states:
+                continue
+            child_path = f"{dir_path}/{name}"
+            child_real = os.path.realpath(child_path) if is_link else f"{real}/{name}"
+            if child_real in ancestors:
+                continue  # a link back to a folder we are inside: a loop
+            child_states, leaf = self.step(frozenset(next_states))
+            if leaf:
+                yield Match(rel, child_real, None)  # nothing below can match: no need to look
+                continue
+            ancestors.add(child_real)
+            try:
+                yield from self.walk(child_path, rel + "/", child_real, child_states, ancestors)
+            finally:
+                ancestors.discard(child_real)

@@ -20,6 +20,7 @@ from cigen.discovery.globs import match_path
 from cigen.model import Dependency, Kind, Member, PackageManager, Workspace
 
 FOLDER_KINDS: dict[str, Kind] = {"services": "service", "apps": "app"}
+BOM = b"\xef\xbb\xbf"
 
 
 # --- reading manifests ----------------------------------------------------------------------------
@@ -29,7 +30,9 @@ def read_json(path: str) -> Any:
     """A JSON file's value; a located :class:`~cigen.errors.InputError` when it is malformed."""
     try:
         with open(path, "rb") as f:
-            return json.loads(f.read().decode("utf-8-sig"))
+            data = f.read()
+        # A plain UTF-8 decode runs in C; "utf-8-sig" does not. Only a BOM needs cutting.
+        return json.loads((data[3:] if data.startswith(BOM) else data).decode("utf-8"))
     except (ValueError, OSError):
         from cigen import files
 

@@ -103,3 +103,17 @@ def test_a_folder_with_both_manifests_under_the_default_globs_is_the_node_packag
     make_tree(tmp_path, {"services/api/package.json": pkg("api-js"), "services/api/pyproject.toml": "[project]\nname='api'\n"})
     ws = discover(tmp_path)
     assert [(m.path, m.language) for m in ws.members] == [("services/api", "node")]
+
+
+def test_a_folder_in_both_the_node_and_the_uv_workspace_is_listed_once(tmp_path: Path) -> None:
+    make_tree(tmp_path, {
+        "package.json": pkg("root", workspaces=["services/*"]),
+        "pyproject.toml": '[tool.uv.workspace]\nmembers = ["services/*"]\n',
+        "services/api/package.json": pkg("api-js"),
+        "services/api/pyproject.toml": "[project]\nname = 'api'\n",
+    })
+    ws = discover(tmp_path)
+    assert [(m.path, m.language) for m in ws.members] == [(".", "node"), ("services/api", "node")]
+    assert ws.warnings == (
+        "services/api is a member of both the node and the python workspace; it is listed once, as the node package",
+    )

@@ -116,6 +116,21 @@ def test_unnamed_packages_are_listed_by_path_with_a_warning(tmp_path: Path) -> N
     assert ws.warnings == ("packages/anon/package.json has no name; listed by its path, and nothing can depend on it",)
 
 
+def test_yarn_classic_skips_workspaces_without_a_name_or_version(tmp_path: Path) -> None:
+    make_tree(tmp_path, {
+        "package.json": pkg("root", packageManager="yarn@1.22.22", workspaces=["packages/*"]),
+        "packages/anon/package.json": {"version": "1.0.0"},
+        "packages/unversioned/package.json": {"name": "unversioned"},
+        "packages/ok/package.json": pkg("ok"),
+    })
+    ws = discover(tmp_path)
+    assert paths(ws) == [".", "packages/ok"]
+    assert ws.warnings == (
+        "packages/anon/package.json has no name; yarn 1 skips such workspaces, and so does cigen",
+        "packages/unversioned/package.json has no version; yarn 1 skips such workspaces, and so does cigen",
+    )
+
+
 def test_an_unnamed_root_is_no_cause_for_a_warning(tmp_path: Path) -> None:
     make_tree(tmp_path, {"package.json": {"private": True, "workspaces": ["packages/*"]}, "packages/a/package.json": pkg("a")})
     assert discover(tmp_path).warnings == ()
