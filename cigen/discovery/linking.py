@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cigen.discovery.dependencies import normalize
-from cigen.discovery.node_links import MANAGER_NAMES, Link, NodeLinker, NoLink, Unsupported
+from cigen.discovery.node_links import MANAGER_NAMES, NodeLinker, NoLink, Unsupported
 from cigen.discovery.python_links import PythonLinker
 from cigen.discovery.settings import LinkSettings, load_settings
 from cigen.model import DependencyField, Edge, Member, PackageManager, Unlinked
@@ -42,6 +43,7 @@ FIELD_ORDER: dict[DependencyField, int] = {
         )
     )
 }
+FIELD_BITS: dict[DependencyField, int] = {f: 1 << i for f, i in FIELD_ORDER.items()}
 NODE_MANAGERS = frozenset(MANAGER_NAMES)
 
 
@@ -76,10 +78,13 @@ def link_members(
         PythonLinker(root, python_by_name, by_path) if any(m.language == "python" for m in ordered) else None
     )
 
-    kinds: dict[tuple[str, str], set[DependencyField]] = defaultdict(set)
+    # Fields as bits, turned into ordered tuples once at the end: 60,000 dependencies stay cheap.
+    fields_of: dict[tuple[str, str], int] = defaultdict(int)
     unlinked: list[Unlinked] = []
     unsupported: dict[str, list[str]] = defaultdict(list)
     ambiguous: dict[tuple[str, str], list[str]] = defaultdict(list)  # (language, name) -> "dependent -> pick"
+    duplicated = {(lang, name) for lang, index in (("node", node_by_name), ("python", python_by_name))
+                  for name, found in index.items() if len(found) > 1}
     for m in ordered:
         linker = python if m.language == "python" else node
         if linker is None or not m.dependencies:
@@ -96,32 +101,29 @@ def link_members(
                 if dep.name != self_name:
                     unlinked.append(Unlinked(m.path, dep.name, dep.spec, dep.field, decision.reason))
                 continue
-            if decision.target.path == m.path:
+            target = decision.target
+            if target.path == m.path:
                 continue  # a package's reference to itself (pkg[extra] inside pkg) is no edge
             if isinstance(decision, Unsupported):
-                unsupported[decision.protocol].append(f"{m.path} -> {decision.target.label}")
-            target = decision.target
-            named = _same_name(target, python_by_name if m.language == "python" else node_by_name)
-            if not decision.via_path and len(named) > 1:
-                ambiguous[(m.language, target.name or "")].append(f"{m.path} -> {target.path}")
-            kinds[(m.path, target.path)].add(dep.field)
+                unsupported[decision.protocol].append(f"{m.path} -> {target.label}")
+            if duplicated and not decision.via_path:
+                key = (m.language, normalize(target.name) if m.language == "python" else target.name)
+                if key in duplicated:
+                    ambiguous[key].append(f"{m.path} -> {target.path}")
+            fields_of[(m.path, target.path)] |= FIELD_BITS[dep.field]
 
-    edges = tuple(
-        Edge(source, target, tuple(sorted(fields, key=FIELD_ORDER.__getitem__)))
-        for (source, target), fields in sorted(kinds.items())
-    )
+    edges = tuple(Edge(source, target, _fields(bits)) for (source, target), bits in sorted(fields_of.items()))
     warnings = [_unsupported_warning(p, uses, node_manager) for p, uses in sorted(unsupported.items())]
     for (language, name), uses in sorted(ambiguous.items()):
-        named = python_by_name[normalize(name)] if language == "python" else node_by_name[name]
+        named = python_by_name[name] if language == "python" else node_by_name[name]
         warnings.append(_duplicate_warning(name, named, sorted(set(uses)), "uv" if language == "python" else node_manager))
     unlinked.sort(key=lambda u: (u.source, u.name, FIELD_ORDER[u.field], u.spec))
     return Linked(edges=edges, unlinked=tuple(unlinked), warnings=tuple(sorted(warnings)))
 
 
-def _same_name(target: Member, by_name: dict[str, list[Member]]) -> list[Member]:
-    if not target.name:
-        return []
-    return by_name.get(normalize(target.name) if target.language == "python" else target.name, [])
+@lru_cache(maxsize=256)
+def _fields(bits: int) -> tuple[DependencyField, ...]:
+    return tuple(f for f, bit in FIELD_BITS.items() if bits & bit)
 
 
 def _node_linker(

@@ -43,6 +43,7 @@ CATALOG_FILES = {"pnpm": "pnpm-workspace.yaml", "yarn-berry": ".yarnrc.yml", "bu
 # Protocols a manager rejects (npm: EUNSUPPORTEDPROTOCOL), each checked with that manager.
 UNSUPPORTED = {"npm": {"workspace", "link", "portal"}, "yarn": {"workspace", "portal"}, "pnpm": {"portal"}}
 ANY_WORKSPACE_VERSION = ("*", "^", "~", "")
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +84,34 @@ class NodeLinker:
         self.settings = settings
         self.pm = settings.package_manager
         self.rush = rush
+        self._cache: dict[tuple[str, str], Decision | object] = {}
 
     def decide(self, member: Member, dep: Dependency, manifest: str) -> Decision:
+        """The decision for ``dep`` of ``member``; the same (name, spec) decides alike in every member
+        but for paths (relative to the member) and rush's per-project decoupling, so it is cached."""
+        if self.rush and member.path in self.settings.decoupled:
+            return self._decide(member, dep, manifest)[0]
+        key = (dep.name, dep.spec)
+        cached = self._cache.get(key, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cached  # type: ignore[return-value]
+        decision, reusable = self._decide(member, dep, manifest)
+        if reusable:
+            self._cache[key] = decision
+        return decision
+
+    def _decide(self, member: Member, dep: Dependency, manifest: str) -> tuple[Decision, bool]:
         spec = parse_spec(dep.name, dep.spec)
         if spec.kind == "catalog":
-            spec = self._from_catalog(spec, dep, manifest)
-            if spec is None:
-                return None
+            resolved = self._from_catalog(spec, dep, manifest)
+            if resolved is None:
+                return None, True
+            spec = resolved
         if spec.kind == "path":
-            return self._path(member, spec, dep)
+            return self._path(member, spec, dep), False
+        return self._named(member, spec, dep, manifest), True
+
+    def _named(self, member: Member, spec: Spec, dep: Dependency, manifest: str) -> Decision:
         candidates = self.by_name.get(spec.target)
         if not candidates:
             if spec.kind == "workspace":
