@@ -33,15 +33,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import Field, field_validator
 
 from cigen.config import StrictModel
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from cigen.model import Workspace
 
 WORKFLOW_PATH = ".github/workflows/cigen.yml"
@@ -187,6 +185,50 @@ class Impact:
     everything: str | None  # why every service is affected, or None
 
 
+class ServiceGraph(Protocol):
+    """What change impact reads of the service graph; a networkx DiGraph from cigen.graph fits."""
+
+    @property
+    def nodes(self) -> Iterable[str]: ...
+    def predecessors(self, node: str) -> Iterable[str]: ...
+    def successors(self, node: str) -> Iterable[str]: ...
+    def __contains__(self, node: object) -> bool: ...
+
+
+@dataclass(frozen=True)
+class EdgeIndex:
+    """The nodes and edges :func:`cigen.graph.build_graph` makes, as plain adjacency maps.
+
+    ``cigen affected --format json|names`` needs no plan, and importing
+    networkx is about a fifth of its start-up: this carries the same graph
+    without it (a test keeps the two equal).
+    """
+
+    nodes: frozenset[str]
+    _succ: Mapping[str, tuple[str, ...]]
+    _pred: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, workspace: Workspace, *, include_root: bool = False) -> EdgeIndex:
+        nodes = frozenset(m.path for m in workspace.members if include_root or not m.is_root)
+        succ: dict[str, list[str]] = {}
+        pred: dict[str, list[str]] = {}
+        for e in workspace.edges:
+            if e.source in nodes and e.target in nodes:
+                succ.setdefault(e.source, []).append(e.target)
+                pred.setdefault(e.target, []).append(e.source)
+        return cls(nodes, {k: tuple(v) for k, v in succ.items()}, {k: tuple(v) for k, v in pred.items()})
+
+    def successors(self, node: str) -> tuple[str, ...]:
+        return self._succ.get(node, ())
+
+    def predecessors(self, node: str) -> tuple[str, ...]:
+        return self._pred.get(node, ())
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+
 def display_names(workspace: Workspace) -> dict[str, str]:
     """Member path -> the name to show: its label, or ``label (path)`` when labels repeat."""
     counts: dict[str, int] = {}
@@ -224,7 +266,7 @@ def _normalise(name: str) -> str:
 def compute_impact(
     files: Iterable[str],
     workspace: Workspace,
-    graph: nx.DiGraph,
+    graph: ServiceGraph,
     rules: Rules | None = None,
     *,
     lockfiles: Mapping[str, LockfileImpact] | None = None,
@@ -297,7 +339,7 @@ def compute_impact(
 
 
 def _spread(
-    seeds: Mapping[str, Reason], graph: nx.DiGraph, members: frozenset[str], *, upward: bool, depth: int | None = None
+    seeds: Mapping[str, Reason], graph: ServiceGraph, members: frozenset[str], *, upward: bool, depth: int | None = None
 ) -> dict[str, Reason]:
     """Breadth-first from ``seeds`` to dependents (upward) or dependencies, keeping one shortest chain each.
 

@@ -279,3 +279,20 @@ def test_an_unknown_key_in_the_affected_section_lists_the_allowed_keys(tmp_path)
     (tmp_path / "cigen.yaml").write_text("affected:\n  globals: [x]\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown key affected.globals.*global_files, ignore"):
         parse_config(tmp_path / "cigen.yaml")
+
+
+def test_the_edge_index_holds_the_same_graph_as_build_graph():
+    from cigen.affected import EdgeIndex
+    from cigen.graph import build_graph
+
+    ws = workspace(
+        [member(".", "mono", root=True), *CHAIN.members],
+        [*((e.source, e.target) for e in CHAIN.edges), (".", "packages/core"), ("packages/core", "packages/gone")],
+    )
+    for include_root in (False, True):
+        nx_graph, index = build_graph(ws, include_root=include_root), EdgeIndex.of(ws, include_root=include_root)
+        assert set(index.nodes) == set(nx_graph.nodes)
+        for node in nx_graph.nodes:
+            assert sorted(index.successors(node)) == sorted(nx_graph.successors(node))
+            assert sorted(index.predecessors(node)) == sorted(nx_graph.predecessors(node))
+        assert compute_impact(["packages/core/x"], ws, index) == compute_impact(["packages/core/x"], ws, nx_graph)

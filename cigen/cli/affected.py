@@ -67,10 +67,9 @@ def affected(
     ignored files (affected.ignore, default *.md and docs/**) affect nothing.
     """
     from cigen import changes
-    from cigen.affected import Rules, compute_impact, display_names
+    from cigen.affected import EdgeIndex, Rules, compute_impact, display_names
     from cigen.cli.app import load
     from cigen.errors import InputError
-    from cigen.graph import build_graph
 
     sources = sum((base is not None, uncommitted, files is not None))
     if sources > 1:
@@ -81,7 +80,12 @@ def affected(
         raise InputError("--format github writes to $GITHUB_OUTPUT, which is not set",
                          hint="it is set inside GitHub Actions; elsewhere use --format json")
     config, workspace = load(root)
-    g = build_graph(workspace, include_root=config.include_root)
+    if format in (AffectedFormat.github, AffectedFormat.markdown):
+        from cigen.graph import build_graph  # the plan needs networkx's graph
+
+        g = build_graph(workspace, include_root=config.include_root)
+    else:
+        g = EdgeIndex.of(workspace, include_root=config.include_root)
 
     if base is not None:
         change = changes.between(root, base, head)
