@@ -48,9 +48,11 @@ def discover(root: Path, config: Config | None = None) -> Workspace:
     except OSError as exc:
         raise InputError(
             f"cannot read the monorepo root: {exc.strerror or exc}", path=root_dir,
-            hint="pass the monorepo's root folder (--root)",
+            hint="pass the monorepo's root folder with --root",
         ) from None
-    manifest = _mapping(read_json(os.path.join(root_dir, "package.json")), root_dir, ".") if "package.json" in names else None
+    manifest = None
+    if "package.json" in names:
+        manifest = _mapping(read_json(os.path.join(root_dir, "package.json")), root_dir, ".")
     pyproject = read_toml(os.path.join(root_dir, "pyproject.toml")) if "pyproject.toml" in names else None
     layout = read_layout(root_dir, names, manifest, pyproject, config.workspaces if config else None)
 
@@ -131,8 +133,9 @@ class _Collector:
                     nested = nested.get("packages")
                 if isinstance(nested, list) and nested and all(isinstance(g, str) for g in nested):
                     inc, exc = globs.split_negations(nested, definition.dialect)
+                    below = (globs.normalize(f"{match.path}/{i}") for i in inc)
                     queue.append((
-                        tuple(g for g in (globs.normalize(f"{match.path}/{i}") for i in inc) if not globs.escapes_root(g)),
+                        tuple(g for g in below if not globs.escapes_root(g)),
                         tuple(f"{match.path}/{e}" for e in exc),
                     ))
 
@@ -177,7 +180,9 @@ class _Collector:
             manifest = _mapping(read_json(f"{directory}/package.json"), self.root, path)
             if definition.dialect is globs.YARN_CLASSIC and not (manifest.get("name") and manifest.get("version")):
                 missing = "name" if not manifest.get("name") else "version"
-                self.warnings.append(f"{path}/package.json has no {missing}; yarn 1 skips such workspaces, and so does cigen")
+                self.warnings.append(
+                    f"{path}/package.json has no {missing}; yarn 1 skips such workspaces, and so does cigen"
+                )
                 return None
             return manifest
         if definition.dialect is globs.PNPM and "package.yaml" in names:

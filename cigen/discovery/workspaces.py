@@ -82,10 +82,7 @@ def read_layout(
     warnings: list[str] = []
     lerna = _object(read_json(os.path.join(root, "lerna.json")), root, "lerna.json") if "lerna.json" in names else None
     rush = _object(read_jsonc(os.path.join(root, "rush.json")), root, "rush.json") if "rush.json" in names else None
-    if rush is not None:
-        node_manager = pms.from_rush(rush)
-    else:
-        node_manager = pms.detect_node_root(root, names, manifest, lerna)
+    node_manager = pms.from_rush(rush) if rush is not None else pms.detect_node_root(root, names, manifest, lerna)
     python_manager = pms.detect_python(names, pyproject) or "pip"
     has_node = manifest is not None or rush is not None or bool(pms.NODE_LOCKFILE_NAMES & set(names))
     manager = node_manager if has_node or pyproject is None else python_manager

@@ -100,7 +100,10 @@ def test_a_single_package_repository_is_its_root(tmp_path: Path) -> None:
 
 
 def test_a_folder_with_both_manifests_under_the_default_globs_is_the_node_package(tmp_path: Path) -> None:
-    make_tree(tmp_path, {"services/api/package.json": pkg("api-js"), "services/api/pyproject.toml": "[project]\nname='api'\n"})
+    make_tree(tmp_path, {
+        "services/api/package.json": pkg("api-js"),
+        "services/api/pyproject.toml": "[project]\nname='api'\n",
+    })
     ws = discover(tmp_path)
     assert [(m.path, m.language) for m in ws.members] == [("services/api", "node")]
 

@@ -132,7 +132,10 @@ def test_yarn_classic_skips_workspaces_without_a_name_or_version(tmp_path: Path)
 
 
 def test_an_unnamed_root_is_no_cause_for_a_warning(tmp_path: Path) -> None:
-    make_tree(tmp_path, {"package.json": {"private": True, "workspaces": ["packages/*"]}, "packages/a/package.json": pkg("a")})
+    make_tree(tmp_path, {
+        "package.json": {"private": True, "workspaces": ["packages/*"]},
+        "packages/a/package.json": pkg("a"),
+    })
     assert discover(tmp_path).warnings == ()
 
 
@@ -212,7 +215,8 @@ def test_uv_members_without_pyproject_or_project_table_are_warnings(tmp_path: Pa
     assert paths(ws) == []
     assert ws.warnings == (
         "py/tool/pyproject.toml has no [project] table; skipped",
-        "pyproject.toml: py/notes matches [tool.uv.workspace] members but has no pyproject.toml (uv refuses this); skipped",
+        "pyproject.toml: py/notes matches [tool.uv.workspace] members but has no pyproject.toml "
+        "(uv refuses this); skipped",
     )
 
 

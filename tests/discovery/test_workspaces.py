@@ -59,7 +59,7 @@ def test_pnpm_without_pnpm_workspace_yaml_falls_back_to_package_json_workspaces_
 
 
 def test_lerna_packages_count_when_the_package_manager_has_no_workspaces(tmp_path: Path) -> None:
-    make_tree(tmp_path, {**THREE, "package.json": pkg("root"), "lerna.json": {"packages": ["tools/*"], "version": "1.0.0"}})
+    make_tree(tmp_path, {**THREE, "package.json": pkg("root"), "lerna.json": {"packages": ["tools/*"]}})
     workspace = discover(tmp_path)
     assert workspace.definition == "lerna.json"
     assert paths(workspace) == [".", "tools/t"]
@@ -165,7 +165,9 @@ def test_without_a_definition_packages_services_and_apps_hold_the_members(tmp_pa
 
 
 def test_cigen_yaml_workspaces_replace_every_definition(tmp_path: Path) -> None:
-    make_tree(tmp_path, {**THREE, "package.json": pkg("root", workspaces=["packages/*"]), "py/x/pyproject.toml": pyproject("x")})
+    make_tree(tmp_path, {
+        **THREE, "package.json": pkg("root", workspaces=["packages/*"]), "py/x/pyproject.toml": pyproject("x"),
+    })
     workspace = discover(tmp_path, Config(workspaces=["tools/*", "py/*", "packages/*", "!packages/b"]))
     assert workspace.definition == "cigen.yaml"
     assert paths(workspace) == [".", "packages/a", "py/x", "tools/t"]
@@ -226,7 +228,8 @@ def test_a_malformed_definition_is_an_input_error(tmp_path: Path, files: dict, f
         ("package.json", '{\n  "name": "r",\n  "workspaces": ["a",]\n}', "package.json:3:"),
         ("pnpm-workspace.yaml", "packages:\n  - 'a\n  - b: [\n", "pnpm-workspace.yaml:"),
         ("pyproject.toml", "[tool.uv.workspace\nmembers = []\n", "pyproject.toml:1:"),
-        ("rush.json", '{\n  // fine\n  "projects": [\n    {"projectFolder": "a" "packageName": "b"}\n  ]\n}', "rush.json:4:"),
+        ("rush.json", '{\n  // ok\n  "projects": [\n    {"projectFolder": "a" "packageName": "b"}\n  ]\n}',
+         "rush.json:4:"),
     ],
 )
 def test_a_definition_that_does_not_parse_is_located(tmp_path: Path, file: str, content: str, where: str) -> None:
