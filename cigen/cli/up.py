@@ -34,7 +34,7 @@ def up(
     left as they are.
     """
     from cigen.cli.app import load
-    from cigen.errors import EXIT_FAILED, InputError
+    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
     from cigen.runtime.orchestrate import Progress, up as start_services
     from cigen.runtime.project import project
     from cigen.runtime.report import render_failure, render_success, to_json
@@ -51,8 +51,12 @@ def up(
     def progress(p: Progress) -> None:
         print(f"{p.service:<{width}}  {p}", file=sys.stderr, flush=True)
 
-    result = start_services(root, proj.specs, order, proj.apps(order, absolute=True), keep=keep,
-                            progress=progress, log_file=proj.daemon_log)
+    try:
+        result = start_services(root, proj.specs, order, proj.apps(order, absolute=True), keep=keep,
+                                progress=progress, log_file=proj.daemon_log)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run has already stopped what it started
+        print("cigen: interrupted: stopped what this run started", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if json_output:
         out(json.dumps(to_json(result, proj.logs), indent=2))
     elif result.ok:
