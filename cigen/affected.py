@@ -9,8 +9,9 @@ the first rule that matches decides:
 2. a root lockfile whose change was narrowed (:mod:`cigen.lockfiles`): the
    members whose resolved dependencies changed; a lockfile that cannot be
    narrowed makes everything affected, saying why;
-3. a global file (:data:`BUILTIN_GLOBAL_FILES` plus ``global_files``): every
-   service is affected, with that file as the reason;
+3. a global file (:data:`BUILTIN_GLOBAL_FILES`, the generated workflow at its
+   configured path, and ``global_files``): every service is affected, with that
+   file as the reason;
 4. the deepest member folder holding the path: that member changed;
 5. anything else (files in no member): nothing.
 
@@ -121,6 +122,7 @@ class Rules:
     """The compiled globs of an :class:`AffectedConfig`."""
 
     config: AffectedConfig = field(default_factory=AffectedConfig)
+    extra_global: tuple[str, ...] = ()  # e.g. the configured workflow path (cigen.yaml workflow.path)
 
     @cached_property
     def _ignore(self) -> re.Pattern[str] | None:
@@ -128,7 +130,7 @@ class Rules:
 
     @cached_property
     def _global(self) -> re.Pattern[str] | None:
-        return _matcher((*BUILTIN_GLOBAL_FILES, *self.config.global_files))
+        return _matcher((*BUILTIN_GLOBAL_FILES, *self.extra_global, *self.config.global_files))
 
     def ignored(self, path: str) -> bool:
         return self._ignore is not None and self._ignore.fullmatch(path) is not None

@@ -102,7 +102,7 @@ def affected(
         change = changes.from_event(root)
 
     impact = compute_impact(
-        change.files, workspace, g, Rules(config.affected),
+        change.files, workspace, g, Rules(config.affected, extra_global=(config.workflow.path,)),
         lockfiles=changes.lockfile_impacts(change, workspace) if change.everything is None else None,
         removed=changes.removed_members(change, workspace),
         everything=change.everything, direct=direct, build_dependencies=build_deps,

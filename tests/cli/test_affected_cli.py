@@ -177,6 +177,14 @@ def test_a_global_file_makes_everything_affected_with_the_reason(mono, capsys):
     assert "every service is affected: cigen.yaml changed" in err
 
 
+def test_the_workflow_at_its_configured_path_is_a_global_file(mono, capsys):
+    mono.write("cigen.yaml", "workflow:\n  path: .github/workflows/ci.yml\n").commit("configure")
+    mono.git("checkout", "-q", "-b", "edit-workflow")
+    mono.write(".github/workflows/ci.yml", "on: push\n").commit()
+    doc = affected_json(mono, "--base", "feature", capsys=capsys)
+    assert doc["all"] == ".github/workflows/ci.yml changed (a global file)"
+
+
 def test_an_ignored_file_affects_nothing_and_names_prints_nothing(mono, capsys):
     mono.write("README.md", "# better docs\n").write("docs/guide.md", "x").commit()
     code, out, err = run(mono, "--base", "main", capsys=capsys)
@@ -392,3 +400,26 @@ def test_bad_requests_exit_2_with_one_clear_line(mono, capsys, args, message):
     code, out, err = run(mono, *args, capsys=capsys)
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_monorepo_in_a_subfolder_of_the_repository_sees_paths_relative_to_its_root(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    repo = build_monorepo(tmp_path / "outer" / "js")
+    outer = Repo(tmp_path / "outer")
+    (repo.path / ".git").rename(outer.path / ".git")  # the repository is now the outer folder
+    outer.commit("move the monorepo into js/")
+    outer.write("js/services/worker/index.js", "// edited\n").write("tools/other.sh", "x").commit()
+    doc = affected_json(Repo(outer.path / "js"), "--base", "HEAD~1", capsys=capsys)
+    assert doc["changed_files"] == ["../tools/other.sh", "services/worker/index.js"]
+    assert doc["affected"] == ["worker"]
+
+
+def test_markdown_reports_a_cycle_instead_of_stages(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    repo = Repo.init(tmp_path / "cyclic")
+    repo.write("package.json", json.dumps({"name": "mono", "private": True, "workspaces": ["packages/*"]}))
+    repo.package("packages/a", "a", {"b": "*"}).package("packages/b", "b", {"a": "*"}).commit()
+    repo.write("packages/a/x.js").commit()
+    code, out, _ = run(repo, "--base", "HEAD~1", "--format", "markdown", capsys=capsys)
+    assert code == 0 and "**2 of 2 services affected**" in out
+    assert "No stages:" in out and "### Stages" not in out
