@@ -158,14 +158,21 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that holds the key at ``loc`` (to list its allowed keys)."""
+    from typing import get_origin
+
     model: Any = Config
+    keyed = False  # the previous field is a mapping (services: {api: ...}): this part is one of its keys
     for part in loc:
+        if keyed:
+            keyed = False
+            continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
         field = model.model_fields.get(part) if isinstance(part, str) else None
         if field is None:
             return model if part == loc[-1] else None
         model = _innermost_model(field.annotation)
+        keyed = get_origin(field.annotation) is dict
     return None
 
 
