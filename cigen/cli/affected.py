@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -183,6 +184,11 @@ def _github(change: ChangeSet, impact: Impact, g, names, config) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         path = Path(summary)
-        github_env.append_summary(path, _markdown(change, impact, g, names, config, github_env.summary_budget(path)))
+        try:
+            report = _markdown(change, impact, g, names, config, github_env.summary_budget(path))
+        except ValueError as exc:  # earlier steps filled the summary: the outputs matter, the report does not
+            logging.getLogger("cigen").warning("no step summary written: %s", exc)
+        else:
+            github_env.append_summary(path, report)
     running = sum(1 for job in jobs if values[f"{job.id}-count"] != "0")
     out(f"{len(impact.affected)} of {g.number_of_nodes()} services affected; {running} of {len(jobs)} jobs run")

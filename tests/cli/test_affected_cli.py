@@ -423,3 +423,22 @@ def test_markdown_reports_a_cycle_instead_of_stages(tmp_path, capsys, monkeypatc
     code, out, _ = run(repo, "--base", "HEAD~1", "--format", "markdown", capsys=capsys)
     assert code == 0 and "**2 of 2 services affected**" in out
     assert "No stages:" in out and "### Stages" not in out
+
+
+def test_a_full_step_summary_only_costs_the_report_not_the_outputs(mono, capsys, monkeypatch, tmp_path):
+    mono.write("services/worker/index.js", "// edited\n").commit()
+    output, summary = github_env(monkeypatch, tmp_path)
+    summary.write_bytes(b"x" * (1024 * 1024 - 10))
+    code, _, err = run(mono, "--base", "main", "--format", "github", capsys=capsys)
+    assert code == 0 and _outputs(output)["affected"] == '["worker"]'
+    assert "warning: no step summary written" in err
+    assert summary.stat().st_size == 1024 * 1024 - 10
+
+
+def test_uncommitted_in_a_repository_without_commits_lists_every_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    repo = Repo.init(tmp_path / "fresh")
+    repo.write("package.json", json.dumps({"name": "mono", "private": True, "workspaces": ["packages/*"]}))
+    repo.package("packages/a", "a")
+    doc = affected_json(repo, "--uncommitted", capsys=capsys)
+    assert doc["all"] == "package.json changed (a global file)" and doc["merge_base"] is None
