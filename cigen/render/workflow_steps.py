@@ -93,12 +93,8 @@ def setup_steps(tc: Toolchain, versions: Versions, when: str | None) -> list[Com
         steps = [uses_step("actions/setup-node", name=f"Set up Node.js{label}", if_=when,
                            with_=_node(versions, no_cache))]
         if tc.pinned:
-            # package.json pins yarn through corepack; Node 25 and later no longer bundle it.
-            steps.append(run_step(
-                f"Enable corepack{label}",
-                "command -v corepack >/dev/null || npm install --global corepack\ncorepack enable",
-                if_=when,
-            ))
+            # package.json pins yarn (packageManager); corepack, bundled with Node up to 24, runs that version.
+            steps.append(run_step(f"Enable corepack{label}", "corepack enable", if_=when))
         steps.append(run_step(
             f"Find yarn's cache folder{label}",
             'echo "folder=$(yarn config get cacheFolder)" >> "$GITHUB_OUTPUT"',
