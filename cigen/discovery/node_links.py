@@ -19,6 +19,8 @@ workspace (npm 11, yarn 1.22, yarn 4.18, pnpm 8, 9, 10 and 12, bun 1.4):
   berry and bun; npm and yarn classic install them from the registry.
 - rush: ``workspace:`` or a satisfied range links, unless the project lists the
   name in ``decoupledLocalDependencies``.
+- pnpm ``overrides`` replace the spec first (``"vite": "workspace:*"`` links
+  every dependency on vite, peers included).
 
 With ``link-workspace-packages`` pnpm asks the registry first and keeps the
 registry's copy when it is newer than the member; cigen does not ask a
@@ -101,7 +103,16 @@ class NodeLinker:
         return decision
 
     def _decide(self, member: Member, dep: Dependency, manifest: str) -> tuple[Decision, bool]:
-        spec = parse_spec(dep.name, dep.spec)
+        override = self.settings.overrides.get(dep.name)
+        if override == "-":
+            return None, True  # pnpm removes the dependency
+        spec = parse_spec(dep.name, override if override is not None else dep.spec)
+        if override is not None and spec.kind == "path" and spec.protocol in ("link", "file"):
+            # pnpm reads link:/file: paths of overrides from the workspace root.
+            folder = _resolve(".", spec.text)
+            if folder is None:
+                return None, True
+            spec = Spec("path", spec.target, posixpath.relpath(folder, "." if member.path == "." else member.path), spec.protocol)
         if spec.kind == "catalog":
             resolved = self._from_catalog(spec, dep, manifest)
             if resolved is None:

@@ -17,6 +17,10 @@ unknown  as pnpm 10, the version that reads both files        false
 The version comes from ``packageManager`` or ``devEngines.packageManager`` in
 the root package.json, or ``pnpmVersion`` in rush.json.
 
+pnpm ``overrides`` (pnpm-workspace.yaml from pnpm 10, the root package.json's
+``pnpm`` field up to pnpm 10) replace the spec of every dependency of that
+name, the members' own ones included (``vite: 'workspace:*'`` links them all).
+
 yarn berry: ``enableTransparentWorkspaces`` in .yarnrc.yml (default true).
 Catalogs: pnpm-workspace.yaml (pnpm), .yarnrc.yml (yarn 4.10+), the root
 package.json or its ``workspaces`` object (bun); ``catalog`` is the catalog
@@ -54,6 +58,7 @@ class LinkSettings:
     transparent_workspaces: bool = True
     catalogs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     decoupled: Mapping[str, frozenset[str]] = field(default_factory=dict)  # rush: member path -> names
+    overrides: Mapping[str, str] = field(default_factory=dict)  # pnpm: name -> the spec that replaces every other
 
 
 def load_settings(root: Path, package_manager: PackageManager, definition: str) -> LinkSettings:
@@ -63,7 +68,7 @@ def load_settings(root: Path, package_manager: PackageManager, definition: str) 
     version = manager_version(manifest, rush, package_manager)
     settings = LinkSettings(package_manager=package_manager, manager_version=version)
     if package_manager == "pnpm":
-        settings = _pnpm(root, settings)
+        settings = _pnpm(root, settings, manifest or {})
     elif package_manager == "yarn-berry":
         settings = _yarn_berry(root, settings)
     elif package_manager == "bun":
@@ -98,7 +103,7 @@ def _same_manager(name: object, package_manager: PackageManager) -> bool:
     return isinstance(name, str) and name.strip().lower() == package_manager.split("-")[0]
 
 
-def _pnpm(root: Path, settings: LinkSettings) -> LinkSettings:
+def _pnpm(root: Path, settings: LinkSettings, manifest: Mapping[str, Any]) -> LinkSettings:
     major = settings.manager_version[0] if settings.manager_version else None
     link: LinkMode = major is not None and major <= 8
     source = f"the default of pnpm {major}" if major else "the default of pnpm 9 and later"
@@ -111,18 +116,57 @@ def _pnpm(root: Path, settings: LinkSettings) -> LinkSettings:
     workspace_file = root / "pnpm-workspace.yaml"
     workspace = files.read_yaml(workspace_file) if workspace_file.is_file() else None
     workspace = workspace if isinstance(workspace, Mapping) else {}
+    overrides: dict[str, str] = {}
+    pnpm_field = manifest.get("pnpm")
+    if (major is None or major <= 10) and isinstance(pnpm_field, Mapping):
+        overrides.update(_overrides(pnpm_field.get("overrides"), manifest, root / "package.json"))
     if major is None or major >= 10:
         if "linkWorkspacePackages" in workspace:
             link, source = _link_mode(workspace["linkWorkspacePackages"], workspace_file), "pnpm-workspace.yaml"
         if "preferWorkspacePackages" in workspace:
             prefer = workspace["preferWorkspacePackages"] is True
+        overrides.update(_overrides(workspace.get("overrides"), manifest, workspace_file))
     return replace(
         settings,
         link_workspace_packages=link,
         link_source=source,
         prefer_workspace_packages=prefer,
         catalogs=_catalogs(workspace, workspace_file),
+        overrides=overrides,
     )
+
+
+def _overrides(table: object, manifest: Mapping[str, Any], where: Path) -> dict[str, str]:
+    """pnpm ``overrides`` that replace a dependency's spec by name: ``name`` or ``name@*`` keys.
+
+    Keys with a parent (``a>b``) or a version selector (``b@^2``) choose transitive or
+    particular dependencies; they are left out. ``$name`` takes the root's own spec of
+    ``name``; ``-`` removes the dependency.
+    """
+    if table is None:
+        return {}
+    if not isinstance(table, Mapping):
+        raise InputError("overrides must map package names to ranges", path=where)
+    root_specs: dict[str, str] = {}
+    for field in ("optionalDependencies", "devDependencies", "dependencies"):
+        block = manifest.get(field)
+        if isinstance(block, Mapping):
+            root_specs.update({k: v for k, v in block.items() if isinstance(v, str)})
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        key = str(key).removesuffix("@*")
+        if ">" in key or "@" in key[1:] or not isinstance(value, str):
+            continue
+        if value.startswith("$"):
+            if value[1:] not in root_specs:
+                raise InputError(
+                    f"override {key}: {value} refers to {value[1:]}, which the root package.json does not depend on",
+                    path=where,
+                    hint=f"add {value[1:]} to the root's dependencies or write the range",
+                )
+            value = root_specs[value[1:]]
+        out[key] = value
+    return out
 
 
 def _yarn_berry(root: Path, settings: LinkSettings) -> LinkSettings:

@@ -359,3 +359,20 @@ def test_output_is_sorted_and_repeatable(tmp_path: Path) -> None:
     first = link(tmp_path, list(reversed(members)), "npm")
     assert first == link(tmp_path, members, "npm")
     assert pairs(first) == sorted(pairs(first)) and len(first.edges) == 15
+
+
+def test_pnpm_overrides_replace_the_spec_of_every_dependency_of_that_name(tmp_path: Path) -> None:
+    # vite's repository: "vite: 'workspace:*'" links plugins whose peer range the member does not satisfy.
+    b = node("packages/b", "b", deps={"@x/a": "^9.0.0"}, field="peerDependencies")
+    c = node("packages/c", "c", deps={"@x/a": "^1.0.0", "d": "^1.0.0"})
+    d = node("packages/d", "d")
+    yaml = "overrides:\n  '@x/a': 'workspace:*'\n  d: '-'\n"
+    linked = link(tmp_path, [b, c, d, A], "pnpm", {"pnpm-workspace.yaml": yaml})
+    assert pairs(linked) == [("packages/b", "packages/a"), ("packages/c", "packages/a")]
+    assert linked.unlinked == ()
+
+
+def test_pnpm_override_paths_are_read_from_the_workspace_root(tmp_path: Path) -> None:
+    b = node("packages/b", "b", deps={"@x/a": "^9.0.0"})
+    linked = link(tmp_path, [b, A], "pnpm", {"pnpm-workspace.yaml": "overrides:\n  '@x/a': link:packages/a\n"})
+    assert pairs(linked) == [("packages/b", "packages/a")]

@@ -123,3 +123,32 @@ def test_npmrc_pairs_comments_and_quotes(tmp_path: Path) -> None:
     path.write_text('; comment\n# another\nlink-workspace-packages = "true"\nregistry=https://r.example/\n')
     assert read_npmrc(path) == {"link-workspace-packages": "true", "registry": "https://r.example/"}
     assert read_npmrc(tmp_path / "missing") == {}
+
+
+def test_pnpm_overrides_by_name_with_root_references_and_no_selectors(tmp_path: Path) -> None:
+    yaml = (
+        "overrides:\n  vite: 'workspace:*'\n  debug: 'npm:obug@^1'\n  rolldown: $rolldown\n"
+        "  'a>b': '1.0.0'\n  'c@^2': '2.1.0'\n  'd@*': '-'\n"
+    )
+    root = pnpm_repo(tmp_path, "10.0.0", None, yaml)
+    manifest = json.loads((root / "package.json").read_text())
+    manifest["devDependencies"] = {"rolldown": "1.0.0-rc.3"}
+    (root / "package.json").write_text(json.dumps(manifest))
+    assert load_settings(root, "pnpm", "pnpm-workspace.yaml").overrides == {
+        "vite": "workspace:*", "debug": "npm:obug@^1", "rolldown": "1.0.0-rc.3", "d": "-",
+    }
+
+
+def test_pnpm_override_referring_to_a_root_dependency_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    root = pnpm_repo(tmp_path, "10.0.0", None, "overrides:\n  x: $x\n")
+    with pytest.raises(InputError, match="override x: \\$x refers to x, which the root package.json does not depend on"):
+        load_settings(root, "pnpm", "pnpm-workspace.yaml")
+
+
+def test_pnpm_package_json_overrides_count_up_to_pnpm_10_only(tmp_path: Path) -> None:
+    manifest = {"packageManager": "pnpm@12.4.2", "pnpm": {"overrides": {"a": "workspace:*"}}}
+    repo(tmp_path, {"package.json": manifest, "pnpm-workspace.yaml": "packages: []\n"})
+    assert load_settings(tmp_path, "pnpm", "pnpm-workspace.yaml").overrides == {}
+    manifest["packageManager"] = "pnpm@9.0.0"
+    repo(tmp_path, {"package.json": manifest})
+    assert load_settings(tmp_path, "pnpm", "pnpm-workspace.yaml").overrides == {"a": "workspace:*"}
