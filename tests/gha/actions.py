@@ -6,9 +6,10 @@
   (see :mod:`tests.gha.artifacts`).
 - Toolchain setup and caching (setup-node, setup-python, pnpm/action-setup,
   setup-uv, setup-bun, cache): no-ops, because this machine already has node and
-  Python; setup-python gives the job its own virtual environment so that
-  ``pip install`` lands in the job, never in the machine's Python. A cache is
-  always a miss, as on a first run.
+  Python. setup-python gives the job its own virtual environment, so that
+  ``pip install`` lands in the job, never in the machine's Python; setup-uv puts
+  the dev environment's uv (a test extra) on PATH. Requested versions are
+  logged, not installed. A cache is always a miss, as on a first run.
 - Anything else fails the step: an action the executor cannot honour must
   not pass silently.
 
@@ -99,6 +100,26 @@ def _setup_python(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, st
     return {"python-version": version, "python-path": str(venv / "bin" / "python"), "cache-hit": "false"}, log
 
 
+def _setup_uv(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, str], str]:
+    # uv comes from the dev environment (a test extra), linked alone onto the
+    # job's PATH: the rest of that venv (cigen itself) must stay invisible.
+    found = Path(sys.executable).with_name("uv")
+    uv = found if found.exists() else shutil.which("uv", path=base_path())
+    if uv is None:
+        raise ActionError("uv is not installed here: pip install -e '.[test]' provides it")
+    bin_dir = leg.tool_dir / "uv" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    if not (bin_dir / "uv").exists():
+        (bin_dir / "uv").symlink_to(uv)
+    leg.add_path(bin_dir)
+    # Only this machine's Python exists here; uv must not try to download another.
+    leg.set_env("UV_PYTHON_DOWNLOADS", "never")
+    version = _version_of([str(uv), "--version"])
+    wanted = inputs.get("python-version", "")
+    log = f"setup-uv: uv {version} from the dev environment; Python: this machine's (asked for {wanted or 'the default'})"
+    return {"uv-version": version, "uv-path": str(bin_dir / "uv"), "cache-hit": "false"}, log
+
+
 def _noop(what: str, outputs: dict[str, str]) -> Handler:
     def run(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, str], str]:
         return dict(outputs), f"{what}: a no-op on this machine"
@@ -169,7 +190,7 @@ ACTIONS: dict[str, Action] = {
             "resolution-strategy", "server-url",
         ),
         frozenset(),
-        _noop("astral-sh/setup-uv", {"cache-hit": "false"}),
+        _setup_uv,
     ),
     "oven-sh/setup-bun": Action(
         _any("bun-version", "bun-version-file", "registry-url", "scope", "no-cache", "token"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from tests.gha.environment import base_env
 from tests.gha.expressions import ExpressionError, condition, interpolate
 from tests.gha.globs import match_files, parse_patterns
 from tests.gha.model import FAILURE, SKIPPED, SUCCESS, ActionError, LegResult, StepResult
-from tests.gha.shell import parse_file_command, read_path_file, run_script
+from tests.gha.shell import end_orphans, parse_file_command, read_path_file, run_script
 from tests.gha.values import to_str, truthy
 
 _FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
@@ -77,6 +78,7 @@ class Leg:
         for folder in (self.workspace, self.temp, self.tool_dir, self.files):
             folder.mkdir(parents=True, exist_ok=True)
         self.home = Path(os.environ.get("HOME", str(self.directory)))
+        self.tracking_id = f"github_{uuid.uuid4()}"
         self.github = {**self.contexts["github"], "workspace": str(self.workspace), "job": self.job_id}
         self.contexts = {**self.contexts, "github": self.github}
         self.runner = {
@@ -126,15 +128,18 @@ class Leg:
         except (ExpressionError, ActionError, ValueError) as exc:
             leg.result, leg.error = FAILURE, str(exc)
             return leg
-        for index, step in enumerate(self.spec.get("steps") or []):
-            result = self.run_step(index, step, job_env, deadline)
-            leg.steps.append(result)
-            if result.id:
-                self.steps_context[result.id] = {
-                    "outputs": result.outputs, "outcome": result.outcome, "conclusion": result.conclusion,
-                }
-            if result.conclusion == FAILURE:
-                self.status = FAILURE
+        try:
+            for index, step in enumerate(self.spec.get("steps") or []):
+                result = self.run_step(index, step, job_env, deadline)
+                leg.steps.append(result)
+                if result.id:
+                    self.steps_context[result.id] = {
+                        "outputs": result.outputs, "outcome": result.outcome, "conclusion": result.conclusion,
+                    }
+                if result.conclusion == FAILURE:
+                    self.status = FAILURE
+        finally:
+            leg.orphans = end_orphans(self.tracking_id)
         leg.result = self.status
         context = self.step_context(job_env, {})
         try:
@@ -258,6 +263,7 @@ class Leg:
             "GITHUB_WORKFLOW": g["workflow"],
             "GITHUB_JOB": self.job_id,
             "GITHUB_ACTION": step_id or "__run",
+            "RUNNER_TRACKING_ID": self.tracking_id,
             "GITHUB_SERVER_URL": g["server_url"],
             "GITHUB_API_URL": g["api_url"],
             "RUNNER_OS": "Linux",

@@ -44,6 +44,7 @@ class LegResult:
     workspace: Path | None = None
     summary: str = ""
     error: str = ""
+    orphans: list[str] = field(default_factory=list)  # processes left running, ended with the job
 
     def step(self, name_or_id: str) -> StepResult:
         for step in self.steps:

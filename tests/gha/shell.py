@@ -7,6 +7,10 @@ Shells (GitHub's table for Linux): no ``shell:`` runs ``bash -e {0}``;
 
 After the step, $GITHUB_OUTPUT and $GITHUB_ENV are read as ``name=value``
 lines or ``name<<DELIMITER`` blocks, and $GITHUB_PATH as one folder a line.
+
+When a job ends, the runner ends the processes its steps left behind (daemons
+such as PM2 included): it finds them by the RUNNER_TRACKING_ID each step's
+environment carries. :func:`end_orphans` does the same.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import os
 import shlex
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -113,3 +118,37 @@ def parse_file_command(text: str, what: str) -> dict[str, str]:
 
 def read_path_file(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _tracked(tracking_id: str) -> dict[int, str]:
+    """Processes whose environment carries this RUNNER_TRACKING_ID, with their command lines."""
+    marker = f"RUNNER_TRACKING_ID={tracking_id}".encode()
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
+
+
+def end_orphans(tracking_id: str, grace: float = 5.0) -> list[str]:
+    """End what a job's steps left running (SIGTERM, then SIGKILL); returns their command lines."""
+    orphans = _tracked(tracking_id)
+    for pid in orphans:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _tracked(tracking_id):
+        time.sleep(0.1)
+    for pid in _tracked(tracking_id):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return sorted(orphans.values())

@@ -280,3 +280,27 @@ def test_file_commands_parse_like_the_runner() -> None:
         "b": "x=y",
         "c": "1\n\n2",
     }
+
+
+def test_processes_a_job_leaves_running_are_ended_with_the_job(run_yaml: Runner, tmp_path: Path) -> None:
+    pid_file = tmp_path / "daemon.pid"
+    run = one_job(
+        run_yaml,
+        f"""      - run: |
+          setsid sleep 300 > /dev/null 2>&1 < /dev/null &
+          echo $! > {pid_file}
+""",
+    )
+    leg = run["job"].legs[0]
+    assert leg.result == SUCCESS, leg.log
+    assert not running(int(pid_file.read_text()))
+    assert len(leg.orphans) == 1 and "sleep 300" in leg.orphans[0]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its new parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
