@@ -87,9 +87,9 @@ def main() -> None:
             got = sorted([names[e.source], names[e.target]] for e in linked.edges)
             if got != expected:
                 sys.exit(f"{tree}: linked edges differ from the generator's ground truth")
+            ws = workspace
             link_s = median_seconds(
-                lambda: link_members(workspace.root, workspace.members, workspace.package_manager, workspace.definition),
-                args.runs,
+                lambda: link_members(ws.root, ws.members, ws.package_manager, ws.definition), args.runs
             )
             base_s = median_seconds(lambda: baseline(workspace), args.runs)
             deps = sum(len(m.dependencies) for m in workspace.members)

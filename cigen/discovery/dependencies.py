@@ -117,12 +117,16 @@ def requirement_url(requirement: str) -> str | None:
     return re.split(r"\s+;", url, maxsplit=1)[0].strip() or None
 
 
-def _expand_group(groups: Mapping[str, Any], name: str, path: Path | str | None, seen: tuple[str, ...] = ()) -> list[str]:
+def _expand_group(
+    groups: Mapping[str, Any], name: str, path: Path | str | None, seen: tuple[str, ...] = ()
+) -> list[str]:
     """A PEP 735 group with every ``{include-group = "..."}`` replaced by that group's requirements."""
     by_normal = {normalize(g): g for g in groups}
     if normalize(name) in seen:
         cycle = " -> ".join((*seen, normalize(name)))
-        raise InputError(f"dependency-groups: include-group cycle {cycle}", path=path, hint="remove one of the includes")
+        raise InputError(
+            f"dependency-groups: include-group cycle {cycle}", path=path, hint="remove one of the includes"
+        )
     entries = groups[by_normal[normalize(name)]]
     if not isinstance(entries, list):
         raise InputError(f"dependency-groups.{name} must be a list, not {_kind(entries)}", path=path)

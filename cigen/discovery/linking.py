@@ -116,7 +116,8 @@ def link_members(
     warnings = [_unsupported_warning(p, uses, node_manager) for p, uses in sorted(unsupported.items())]
     for (language, name), uses in sorted(ambiguous.items()):
         named = python_by_name[name] if language == "python" else node_by_name[name]
-        warnings.append(_duplicate_warning(name, named, sorted(set(uses)), "uv" if language == "python" else node_manager))
+        manager = "uv" if language == "python" else node_manager
+        warnings.append(_duplicate_warning(name, named, sorted(set(uses)), manager))
     unlinked.sort(key=lambda u: (u.source, u.name, FIELD_ORDER[u.field], u.spec))
     return Linked(edges=edges, unlinked=tuple(unlinked), warnings=tuple(sorted(warnings)))
 
@@ -153,8 +154,12 @@ def _duplicate_warning(name: str, named: list[Member], uses: list[str], package_
     if package_manager == "uv":
         rule = "uv refuses duplicate names; linked to the first by path"
     else:
-        refuses = "" if package_manager == "pnpm" else f"{MANAGER_NAMES.get(package_manager, package_manager)} refuses duplicate names; "
-        rule = f"{refuses}linked as pnpm links: the highest version that satisfies the range, the last by path among equals"
+        manager = MANAGER_NAMES.get(package_manager, package_manager)
+        refuses = "" if package_manager == "pnpm" else f"{manager} refuses duplicate names; "
+        rule = (
+            f"{refuses}linked as pnpm links: the highest version that satisfies the range, "
+            "the last by path among equals"
+        )
     shown = ", ".join(uses[:3]) + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
     return f"dependencies on {name}, the name of {len(named)} members ({listed}): {shown}; {rule}"
 

@@ -112,7 +112,8 @@ class NodeLinker:
             folder = _resolve(".", spec.text)
             if folder is None:
                 return None, True
-            spec = Spec("path", spec.target, posixpath.relpath(folder, "." if member.path == "." else member.path), spec.protocol)
+            relative = posixpath.relpath(folder, member.path)
+            spec = Spec("path", spec.target, relative, spec.protocol)
         if spec.kind == "catalog":
             resolved = self._from_catalog(spec, dep, manifest)
             if resolved is None:

@@ -70,7 +70,9 @@ class PythonLinker:
                 f"{name} is a uv workspace member without a tool.uv.sources entry, which uv refuses to lock "
                 f"(add {name} = {{ workspace = true }})"
             )
-        return NoLink(f"{member.package_manager} installs {name} from the package index (declare a path to use the member)")
+        return NoLink(
+            f"{member.package_manager} installs {name} from the package index (declare a path to use the member)"
+        )
 
     def _source(
         self, name: str, source: object, declared_in: str, candidates: Sequence[Member], manifest: str
@@ -94,7 +96,8 @@ class PythonLinker:
                         return Unsupported(target, "path source", via_path=True)
                     return Link(target, via_path=True)
                 if candidates:
-                    return NoLink(f"tool.uv.sources gives {name} the path {entry['path']}, which is no workspace member")
+                    path = entry["path"]
+                    return NoLink(f"tool.uv.sources gives {name} the path {path}, which is no workspace member")
                 return None
         if not candidates:
             return None

@@ -21,6 +21,7 @@ handful of ranges (``*``, ``^1.0.0``) across thousands of manifests.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -225,7 +226,8 @@ def _xrange(comp: str) -> str:
 
 
 def _hyphen(m: re.Match[str]) -> str:
-    frm, fM, fm, fp, fpr = m[1], m[2], m[3], m[4], m[5]
+    # Groups: 1 from (2-4 major.minor.patch, 5 prerelease, 6 build), 7 to (8-10, 11 prerelease, 12 build).
+    frm, fM, fm, fp = m[1], m[2], m[3], m[4]
     to, tM, tm, tp, tpr = m[7], m[8], m[9], m[10], m[11]
     if _is_x(fM):
         low = ""
@@ -234,8 +236,7 @@ def _hyphen(m: re.Match[str]) -> str:
     elif _is_x(fp):
         low = f">={fM}.{fm}.0"
     else:
-        low = f">={frm}"
-    del fpr  # a prerelease on the lower bound stays in ``frm`` as written
+        low = f">={frm}"  # with its prerelease, if any, as written
     if _is_x(tM):
         high = ""
     elif _is_x(tm):
@@ -249,7 +250,7 @@ def _hyphen(m: re.Match[str]) -> str:
     return f"{low} {high}".strip()
 
 
-def _each(transform, comp: str) -> str:  # type: ignore[no-untyped-def]
+def _each(transform: Callable[[str], str], comp: str) -> str:
     return " ".join(transform(c) for c in _SPACES.split(comp.strip()))
 
 

@@ -19,7 +19,9 @@ from cigen.model import Dependency, Edge, Member, PackageManager
 F = "dependencies"
 
 
-def node(path: str, name: str | None, version: str | None = "1.0.0", deps: dict | None = None, field: str = F) -> Member:
+def node(
+    path: str, name: str | None, version: str | None = "1.0.0", deps: dict | None = None, field: str = F
+) -> Member:
     return Member(
         path=path, name=name, version=version, kind="package", language="node", package_manager="npm",
         dependencies=tuple(Dependency(k, v, field) for k, v in (deps or {}).items()),
@@ -109,7 +111,8 @@ def test_workspace_alias_links_the_aliased_member(tmp_path: Path) -> None:
 def test_workspace_paths_relative_to_the_dependent_or_to_the_root(tmp_path: Path) -> None:
     b = node("packages/b", "b", deps={"@x/a": "workspace:../a"})
     c = node("packages/c", "c", deps={"@x/a": "workspace:packages/a"})  # yarn's form
-    assert pairs(link(tmp_path, [b, c, A], "yarn-berry")) == [("packages/b", "packages/a"), ("packages/c", "packages/a")]
+    linked = link(tmp_path, [b, c, A], "yarn-berry")
+    assert pairs(linked) == [("packages/b", "packages/a"), ("packages/c", "packages/a")]
 
 
 def test_npm_rejects_workspace_protocol_so_it_links_with_a_warning(tmp_path: Path) -> None:
@@ -229,7 +232,9 @@ def test_yarn_without_transparent_workspaces_links_only_the_workspace_protocol(t
 # --- npm: aliases and catalogs --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("pm", "linked"), [("pnpm", True), ("yarn-berry", True), ("bun", True), ("npm", False), ("yarn", False)])
+@pytest.mark.parametrize(
+    ("pm", "linked"), [("pnpm", True), ("yarn-berry", True), ("bun", True), ("npm", False), ("yarn", False)]
+)
 def test_npm_alias_resolves_to_the_aliased_name(tmp_path: Path, pm: PackageManager, linked: bool) -> None:
     b = node("packages/b", "b", deps={"a-v1": "npm:@x/a@^1"})
     result = link(tmp_path, [b, A], pm, {"pnpm-workspace.yaml": "linkWorkspacePackages: true\n"})
@@ -324,14 +329,16 @@ def test_uv_workspace_source_for_a_name_no_member_has_is_an_error(tmp_path: Path
 
 def test_uv_path_source_to_a_member_links_with_a_warning(tmp_path: Path) -> None:
     files = {"pyproject.toml": UV_ROOT, "packages/app/pyproject.toml": "[tool.uv.sources]\nlib-a = { path = '../a' }\n"}
-    linked = link(tmp_path, [py("packages/app", "app", ["lib-a"]), py("packages/a", "lib-a")], "uv", files, "pyproject.toml")
+    app, lib = py("packages/app", "app", ["lib-a"]), py("packages/a", "lib-a")
+    linked = link(tmp_path, [app, lib], "uv", files, "pyproject.toml")
     assert pairs(linked) == [("packages/app", "packages/a")]
     assert "uv refuses to lock until they are declared { workspace = true }" in linked.warnings[0]
 
 
 def test_uv_git_source_is_unlinked(tmp_path: Path) -> None:
     files = {"pyproject.toml": UV_ROOT + "[tool.uv.sources]\nlib-a = { git = 'https://example.com/a.git' }\n"}
-    linked = link(tmp_path, [py("packages/app", "app", ["lib-a"]), py("packages/a", "lib-a")], "uv", files, "pyproject.toml")
+    app, lib = py("packages/app", "app", ["lib-a"]), py("packages/a", "lib-a")
+    linked = link(tmp_path, [app, lib], "uv", files, "pyproject.toml")
     assert reasons(linked) == ["tool.uv.sources installs lib-a from git, not from the workspace"]
 
 

@@ -27,7 +27,8 @@ def pnpm_repo(tmp_path: Path, version: str | None, npmrc: str | None, yaml: str 
     manifest: dict = {"name": "root", "private": True}
     if version:
         manifest["packageManager"] = f"pnpm@{version}"
-    files: dict[str, str | dict] = {"package.json": manifest, "pnpm-workspace.yaml": "packages: ['packages/*']\n" + (yaml or "")}
+    workspace = "packages: ['packages/*']\n" + (yaml or "")
+    files: dict[str, str | dict] = {"package.json": manifest, "pnpm-workspace.yaml": workspace}
     if npmrc is not None:
         files[".npmrc"] = npmrc
     return repo(tmp_path, files)
