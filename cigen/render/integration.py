@@ -22,13 +22,13 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.render.expressions import escape
+from cigen.render.outputs import download_steps
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import install_step, run_step, setup_steps
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
 JOB = "integration"
-DEPENDENCIES_DIR = "cigen-dependencies"
 
 # pm2 comes from the repository's own lockfile when it has it; otherwise from
 # the lockfile cigen ships (cigen/render/pm2, the version cigen is tested with).
@@ -98,19 +98,9 @@ def integration_job(
         steps.append(install_step(tc, None))
     steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))
     if integration.builds:
-        steps += [
-            uses_step("actions/download-artifact", name="Download the build outputs of this run",
-                      with_={"pattern": "cigen-*", "path": f"${{{{ runner.temp }}}}/{DEPENDENCIES_DIR}"}),
-            run_step(
-                "Unpack the build outputs",
-                "shopt -s nullglob\n"
-                f'for archive in "$RUNNER_TEMP"/{DEPENDENCIES_DIR}/*/outputs.tar; do\n'
-                '  tar -xf "$archive"\n'
-                "done",
-            ),
-            run_step("Build what this run did not build", _BUILD_MISSING,
-                     env={"BUILDS": LiteralScalarString(escape(_builds_json(integration)))}),
-        ]
+        steps += download_steps("cigen-*", None, "the build outputs of this run")
+        steps.append(run_step("Build what this run did not build", _BUILD_MISSING,
+                              env={"BUILDS": LiteralScalarString(escape(_builds_json(integration)))}))
     up_env = {"SERVICES": LiteralScalarString(escape("\n".join(integration.services)) + "\n")} \
         if integration.services else None
     steps.append(run_step(

@@ -19,10 +19,7 @@ Shape of the workflow::
   toolchain, its tasks, its artifact, its dependencies' artifacts) is static:
   it is written into the job as ``CIGEN_SERVICES``, a JSON object keyed by
   path, and read with ``fromJSON(env.CIGEN_SERVICES)[matrix.service.path]``.
-- Build outputs travel between jobs as one tar file per service (artifact
-  ``cigen-<path>``): tar keeps paths relative to the repository root, file
-  modes and symbolic links, which upload-artifact's own zip does not (it roots
-  paths at the least common ancestor of the globs and drops permissions).
+- Build outputs travel between jobs as artifacts (:mod:`cigen.render.outputs`).
 - ``cigen`` needs every job, always runs, and fails when one failed or was
   cancelled: the one check to require in branch protection.
 """
@@ -40,6 +37,7 @@ from cigen.plan import Job, Plan
 from cigen.render.expressions import all_of, condition, escape, literal
 from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
+from cigen.render.outputs import download_steps, upload_steps
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import install_step, run_step, setup_steps, task_step
 from cigen.toolchains import Toolchain, Versions
@@ -49,8 +47,6 @@ GATE = "cigen"
 PLAN = "plan"
 CIGEN_PYTHON = "3.13"  # the plan job's Python, for cigen itself (not the services')
 SERVICE = "fromJSON(env.CIGEN_SERVICES)[matrix.service.path]"
-OUTPUTS_DIR = "cigen-outputs"
-DEPENDENCIES_DIR = "cigen-dependencies"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +252,8 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     for tc in toolchains:
         steps.append(install_step(tc, on(tc)))
     if any(s.dependencies for s in services):
-        steps += _download_steps()
+        steps += download_steps(f"${{{{ {SERVICE}.dependencies }}}}", f"{SERVICE}.dependencies != ''",
+                                "the build outputs of its dependencies")
     for task in cfg.tasks:
         for tc in toolchains:
             if not any(task in s.tasks and s.toolchain == tc for s in services):
@@ -268,7 +265,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
             )
             steps.append(task_step(task, tc, when, model.python_commands.get(task)))
     if any(s.artifact for s in services):
-        steps += _upload_steps(cfg)
+        steps += upload_steps(cfg.outputs, f"{SERVICE}.artifact")
 
     out = CommentedMap()
     out["name"] = "${{ matrix.service.name }}"
@@ -284,61 +281,6 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     })
     out["steps"] = steps
     return out
-
-
-def _download_steps() -> list[CommentedMap]:
-    when = f"{SERVICE}.dependencies != ''"
-    return [
-        uses_step("actions/download-artifact", name="Download the build outputs of its dependencies", if_=when,
-                  with_={"pattern": f"${{{{ {SERVICE}.dependencies }}}}",
-                         "path": f"${{{{ runner.temp }}}}/{DEPENDENCIES_DIR}"}),
-        run_step(
-            "Unpack the build outputs of its dependencies",
-            "shopt -s nullglob\n"
-            f'for archive in "$RUNNER_TEMP"/{DEPENDENCIES_DIR}/*/outputs.tar; do\n'
-            '  tar -xf "$archive"\n'
-            "done",
-            if_=when,
-        ),
-    ]
-
-
-def _upload_steps(cfg: WorkflowConfig) -> list[CommentedMap]:
-    pack = run_step(
-        "Pack build outputs",
-        # Globs come from cigen.yaml through OUTPUTS, one per line; the folder
-        # through SERVICE_PATH. Archive paths stay relative to the repository root.
-        "shopt -s nullglob dotglob globstar\n"
-        "files=()\n"
-        "while IFS= read -r pattern; do\n"
-        '  for match in "$SERVICE_PATH"/$pattern; do\n'
-        '    if [ -e "$match" ]; then files+=("$match"); fi\n'
-        "  done\n"
-        'done <<< "$OUTPUTS"\n'
-        'if [ "${#files[@]}" -eq 0 ]; then\n'
-        '  echo "No build outputs in $SERVICE_PATH"\n'
-        "  exit 0\n"
-        "fi\n"
-        f'mkdir -p "$RUNNER_TEMP/{OUTPUTS_DIR}"\n'
-        f'tar -cf "$RUNNER_TEMP/{OUTPUTS_DIR}/outputs.tar" -- "${{files[@]}}"\n'
-        'echo "packed=true" >> "$GITHUB_OUTPUT"',
-        id="pack",
-        if_=f"{SERVICE}.artifact != ''",
-        env={"OUTPUTS": LiteralScalarString("\n".join(cfg.outputs) + "\n")},
-    )
-    upload = uses_step(
-        "actions/upload-artifact",
-        name="Upload build outputs",
-        if_="steps.pack.outputs.packed == 'true'",
-        with_={
-            "name": f"${{{{ {SERVICE}.artifact }}}}",
-            "path": f"${{{{ runner.temp }}}}/{OUTPUTS_DIR}/outputs.tar",
-            "if-no-files-found": "error",
-            "retention-days": 1,
-            "overwrite": True,  # a re-run of the job replaces what its first attempt uploaded
-        },
-    )
-    return [pack, upload]
 
 
 def _gate_job(model: WorkflowModel, needed: list[str]) -> CommentedMap:
