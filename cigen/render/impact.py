@@ -59,8 +59,11 @@ def _mermaid_label(text: str) -> str:
 
 def _why(impact: Impact, path: str, names: Mapping[str, str]) -> str:
     reason = impact.reasons[path]
-    if reason.kind in ("global", "build"):
+    chain = " → ".join(f"<code>{cell(names.get(p, p))}</code>" for p in reason.chain)
+    if reason.kind == "global":
         return cell(reason.text(names))
+    if reason.kind == "build":
+        return f"build only, needed by {chain}"
     start = f"<code>{cell(reason.origin)}</code>"
     if reason.kind == "changed" and reason.more_files and len(reason.chain) == 1:
         start += f" (+{reason.more_files} more)"
@@ -68,7 +71,7 @@ def _why(impact: Impact, path: str, names: Mapping[str, str]) -> str:
         start += " (resolved dependencies)"
     elif reason.kind == "removed":
         start += " (removed)"
-    return " → ".join([start, *(f"<code>{cell(names.get(p, p))}</code>" for p in reason.chain)])
+    return f"{start} → {chain}"
 
 
 def _mermaid(graph: nx.DiGraph, nodes: Sequence[str], impact: Impact, names: Mapping[str, str]) -> str | None:
@@ -100,9 +103,8 @@ def _stage_mermaid(stages: list[dict[str, Any]], jobs: Sequence[_Job]) -> str:
     for i, s in enumerate(stages):
         lines.append(f'  s{i}["{s["id"]}: {s["runs"]} of {s["total"]} run"]')
     index = {job.id: i for i, job in enumerate(jobs)}
-    for i, job in enumerate(jobs):
-        lines += [f"  s{index[need]} --> s{i}" for need in getattr(job, "needs", ()) if need in index]
-    return "\n".join(lines)
+    edges = [f"  s{index[need]} --> s{i}" for i, job in enumerate(jobs) for need in getattr(job, "needs", ()) if need in index]
+    return "\n".join(lines + (edges if len(edges) <= MERMAID_MAX_EDGES else []))
 
 
 def _graph(impact: Impact, graph: nx.DiGraph, names: Mapping[str, str], stages, jobs) -> dict[str, Any]:

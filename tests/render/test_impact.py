@@ -69,6 +69,7 @@ def test_build_only_services_are_counted_and_styled_apart():
     assert "; 2 more built for them." in text
     assert "| <code>stage-1</code> | 1 (1 build only) | 4 |" in text
     assert re.search(r"class n\d+(,n\d+)* build", mermaid_block(text))
+    assert "| <code>core</code> | <code>packages/core</code> | build only, needed by <code>api</code> → <code>util</code> → <code>core</code> |" in text
 
 
 def test_the_graph_draws_changed_and_affected_services_in_different_classes():
