@@ -133,8 +133,14 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib puts the position in the message: "... (at line 3, column 7)".
+        # tomllib puts the position in the message: "(at line 3, column 7)" or
+        # "(at end of document)"; move it to where every cigen error has it.
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        line, column = (int(match[1]), int(match[2])) if match else (None, None)
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        if match:
+            line, column = int(match[1]), int(match[2])
+        elif "(at end of document)" in str(exc):
+            line, column = text.count("\n") + 1, 1
+        else:
+            line, column = None, None
         raise InputError(f"invalid TOML: {msg}", path=path, line=line, column=column, hint="fix the syntax") from None
