@@ -21,7 +21,7 @@ merge-base of ``main`` and ``change``:
 
 Both answers are checked against the generator's ``.expected.json`` before
 anything is timed. Each command then runs once to warm the file cache and
-``--runs`` times measured; the script prints the median wall time, the peak
+``--runs`` times measured, the two taking turns; the script prints the median wall time, the peak
 resident memory, and the ratio cigen / turbo from the same run (below 1:
 cigen is faster). Target (issue 3): no slower than turbo.
 """
@@ -90,15 +90,23 @@ def check(tree: Path) -> tuple[str, int, int]:
     return "; ".join(problems) or "both ok", len(cigen["changed_files"]), len(expected["affected"])
 
 
-def measure(argv: list[str], tree: Path, runs: int) -> tuple[float, float, int]:
-    """Median and fastest wall seconds and the largest peak RSS (KiB) over ``runs`` runs, after a warm-up."""
-    results = []
+def measure(commands: dict[str, list[str]], tree: Path, runs: int) -> dict[str, tuple[float, float, int]]:
+    """Per command: median and fastest wall seconds and the largest peak RSS (KiB) over ``runs`` runs.
+
+    The commands take turns (after one warm-up round), so a machine whose load
+    changes during the benchmark slows both alike and the ratio stays fair.
+    """
+    results: dict[str, list[dict]] = {label: [] for label in commands}
     for _ in range(runs + 1):
-        done = subprocess.run([sys.executable, "-c", _MEASURE, str(tree), *argv],
-                              check=True, capture_output=True, text=True, env={**os.environ, **ENV})
-        results.append(json.loads(done.stdout))
-    walls = [r["wall"] for r in results[1:]]
-    return statistics.median(walls), min(walls), max(r["rss_kb"] for r in results[1:])
+        for label, argv in commands.items():
+            done = subprocess.run([sys.executable, "-c", _MEASURE, str(tree), *argv],
+                                  check=True, capture_output=True, text=True, env={**os.environ, **ENV})
+            results[label].append(json.loads(done.stdout))
+    figures = {}
+    for label, measured in results.items():
+        walls = [r["wall"] for r in measured[1:]]
+        figures[label] = (statistics.median(walls), min(walls), max(r["rss_kb"] for r in measured[1:]))
+    return figures
 
 
 def main() -> int:
@@ -122,13 +130,11 @@ def main() -> int:
         "cigen affected": [*CIGEN, "affected", "--base", "main", "--head", "change", "--format", "json"],
         "turbo ls --affected": [str(TURBO), "ls", "--affected", "--output", "json"],
     }
-    figures = {}
+    figures = measure(rows, tree, args.runs)
     print(f"{'command':<22}  {'wall s':>7}  {'fastest s':>9}  {'peak MiB':>8}")
-    for label, argv in rows.items():
-        median, fastest, rss_kb = measure(argv, tree, args.runs)
-        figures[label] = median
-        print(f"{label:<22}  {median:>7.3f}  {fastest:>9.3f}  {rss_kb / 1024:>8.1f}", flush=True)
-    ratio = figures["cigen affected"] / figures["turbo ls --affected"]
+    for label, (median, fastest, rss_kb) in figures.items():
+        print(f"{label:<22}  {median:>7.3f}  {fastest:>9.3f}  {rss_kb / 1024:>8.1f}")
+    ratio = figures["cigen affected"][0] / figures["turbo ls --affected"][0]
     print(f"ratio cigen / turbo (median wall time): {ratio:.2f} ({'faster' if ratio < 1 else 'slower'} than turbo)")
     return 0 if verdict == "both ok" else 1
 
