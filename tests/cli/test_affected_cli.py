@@ -372,6 +372,14 @@ def test_a_push_compares_with_before(mono, capsys, monkeypatch, tmp_path):
     assert _outputs(output)["affected"] == '["worker"]'
 
 
+def test_a_merge_group_compares_with_its_base_commit(mono, capsys, monkeypatch, tmp_path):
+    base = mono.sha()
+    mono.write("packages/ui/index.js", "// queued\n").commit()
+    output, _ = github_env(monkeypatch, tmp_path, "merge_group", {"merge_group": {"base_sha": base, "head_sha": mono.sha()}})
+    assert run(mono, "--format", "github", capsys=capsys)[0] == 0
+    assert _outputs(output)["affected"] == '["ui"]'
+
+
 @pytest.mark.parametrize(("event", "payload", "why"), [
     ("push", {"before": "0" * 40}, "creates a branch"),
     ("workflow_dispatch", {}, "workflow_dispatch"),
