@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cigen.config import StrictModel
 
@@ -134,7 +134,7 @@ class WorkflowConfig(StrictModel):
     def _outputs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for glob in value:
             parts = glob.split("/")
-            if not glob or glob.startswith("/") or "\\" in glob or "\n" in glob or ".." in parts or "${{" in glob:
+            if not glob or glob.startswith("/") or ".." in parts or any(c in glob for c in "\\ \t\n") or "${{" in glob:
                 raise ValueError(f"{glob!r} is not a glob relative to the service's folder (write e.g. dist)")
         return value
 
@@ -149,3 +149,10 @@ class WorkflowConfig(StrictModel):
         if value is not None and (not value.strip() or "\n" in value or "${{" in value):
             raise ValueError("must be one pip requirement, e.g. cigen==1.2.3 or . for the checked-out repository")
         return value
+
+    @model_validator(mode="after")
+    def _python_tasks_are_tasks(self) -> WorkflowConfig:
+        missing = sorted(set(self.python_tasks or ()) - set(self.tasks))
+        if missing:
+            raise ValueError(f"python_tasks.{missing[0]} is not in tasks ({', '.join(self.tasks)}): add it there too")
+        return self
