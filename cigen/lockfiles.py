@@ -69,8 +69,12 @@ def lockfile_impact(name: str, old: str | None, new: str | None, workspace: Work
     hit = _reaching(before, changed) | _reaching(after, changed)
     if ROOT in hit:
         return LockfileImpact(None, f"{name}: the root's dependencies changed (their tools run in every member)")
-    reached_by_someone = _reached_from_anywhere(before) | _reached_from_anywhere(after)
-    if changed - reached_by_someone - set(before.members.values()) - set(after.members.values()):
+    # An entry the new lockfile has (added or changed) that no member reaches is used by
+    # something cigen cannot see (the root's tools in Yarn 1): everything. An entry that
+    # only the old lockfile has cannot affect the new state by itself; whoever used it
+    # now resolves to something else, which the new lockfile's edges lead to.
+    unseen = {n for n in changed if n in after.nodes} - _reached_from_anywhere(after)
+    if unseen - set(after.members.values()):
         return LockfileImpact(None, f"{name}: entries that no known member uses changed")
     affected = {m for lock in (before, after) for m, node in lock.members.items() if node in hit}
     return LockfileImpact(frozenset(affected), f"{name}: resolved dependencies changed")

@@ -447,3 +447,54 @@ def test_uv_a_dependency_without_an_entry_cannot_be_followed():
 def test_identical_contents_affect_nothing(name):
     text = {"package-lock.json": json.dumps(NPM), "yarn.lock": YARN1, "uv.lock": UV, "pnpm-lock.yaml": PNPM9}[name]
     assert members(lockfile_impact(name, text, text, WS)) == []
+
+
+# ------------------------------------------------------------------- lockfiles written by the real tools
+
+# Made by the tools themselves on the workspaces below, one manifest edit between
+# versions: npm install --package-lock-only (npm 11), pnpm install --lockfile-only
+# (pnpm 9), yarn install (1.22), yarn install --mode=update-lockfile (4.9), uv lock (0.13).
+FIXTURES = Path(__file__).parent / "fixtures" / "lockfiles"
+
+
+def _js_workspace(b_debug: str) -> Workspace:
+    """The workspace the fixture lockfiles were made for: a (ms), b (debug, a), c (is-number)."""
+    return Workspace(
+        root=Path("/repo"), definition="package.json", package_manager="npm",
+        members=(
+            _member(".", "real", root=True),
+            _member("packages/a", "a", {"ms": "2.1.2"}),
+            _member("packages/b", "b", {"debug": b_debug, "a": "1.0.0"}),
+            _member("packages/c", "c", {"is-number": "7.0.0"}),
+        ),
+    )
+
+
+UV_WS = Workspace(
+    root=Path("/repo"), definition="pyproject.toml", package_manager="uv",
+    members=(_member(".", "monorepo", root=True), _member("packages/core", "core"), _member("services/api", "api")),
+)
+
+
+@pytest.mark.parametrize(
+    ("lockfile", "before", "after", "workspace", "expected"),
+    [
+        # npm 11: b's debug 4.3.4 -> 4.3.5; then a's ms 2.1.2 -> 2.1.3 (nested under packages/a)
+        ("package-lock.json", "npm.1.package-lock.json", "npm.2.package-lock.json", _js_workspace("4.3.5"), ["packages/b"]),
+        ("package-lock.json", "npm.2.package-lock.json", "npm.3.package-lock.json", _js_workspace("4.3.5"), ["packages/a"]),
+        # pnpm 9: b's debug bumped; then c gains react-dom (a peer-suffixed snapshot)
+        ("pnpm-lock.yaml", "pnpm.1.pnpm-lock.yaml", "pnpm.2.pnpm-lock.yaml", _js_workspace("4.3.5"), ["packages/b"]),
+        ("pnpm-lock.yaml", "pnpm.2.pnpm-lock.yaml", "pnpm.3.pnpm-lock.yaml", _js_workspace("4.3.5"), ["packages/c"]),
+        # yarn 1.22 and yarn 4: b's debug bumped
+        ("yarn.lock", "yarn1.1.yarn.lock", "yarn1.2.yarn.lock", _js_workspace("4.3.5"), ["packages/b"]),
+        ("yarn.lock", "berry.1.yarn.lock", "berry.2.yarn.lock", _js_workspace("4.3.5"), ["packages/b"]),
+        # uv 0.13: api's six bumped; then core's idna bumped (api reaches core only through the graph)
+        ("uv.lock", "uv.1.uv.lock", "uv.2.uv.lock", UV_WS, ["services/api"]),
+        ("uv.lock", "uv.2.uv.lock", "uv.3.uv.lock", UV_WS, ["packages/core"]),
+    ],
+    ids=["npm-b", "npm-a-nested", "pnpm-b", "pnpm-c-peer", "yarn1-b", "yarn4-b", "uv-api", "uv-core"],
+)
+def test_lockfiles_written_by_the_real_tools_narrow_to_the_changed_member(lockfile, before, after, workspace, expected):
+    old = (FIXTURES / before).read_text(encoding="utf-8")
+    new = (FIXTURES / after).read_text(encoding="utf-8")
+    assert members(lockfile_impact(lockfile, old, new, workspace)) == expected
