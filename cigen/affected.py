@@ -240,7 +240,13 @@ def display_names(workspace: Workspace) -> dict[str, str]:
 
 
 def owner(path: str, members: frozenset[str] | set[str]) -> str | None:
-    """The deepest member folder holding ``path``; the root member "." holds whatever no other does."""
+    """The deepest member folder holding ``path``; the root member "." holds whatever no other does.
+
+    A path outside the monorepo root ("../tools/x", when the root is a folder of
+    the repository) belongs to no member.
+    """
+    if path.startswith("../"):
+        return None
     folder = path
     while "/" in folder:
         folder = folder.rpartition("/")[0]

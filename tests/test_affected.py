@@ -229,6 +229,10 @@ def test_the_root_package_owns_loose_files_only_when_it_is_a_service():
     assert not_service.affected == ()
 
 
+def test_a_path_outside_the_monorepo_root_belongs_to_no_member_not_even_the_root():
+    assert owner("../tools/release.sh", frozenset({".", "packages/a"})) is None
+
+
 def test_repeated_names_are_shown_with_their_path():
     ws = workspace([member("a/utils", "utils"), member("b/utils", "utils"), member("c", None)], [])
     assert display_names(ws) == {"a/utils": "utils (a/utils)", "b/utils": "utils (b/utils)", "c": "c"}
