@@ -52,7 +52,7 @@ def affected(
     direct: Annotated[bool, typer.Option("--direct", help="Add only the direct dependents of changed services.")] = False,
     build_deps: Annotated[
         bool,
-        typer.Option("--build-deps", help="json and github formats: also list, as build-only, the unaffected "
+        typer.Option("--build-deps", help="json, github and markdown: also list, as build-only, the unaffected "
                      "dependencies that the affected services need built."),
     ] = False,
     format: Annotated[
