@@ -63,6 +63,7 @@ class GraphView:
 
     workspace: Workspace
     members: dict[str, Member]  # by path, sorted
+    labels: dict[str, str]  # path -> label
     edges: tuple[Edge, ...]  # sorted by (source, target)
     levels: list[list[str]]  # paths, dependencies first; empty when there is a cycle
     cycles: list[list[str]]  # one cycle of paths per cyclic component
@@ -70,7 +71,7 @@ class GraphView:
     graph: nx.DiGraph | None  # built when there is a cycle
 
     def label(self, path: str) -> str:
-        return self.members[path].label
+        return self.labels[path]
 
     def on_cycle(self, edge: Edge) -> bool:
         return edge.source in self.component and self.component[edge.source] == self.component.get(edge.target)
@@ -89,20 +90,21 @@ def graph_view(workspace: Workspace) -> GraphView:
     for e in edges:
         succ[e.source].append(e.target)
         pred[e.target].append(e.source)
-    levels, order = generations(succ, pred, {p: (m.label, p) for p, m in members.items()})
+    labels = {p: m.label for p, m in members.items()}
+    levels, order = generations(succ, pred, {p: (label, p) for p, label in labels.items()})
     if len(order) == len(members):
-        return GraphView(workspace, members, edges, levels, [], {}, None)
+        return GraphView(workspace, members, labels, edges, levels, [], {}, None)
 
     from cigen.graph import build_graph, cycles, cyclic_components
 
     g = build_graph(workspace, include_root=True)
     component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
-    return GraphView(workspace, members, edges, [], cycles(g), component, g)
+    return GraphView(workspace, members, labels, edges, [], cycles(g), component, g)
 
 
 def graph_document(view: GraphView) -> dict[str, Any]:
     """The ``cigen graph --format json`` document; ``levels`` is empty when the graph has a cycle."""
-    label = view.label
+    label = view.labels.__getitem__
     services = [
         {
             "name": m.name,
