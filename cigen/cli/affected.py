@@ -145,7 +145,7 @@ def _document(change: ChangeSet, impact: Impact, names: dict[str, str], build_de
         "changed_files": list(impact.files),
         "changed": sorted(names[p] for p in impact.changed),
         "affected": sorted(names[p] for p in impact.affected),
-        "reasons": dict(sorted((names[p], r.text(names)) for p, r in impact.reasons.items() if p in impact.affected)),
+        "reasons": dict(sorted((names[p], impact.reasons[p].text(names)) for p in impact.affected)),
         "all": impact.everything or False,
     }
     if build_deps:

@@ -157,14 +157,15 @@ def render_impact(
         span = f"from {where}<code>{cell(base)}</code> to <code>{cell(head or 'the working tree')}</code>"
     else:
         span = ""
-    ordered = sorted(impact.affected, key=lambda p: (p not in impact.changed, names.get(p, p), p))
+    changed = set(impact.changed)
+    ordered = sorted(impact.affected, key=lambda p: (p not in changed, names.get(p, p), p))
     ordered += sorted(impact.build_only, key=lambda p: (names.get(p, p), p))
     rows = [{"name": cell(names.get(p, p)), "path": cell(p), "why": _why(impact, p, names)} for p in ordered]
     values: dict[str, Any] = {
         "affected_count": len(impact.affected),
         "total": graph.number_of_nodes(),
-        "changed_count": sum(p in impact.changed for p in impact.affected),
-        "dependent_count": sum(p not in impact.changed for p in impact.affected),
+        "changed_count": sum(p in changed for p in impact.affected),
+        "dependent_count": sum(p not in changed for p in impact.affected),
         "build_count": len(impact.build_only),
         "file_count": len(impact.files),
         "file_breakdown": breakdown,
