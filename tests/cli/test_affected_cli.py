@@ -347,6 +347,28 @@ def test_a_pull_request_in_a_shallow_clone_fetches_the_base_and_deepens(tmp_path
     assert git.resolve(clone.path, "origin/main") == origin.sha("main")
 
 
+def test_a_pull_request_checked_out_as_its_merge_commit_like_actions_checkout(tmp_path, capsys, monkeypatch):
+    origin = build_monorepo(tmp_path / "origin")
+    origin.git("checkout", "-q", "-b", "feature")
+    origin.write("apps/web/page.js", "x").commit("feature")
+    origin.git("checkout", "-q", "main")
+    origin.write("packages/ui/index.js", "// main moved on\n").commit("main moves on")
+    # GitHub's refs/pull/N/merge: the pull request merged into its base's tip.
+    origin.git("checkout", "-q", "--detach", "main")
+    origin.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    origin.git("update-ref", "refs/pull/1/merge", "HEAD")
+    origin.git("checkout", "-q", "main")
+    # actions/checkout with the default fetch-depth 1: only the merge commit, detached.
+    clone = Repo.init(tmp_path / "clone")
+    clone.git("remote", "add", "origin", f"file://{origin.path}")
+    clone.git("fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge")
+    clone.git("checkout", "-q", "--detach", "refs/remotes/pull/1/merge")
+    output, _ = github_env(monkeypatch, tmp_path, "pull_request", {"pull_request": {"base": {"ref": "main"}}})
+    code, _, err = run(clone, "--format", "github", capsys=capsys)
+    assert code == 0, err
+    assert _outputs(output)["affected"] == '["web"]'
+
+
 def test_a_shallow_clone_whose_merge_base_stays_out_of_reach_runs_everything_with_a_warning(
     tmp_path, capsys, monkeypatch
 ):
