@@ -1,0 +1,70 @@
+"""The example's cigen.yaml runs the shop under PM2: `cigen up` starts all four services in
+dependency order, each gated on its /health, and `cigen down` leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.examples.processes import http_get
+
+pytestmark = pytest.mark.slow
+
+# The fixed ports of the example's cigen.yaml; the copy gets free ones instead.
+PORTS = ("3000", "4000", "4001", "4002")
+
+
+def cigen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cigen", *args, "--root", str(root)],
+        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def shop_up(
+    shop: Path, free_port: Callable[[], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, dict[str, int]]]:
+    """The built shop (this module's own copy) with its cigen.yaml moved to free ports and a
+    PM2 home of its own; `cigen down` afterwards, whatever happened."""
+    ports = {port: free_port() for port in PORTS}
+    config = shop / "cigen.yaml"
+    config.write_text(re.sub(r"\b(3000|4000|4001|4002)\b", lambda m: str(ports[m.group(1)]), config.read_text()))
+    monkeypatch.setenv("CIGEN_PM2_HOME", str(tmp_path / "pm2"))
+    try:
+        yield shop, {name: ports[port] for name, port in zip(("web", "api", "auth", "recommend"), PORTS)}
+    finally:
+        cigen(shop, "down")
+
+
+def test_up_starts_every_service_healthy_and_down_leaves_no_process(shop_up: tuple[Path, dict[str, int]]) -> None:
+    shop, ports = shop_up
+    up = cigen(shop, "up")
+    assert up.returncode == 0, up.stderr
+    assert "4 services healthy" in up.stdout
+    # Each service started only after the services it needs were healthy.
+    order = [line.split()[0] for line in up.stderr.splitlines() if line.rstrip().endswith("starting")]
+    assert order.index("@shop/api") > max(order.index("@shop/auth"), order.index("shop-recommend"))
+    assert order.index("@shop/web") > order.index("@shop/api")
+
+    status, page = http_get(f"http://127.0.0.1:{ports['web']}/products/mug")
+    assert status == 200 and "Enamel mug" in page
+
+    rows = json.loads(cigen(shop, "status", "--json").stdout)
+    assert {r["name"]: r["health"] for r in rows} == dict.fromkeys(
+        ("@shop/api", "@shop/auth", "@shop/web", "shop-recommend"), "healthy"
+    )
+    pids = [r["pid"] for r in rows]
+
+    down = cigen(shop, "down")
+    assert down.returncode == 0, down.stderr
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
