@@ -165,12 +165,11 @@ def _read(changes: ChangeSet, rev: str | None, path: str, root: Path) -> str | N
 
 def lockfile_impacts(changes: ChangeSet, workspace: Workspace) -> dict[str, LockfileImpact]:
     """For each changed root lockfile, the members whose resolved dependencies changed."""
-    from cigen.lockfiles import lockfile_impact
-
     out: dict[str, LockfileImpact] = {}
     for name in NARROWABLE_LOCKFILES:
         if name not in changes.files:
             continue
+        from cigen.lockfiles import lockfile_impact  # only when a lockfile changed: it imports parsers
         if changes.old_rev is None:
             out[name] = LockfileImpact(None, f"{name} changed and there is no base revision to compare it with")
             continue
