@@ -341,31 +341,60 @@ def _size(path: str) -> int:
         return 0
 
 
-def up(root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]], *,
-       keep: bool = False, progress: Callable[[Progress], None] = lambda p: None,
-       log_file: Path | None = None) -> UpResult:
-    """Start ``order`` (dependencies first) under the project's PM2 daemon, gating each on its health."""
-    from cigen.runtime.pm2 import session, shutdown_if_idle
+Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
+
+
+def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
+       progress: Callable[[Progress], None] = lambda p: None, log_file: Path | None = None) -> UpResult:
+    """Start services under the project's PM2 daemon in dependency order, gating each on its health.
+
+    ``prepare`` returns the specs, the start order and the PM2 apps; it runs while
+    the daemon spawns, so reading the workspace costs no start-up time. SIGTERM
+    interrupts as Ctrl-C does; either stops what this run started (and the
+    daemon, when this run spawned it and nothing else runs in it).
+    """
+    from cigen.runtime.pm2 import Connecting, shutdown_if_idle
     from cigen.runtime.signals import interruptible, shielded
 
-    with interruptible(), session(root, spawn=True, log_file=log_file) as s:
-        o = _Orchestrator(s, specs, order, apps, progress)
+    with interruptible():
+        connecting = Connecting(root, log_file=log_file)
         try:
-            o.run()
+            specs, order, apps = prepare()
+            return _gate(connecting.wait(), root, specs, order, apps, keep=keep, progress=progress)
         except BaseException:
-            # Ctrl-C, SIGTERM or a broken daemon: whatever happens, leave nothing of this run behind.
             with shielded():
-                o.settle()
-                o.stop_started()
-                shutdown_if_idle(s)
+                try:
+                    s = connecting.wait()
+                except BaseException:  # noqa: BLE001 - the original error is the one to report
+                    s = None
+                if s is not None:
+                    shutdown_if_idle(s)
             raise
-        stopped: list[str] = []
-        daemon_stopped = False
-        if o.failed is not None:
-            with shielded():
-                o.failed_procs = o._procs(o.failed)  # PM2's view at the failure, before anything is stopped
-                o.settle()
-                if not keep:
-                    stopped = o.stop_started()
-                    daemon_stopped = shutdown_if_idle(s)
-        return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)
+        finally:
+            connecting.close()
+
+
+def _gate(s: Session, root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]],
+          *, keep: bool, progress: Callable[[Progress], None]) -> UpResult:
+    from cigen.runtime.pm2 import shutdown_if_idle
+    from cigen.runtime.signals import shielded
+
+    o = _Orchestrator(s, specs, order, apps, progress)
+    try:
+        o.run()
+    except BaseException:
+        # Ctrl-C, SIGTERM or a broken daemon: leave nothing of this run behind (the caller stops the daemon).
+        with shielded():
+            o.settle()
+            o.stop_started()
+        raise
+    stopped: list[str] = []
+    daemon_stopped = False
+    if o.failed is not None:
+        with shielded():
+            o.failed_procs = o._procs(o.failed)  # PM2's view at the failure, before anything is stopped
+            o.settle()
+            if not keep:
+                stopped = o.stop_started()
+                daemon_stopped = shutdown_if_idle(s)
+    return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)

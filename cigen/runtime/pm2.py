@@ -313,6 +313,7 @@ class Session:
     home: Path
     bridge: Bridge | None  # None when no daemon runs and the session was not allowed to spawn one
     spawned: bool  # this session spawned the daemon
+    daemon_stopped: bool = False  # this session stopped it again (nothing of the run was left)
 
     def list(self) -> list[Proc]:
         return self.bridge.list() if self.bridge else []
@@ -321,12 +322,12 @@ class Session:
 @contextlib.contextmanager
 def session(root: Path, *, spawn: bool, log_file: Path | None = None) -> Iterator[Session]:
     """A connection to the project's daemon; ``spawn`` starts one when none runs (under the lock)."""
-    install = find_pm2(root)
     home = pm2_home(root)
     if not spawn and daemon_pid(home) is None:
         # Nothing to talk to; do not start a bridge (or a daemon) just to find that out.
         yield Session(home, None, spawned=False)
         return
+    install = find_pm2(root)
     with home_lock(home):
         before = daemon_pid(home)
         bridge = Bridge(install, home, log_file=log_file)
@@ -345,9 +346,41 @@ def session(root: Path, *, spawn: bool, log_file: Path | None = None) -> Iterato
         bridge.close()
 
 
+class Connecting:
+    """A spawning session opened in the background, so the daemon starts while cigen reads the workspace.
+
+    ``wait()`` returns the session (or raises what opening it raised); ``close()``
+    ends it. Both may be called from the thread that created it.
+    """
+
+    def __init__(self, root: Path, *, log_file: Path | None) -> None:
+        self._manager = session(root, spawn=True, log_file=log_file)
+        self._outcome: Session | BaseException | None = None
+        self._thread = threading.Thread(target=self._open, name="pm2-connect", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            self._outcome = self._manager.__enter__()
+        except BaseException as exc:  # noqa: BLE001 - handed to wait()
+            self._outcome = exc
+
+    def wait(self) -> Session:
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+    def close(self) -> None:
+        self._thread.join()
+        if isinstance(self._outcome, Session):
+            self._manager.__exit__(None, None, None)
+
+
 def shutdown_if_idle(s: Session, *, grace: float = 5.0) -> bool:
     """Stop the daemon that session ``s`` spawned when no process runs in it; True when stopped."""
-    if not s.spawned or s.bridge is None:
+    if not s.spawned or s.bridge is None or s.daemon_stopped:
         return False
     with home_lock(s.home):
         if s.bridge.list():
@@ -356,6 +389,7 @@ def shutdown_if_idle(s: Session, *, grace: float = 5.0) -> bool:
         s.bridge.call("kill", timeout=30)
         _reap({pid} if pid else set(), grace)
         shutil.rmtree(s.home, ignore_errors=True)
+    s.daemon_stopped = True
     return True
 
 

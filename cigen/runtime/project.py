@@ -46,16 +46,24 @@ class Project:
         return self.root / out, self.root / err
 
 
-def project(root: Path, config: Config, workspace: Workspace) -> Project:
+def logs_folder(root: Path, config: Config) -> str:
+    """``runtime.logs``, checked to stay inside the repository; relative to the root, "/"-separated."""
     from cigen.config import find_config
     from cigen.errors import InputError
 
-    config_path = find_config(root) or root / "cigen.yaml"
     logs = Path(config.runtime.logs)
     if logs.is_absolute() or ".." in logs.parts:
         raise InputError(f"runtime.logs: {config.runtime.logs!r} must be a folder inside the repository",
-                         path=config_path, hint="give a relative path such as .cigen/logs")
+                         path=find_config(root) or root / "cigen.yaml", hint="give a relative path such as .cigen/logs")
+    return logs.as_posix()
+
+
+def project(root: Path, config: Config, workspace: Workspace) -> Project:
+    from cigen.config import find_config
+
+    config_path = find_config(root) or root / "cigen.yaml"
+    logs = logs_folder(root, config)
     root_member = next((m for m in workspace.members if m.is_root and m.name), None)
     namespace = config.runtime.namespace or (root_member.name if root_member else None) or DEFAULT_NAMESPACE
     return Project(root=root, config=config, specs=resolve_services(config, workspace, config_path),
-                   namespace=namespace, logs=logs.as_posix())
+                   namespace=namespace, logs=logs)
