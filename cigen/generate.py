@@ -85,7 +85,6 @@ def service_plan(
     stage (not in parallel mode, where dependencies build alongside) or the
     integration job (``also_upload``).
     """
-    from cigen.graph import dependencies
     from cigen.render.workflow import ServiceCI
 
     planned = set(order)
@@ -99,7 +98,8 @@ def service_plan(
             tuple(t for t in config.workflow.tasks if t in member.scripts)
             if member.language == "node" else _python_tasks(member, config)
         )
-        deps = dependencies(g, [path]) & producers if share_outputs else set()
+        # Direct ones only: their artifacts name everything further down (closure.txt).
+        deps = set(g.successors(path)) & producers if share_outputs else set()
         services[path] = ServiceCI(
             path=path,
             toolchain=toolchains[path],

@@ -10,6 +10,9 @@ all; values reach scripts through ``env:`` and are used as ``"$VAR"``.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 OPEN = "${{"
 # An expression whose value is the text "${{": GitHub's template reader skips
 # quoted strings while it looks for the closing braces.
@@ -19,6 +22,16 @@ _OPEN_LITERAL = "${{ '${{' }}"
 def escape(text: str) -> str:
     """``text`` as a workflow string value that GitHub reads back unchanged."""
     return text.replace(OPEN, _OPEN_LITERAL)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as one line of JSON that GitHub leaves alone.
+
+    ``${{`` inside a string is written ``\\u0024{{`` (the same text to
+    ``fromJSON``), so the value holds no expression at all: GitHub then reads
+    it as plain text, with no limit on its length.
+    """
+    return json.dumps(value, ensure_ascii=False).replace(OPEN, "\\u0024{{")
 
 
 def literal(text: str) -> str:

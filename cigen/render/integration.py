@@ -15,14 +15,13 @@ It runs when a change affected anything and no stage failed:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from cigen.render.expressions import escape
-from cigen.render.outputs import download_steps
+from cigen.render.expressions import escape, json_text
+from cigen.render.outputs import everything_steps
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import install_step, run_step, setup_steps
 from cigen.toolchains import Toolchain, Versions
@@ -48,7 +47,7 @@ python - <<'PY'
 import json, os, subprocess
 downloaded = os.path.join(os.environ["RUNNER_TEMP"], "cigen-dependencies")
 for service in json.loads(os.environ["BUILDS"]):
-    if os.path.exists(os.path.join(downloaded, service["artifact"], "outputs.tar")):
+    if os.path.isdir(os.path.join(downloaded, service["artifact"])):
         continue
     print(f"building {service['path']}: this run did not build it", flush=True)
     subprocess.run(service["run"], cwd=service["path"], check=True)
@@ -98,9 +97,9 @@ def integration_job(
         steps.append(install_step(tc, None))
     steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))
     if integration.builds:
-        steps += download_steps("cigen-*", None, "the build outputs of this run")
+        steps += everything_steps()
         steps.append(run_step("Build what this run did not build", _BUILD_MISSING,
-                              env={"BUILDS": LiteralScalarString(escape(_builds_json(integration)))}))
+                              env={"BUILDS": LiteralScalarString(_builds_json(integration))}))
     up_env = {"SERVICES": LiteralScalarString(escape("\n".join(integration.services)) + "\n")} \
         if integration.services else None
     steps.append(run_step(
@@ -134,8 +133,5 @@ def integration_job(
 
 
 def _builds_json(integration: IntegrationCI) -> str:
-    items = [
-        json.dumps({"artifact": b.artifact, "path": b.path, "run": list(b.run)}, ensure_ascii=False)
-        for b in integration.builds
-    ]
+    items = [json_text({"artifact": b.artifact, "path": b.path, "run": list(b.run)}) for b in integration.builds]
     return "[\n" + ",\n".join(f"  {item}" for item in items) + "\n]\n"

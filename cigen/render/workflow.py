@@ -26,7 +26,6 @@ Shape of the workflow::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,10 +33,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.plan import Job, Plan
-from cigen.render.expressions import all_of, condition, escape, literal
+from cigen.render.expressions import all_of, condition, escape, json_text, literal
 from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
-from cigen.render.outputs import download_steps, upload_steps
+from cigen.render.outputs import dependency_steps, upload_steps
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import install_step, run_step, setup_steps, task_step
 from cigen.toolchains import Toolchain, Versions
@@ -57,7 +56,7 @@ class ServiceCI:
     toolchain: Toolchain
     tasks: tuple[str, ...]  # in run order: the configured tasks this service defines
     artifact: str | None  # the artifact its outputs go to; None when no later job reads them
-    dependencies: tuple[str, ...] = ()  # artifacts of the services it depends on, sorted
+    dependencies: tuple[str, ...] = ()  # artifacts of the services it depends on directly, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +206,8 @@ def _service_data(model: WorkflowModel, job: Job, mixed: bool) -> str:
         }
         if not mixed:
             del entry["toolchain"]
-        lines.append(f"  {json.dumps(path, ensure_ascii=False)}: {json.dumps(entry, ensure_ascii=False)}")
-    return escape("{\n" + ",\n".join(lines) + "\n}\n")
+        lines.append(f"  {json_text(path)}: {json_text(entry)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _pattern(artifacts: tuple[str, ...]) -> str:
@@ -252,8 +251,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     for tc in toolchains:
         steps.append(install_step(tc, on(tc)))
     if any(s.dependencies for s in services):
-        steps += download_steps(f"${{{{ {SERVICE}.dependencies }}}}", f"{SERVICE}.dependencies != ''",
-                                "the build outputs of its dependencies")
+        steps += dependency_steps(f"{SERVICE}.dependencies")
     for task in cfg.tasks:
         for tc in toolchains:
             if not any(task in s.tasks and s.toolchain == tc for s in services):

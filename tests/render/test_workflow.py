@@ -103,7 +103,7 @@ def test_chain_passes_every_upstream_build_output_to_the_last_service() -> None:
     }
     assert services(jobs["stage-4"])["apps/d"] == {
         "artifact": "cigen-apps-d",  # the integration job starts it
-        "dependencies": "{cigen-packages-a,cigen-packages-b,cigen-packages-c}",
+        "dependencies": "cigen-packages-c",  # c's artifact names b and a (closure.txt)
         "tasks": ["build"],  # d defines build and start only
     }
     assert "actions/download-artifact" not in uses(jobs["stage-1"])
@@ -151,9 +151,13 @@ def test_diamond_sets_up_the_pnpm_its_package_json_pins_and_node_from_nvmrc() ->
     assert step(job, "Install dependencies")["run"] == "pnpm install --frozen-lockfile"
 
 
-def test_diamond_app_downloads_the_outputs_of_all_three_packages_it_builds_on() -> None:
+def test_diamond_app_names_its_direct_dependencies_whose_artifacts_name_the_core() -> None:
     app = services(workflow("diamond")["jobs"]["stage-3"])["apps/app"]
-    assert app["dependencies"] == "{cigen-packages-core,cigen-packages-left,cigen-packages-right}"
+    assert app["dependencies"] == "{cigen-packages-left,cigen-packages-right}"
+    names = [s["name"] for s in workflow("diamond")["jobs"]["stage-3"]["steps"] if "name" in s]
+    assert names.index("Download the build outputs of its dependencies") < names.index(
+        "Find the dependencies of its dependencies") < names.index("Download the build outputs of their dependencies"
+    ) < names.index("Unpack the build outputs") < names.index("build")
 
 
 # --- independent groups: parallel mode, concurrency 2 -------------------------------------------

@@ -50,14 +50,22 @@ fs.writeFileSync("dist/built.txt", require("./package.json").name);
 """
 TEST_JS = """\
 const fs = require("fs"), path = require("path");
-const deps = Object.keys(require("./package.json").dependencies || {});
-for (const dep of deps) {
-  const folder = path.dirname(require.resolve(dep + "/package.json"));
-  const built = fs.readFileSync(path.join(folder, "dist", "built.txt"), "utf8");
-  if (built !== dep) throw new Error(dep + " was not built");
+// every dependency, all the way down, must have been built
+const seen = new Set();
+function check(from) {
+  const deps = Object.keys(JSON.parse(fs.readFileSync(path.join(from, "package.json"), "utf8")).dependencies || {});
+  for (const dep of deps) {
+    const folder = path.dirname(require.resolve(dep + "/package.json", { paths: [from] }));
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    const built = fs.readFileSync(path.join(folder, "dist", "built.txt"), "utf8");
+    if (built !== dep) throw new Error(dep + " was not built");
+    check(folder);
+  }
 }
+check(process.cwd());
 if (process.env.FAIL_TEST === require("./package.json").name) process.exit(3);
-console.log("tested " + deps.length + " dependencies");
+console.log("tested " + seen.size + " dependencies");
 """
 
 
@@ -153,7 +161,7 @@ def test_every_leg_builds_and_tests_with_its_dependencies_outputs(
     legs = {leg.name: leg for job in run.jobs.values() for leg in job.legs}
     assert set(LABELS.values()) <= set(legs), run.report()  # each leg is named by its label
     app = run.jobs["stage-3"].legs[0]
-    assert "tested 1 dependencies" in app.step("test").log
+    assert "tested 2 dependencies" in app.step("test").log  # lib-b directly, lib-a through lib-b
     for leg in legs.values():
         assert leg.workspace is None or not list(leg.workspace.rglob("pwned")), leg.name
     assert not (repo / "pwned").exists()
