@@ -35,6 +35,27 @@ TURBO = REPO / "tools" / "node" / "node_modules" / ".bin" / "turbo"
 CIGEN = [sys.executable, "-m", "cigen"]
 TURBO_ENV = {"TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1"}
 
+# Times the phases of `cigen graph --format json` inside one process, to show
+# where the time goes: interpreter start-up and imports, discovery, ordering
+# (graph_view) and rendering.
+_PHASES = """
+import json, sys, time
+start = time.perf_counter()
+from pathlib import Path
+from cigen.cli import app  # the command line, as `cigen` imports it
+from cigen.cli.app import load
+from cigen.render import graph_formats
+imported = time.perf_counter()
+config, workspace = load(Path(sys.argv[1]))
+loaded = time.perf_counter()
+view = graph_formats.graph_view(workspace)
+ordered = time.perf_counter()
+graph_formats.graph_json(view)
+rendered = time.perf_counter()
+print(json.dumps({"imports": imported - start, "discovery": loaded - imported,
+                  "ordering": ordered - loaded, "rendering": rendered - ordered}))
+"""
+
 # Runs one command and reports its wall time and peak RSS: a fresh parent per
 # measurement, so RUSAGE_CHILDREN holds that command's peak and nothing else.
 _MEASURE = """
@@ -59,17 +80,37 @@ def generate(cache: Path, size: int) -> Path:
     return tree
 
 
-def measure(argv: list[str], cwd: Path, runs: int) -> tuple[float, int]:
-    """Median wall seconds and the largest peak RSS (KiB) over ``runs`` runs, after one warm-up."""
-    results = []
+def run_once(argv: list[str], cwd: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(cwd), *argv],
+        check=True, capture_output=True, text=True, env={**os.environ, **TURBO_ENV},
+    )
+    return json.loads(done.stdout)
+
+
+def measure(commands: dict[str, list[str]], cwd: Path, runs: int) -> dict[str, tuple[float, int]]:
+    """Per command: median wall seconds and largest peak RSS (KiB) over ``runs`` runs, after one warm-up.
+
+    The commands take turns, run by run, so a change in machine load slows them alike.
+    """
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
     for _ in range(runs + 1):
-        done = subprocess.run(
-            [sys.executable, "-c", _MEASURE, str(cwd), *argv],
-            check=True, capture_output=True, text=True, env={**os.environ, **TURBO_ENV},
-        )
-        results.append(json.loads(done.stdout))
-    measured = results[1:]
-    return statistics.median(r["wall"] for r in measured), max(r["rss_kb"] for r in measured)
+        for name, argv in commands.items():
+            results[name].append(run_once(argv, cwd))
+    return {
+        name: (statistics.median(r["wall"] for r in rs[1:]), int(max(r["rss_kb"] for r in rs[1:])))
+        for name, rs in results.items()
+    }
+
+
+def phases(tree: Path, runs: int) -> dict[str, float]:
+    """Median seconds of each phase of ``cigen graph --format json`` (imports timed after interpreter start)."""
+    samples = [
+        json.loads(subprocess.run([sys.executable, "-c", _PHASES, str(tree)], check=True, capture_output=True,
+                                  text=True).stdout)
+        for _ in range(runs)
+    ]
+    return {phase: statistics.median(s[phase] for s in samples) for phase in samples[0]}
 
 
 def check(tree: Path) -> str:
@@ -102,6 +143,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-graph")
+    parser.add_argument("--phases", action="store_true", help="also time cigen's phases in-process")
     args = parser.parse_args()
     if not GENERATOR.is_file():
         sys.exit(f"{GENERATOR} not found: the benchmark needs ../shared next to the checkout")
@@ -110,15 +152,19 @@ def main() -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     header = f"{'packages':>8}  {'cigen s':>8}  {'cigen MiB':>9}  {'turbo s':>8}  {'turbo MiB':>9}  {'ratio':>6}  check"
-    print(f"cigen graph --format json vs turbo ls; median of {args.runs} runs after a warm-up")
+    print(f"cigen graph --format json vs turbo ls; median of {args.runs} alternating runs after a warm-up")
     print(header)
     for size in args.sizes:
         tree = generate(args.cache, size)
         verdict = check(tree)
-        cigen_s, cigen_kb = measure([*CIGEN, "graph", "--format", "json", "-C", str(tree)], tree, args.runs)
-        turbo_s, turbo_kb = measure([str(TURBO), "ls"], tree, args.runs)
+        timed = measure({"cigen": [*CIGEN, "graph", "--format", "json", "-C", str(tree)], "turbo": [str(TURBO), "ls"]},
+                        tree, args.runs)
+        (cigen_s, cigen_kb), (turbo_s, turbo_kb) = timed["cigen"], timed["turbo"]
         print(f"{size:>8}  {cigen_s:>8.3f}  {cigen_kb / 1024:>9.1f}  {turbo_s:>8.3f}  {turbo_kb / 1024:>9.1f}"
               f"  {cigen_s / turbo_s:>6.2f}  {verdict}", flush=True)
+        if args.phases:
+            split = phases(tree, args.runs)
+            print(" " * 10 + "cigen phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in split.items()), flush=True)
     return 0
 
 
