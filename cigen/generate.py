@@ -148,6 +148,21 @@ def _integration(
     )
 
 
+_PINNED = re.compile(r"[^@\s]+@[0-9a-f]{40}")
+
+
+def _warn_unpinned(config: Config) -> None:
+    """A setup step's action not pinned to a commit weakens the workflow (zizmor flags it)."""
+    import logging
+
+    for index, step in enumerate(config.workflow.setup):
+        uses = step.get("uses")
+        if isinstance(uses, str) and not uses.startswith(("./", "docker://")) and not _PINNED.fullmatch(uses):
+            logging.getLogger("cigen").warning(
+                f"workflow.setup[{index}]: {uses} is not pinned to a commit SHA; a tag can be moved to other code"
+            )
+
+
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen import __version__
     from cigen.graph import build_graph
@@ -156,6 +171,7 @@ def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen.toolchains import detect, versions
     from cigen.workflow_config import DEFAULT_PYTHON_TASKS
 
+    _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
     plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
     toolchains = detect(workspace, plan.services)

@@ -170,3 +170,28 @@ def test_an_unknown_service_in_the_integration_list_is_an_input_error(tmp_path: 
     config = load_config(root)
     with pytest.raises(InputError, match="wbe"):
         generate_workflow(discover(root, config), config)
+
+
+def test_setup_steps_are_copied_into_every_job_without_yaml_aliases(tmp_path: Path) -> None:
+    root = write_monorepo(tmp_path / "m", {
+        ".": {"name": "m", "private": True, "workspaces": ["packages/*"]},
+        "packages/a": {"name": "a", "scripts": {"test": "t"}},
+        "packages/b": {"name": "b", "scripts": {"test": "t"}, "dependencies": {"a": "*"}},
+    }, config="workflow:\n  setup:\n    - uses: docker://alpine:3\n      with: {args: echo hi}\n")
+    config = load_config(root)
+    text = generate_workflow(discover(root, config), config).text
+    assert "&id" not in text and "*id" not in text
+    assert text.count("args: echo hi") == 2
+
+
+def test_an_unpinned_setup_action_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = write_monorepo(tmp_path / "m", {
+        ".": {"name": "m", "private": True, "workspaces": ["packages/*"]},
+        "packages/a": {"name": "a", "scripts": {"test": "t"}},
+    }, config="workflow:\n  setup:\n    - uses: some/action@v1\n    - uses: other/action@" + "a" * 40 + "\n")
+    config = load_config(root)
+    with caplog.at_level("WARNING", logger="cigen"):
+        generate_workflow(discover(root, config), config)
+    assert [r.getMessage() for r in caplog.records] == [
+        "workflow.setup[0]: some/action@v1 is not pinned to a commit SHA; a tag can be moved to other code"
+    ]

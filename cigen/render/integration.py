@@ -15,6 +15,7 @@ It runs when a change affected anything and no stage failed:
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 
 from ruamel.yaml.comments import CommentedMap
@@ -23,7 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from cigen.render.expressions import escape, json_text
 from cigen.render.outputs import everything_steps
 from cigen.render.pins import uses_step
-from cigen.render.workflow_steps import install_step, run_step, setup_steps
+from cigen.render.workflow_steps import bash_defaults, install_step, run_step, setup_steps
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
@@ -92,7 +93,7 @@ def integration_job(
     steps.append(uses_step("actions/setup-python", name="Set up Python for cigen", with_={"python-version": python}))
     steps.append(run_step("Install cigen", 'python -m pip install "$CIGEN_REQUIREMENT"',
                           env={"CIGEN_REQUIREMENT": escape(requirement)}))
-    steps += [CommentedMap(step) for step in cfg.setup]
+    steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
     for tc in integration.toolchains:
         steps.append(install_step(tc, None))
     steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))
@@ -128,6 +129,7 @@ def integration_job(
     job["runs-on"] = runs_on
     job["timeout-minutes"] = cfg.timeout_minutes
     job["permissions"] = CommentedMap({"contents": "read"})
+    job["defaults"] = bash_defaults()
     job["steps"] = steps
     return job
 

@@ -27,6 +27,7 @@ Shape of the workflow::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -38,7 +39,7 @@ from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
 from cigen.render.outputs import dependency_steps, upload_steps
 from cigen.render.pins import uses_step
-from cigen.render.workflow_steps import install_step, run_step, setup_steps, task_step
+from cigen.render.workflow_steps import bash_defaults, install_step, run_step, setup_steps, task_step
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
@@ -158,6 +159,7 @@ def _plan_job(model: WorkflowModel) -> CommentedMap:
     job["runs-on"] = _runs_on(cfg)
     job["timeout-minutes"] = 15
     job["permissions"] = CommentedMap({"contents": "read"})
+    job["defaults"] = bash_defaults()
     job["outputs"] = outputs
     job["steps"] = [
         # The whole history: the merge-base of a pull request, or the commit a
@@ -247,7 +249,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     steps: list[CommentedMap] = [_checkout()]
     for tc in toolchains:
         steps += setup_steps(tc, model.versions, on(tc))
-    steps += [CommentedMap(step) for step in cfg.setup]
+    steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
     for tc in toolchains:
         steps.append(install_step(tc, on(tc)))
     if any(s.dependencies for s in services):
@@ -272,6 +274,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     out["runs-on"] = _runs_on(cfg)
     out["timeout-minutes"] = cfg.timeout_minutes
     out["permissions"] = CommentedMap({"contents": "read"})
+    out["defaults"] = bash_defaults()
     out["strategy"] = strategy
     out["env"] = CommentedMap({
         "SERVICE_PATH": "${{ matrix.service.path }}",
@@ -300,6 +303,7 @@ def _gate_job(model: WorkflowModel, needed: list[str]) -> CommentedMap:
     job["runs-on"] = _runs_on(model.config)
     job["timeout-minutes"] = 5
     job["permissions"] = CommentedMap()
+    job["defaults"] = bash_defaults()
     job["steps"] = [
         run_step(
             "Fail if any job failed or was cancelled",

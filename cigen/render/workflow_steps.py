@@ -21,6 +21,12 @@ from cigen.toolchains import Toolchain, Versions
 SERVICE_FOLDER = "${{ matrix.service.path }}"
 
 
+def bash_defaults() -> CommentedMap:
+    """A job's ``defaults``: its scripts run in bash (``-eo pipefail``) on any runner,
+    whatever a workflow-level ``defaults:`` someone adds says."""
+    return CommentedMap({"run": CommentedMap({"shell": "bash"})})
+
+
 def run_step(
     name: str,
     script: str,
