@@ -69,6 +69,7 @@ def regenerate(fresh: CommentedMap, existing_text: str | None) -> str:
     jobs, old_jobs = fresh.get("jobs"), existing.get("jobs")
     if isinstance(jobs, CommentedMap) and isinstance(old_jobs, CommentedMap):
         _keep(jobs, old_jobs, lambda key: isinstance(key, str) and OWNED_JOB.fullmatch(key) is not None, lines, floor)
+        _warn_dangling_needs(jobs)
     text = dump(fresh)
     # Comments at the end of the file: ruamel hangs them on the last value, which
     # may be cigen's and replaced; put them back when they went with it.
@@ -76,6 +77,19 @@ def regenerate(fresh: CommentedMap, existing_text: str | None) -> str:
     if trailing and not text.endswith("\n".join(trailing) + "\n"):
         text += "\n".join(trailing) + "\n"
     return text
+
+
+def _warn_dangling_needs(jobs: CommentedMap) -> None:
+    """A kept job that needs a job cigen no longer writes would make the workflow invalid: say so."""
+    import logging
+
+    for job_id, job in jobs.items():
+        needs = job.get("needs") if isinstance(job, dict) else None
+        for needed in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
+            if needed not in jobs:
+                logging.getLogger("cigen").warning(
+                    f"your job {job_id} needs {needed}, which the workflow no longer has; update its needs"
+                )
 
 
 def _comments_before(lines: list[str], index: int, floor: int) -> list[str]:

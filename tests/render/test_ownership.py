@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from ruamel.yaml.comments import CommentedMap
 
 from cigen.render.ownership import OWNED_JOB, dump, load, regenerate
@@ -103,3 +104,15 @@ def test_additions_survive_a_change_of_what_cigen_generates() -> None:
 def test_dump_never_folds_a_long_expression() -> None:
     doc = CommentedMap({"if": "${{ " + " && ".join(["!cancelled()"] * 60) + " }}"})
     assert dump(doc).count("\n") == 1
+
+
+def test_a_kept_job_needing_a_job_that_is_gone_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    edited = GENERATED.replace(
+        "  cigen:\n", "  deploy:\n    needs: [stage-1, stage-9]\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: d\n  cigen:\n",
+    )
+    with caplog.at_level("WARNING", logger="cigen"):
+        regenerate(fresh(), edited)
+    assert [r.getMessage() for r in caplog.records] == [
+        "your job deploy needs stage-9, which the workflow no longer has; update its needs"
+    ]
