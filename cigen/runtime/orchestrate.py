@@ -36,6 +36,7 @@ from cigen.runtime.services import ServiceSpec
 
 _SAFETY_POLL = 1.0  # seconds between `pm2 list` checks, in case an event was missed
 _IN_FLIGHT_WAIT = 15.0  # seconds to wait for start requests to answer before stopping
+_REFUSED_RETRY = 0.01  # seconds between probes while nothing listens on the port yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,10 @@ class _Orchestrator:
             run.failures += 1
             if health.retries is not None and run.failures >= health.retries:
                 return self._fail(name, f"{run.failures} probes in a row failed")
-        run.next_probe = max(started + health.interval, time.monotonic())
+        # While the port refuses connections (the process is still booting) retry at once: a refused
+        # connection costs the service nothing, and it saves up to an interval on every link of the chain.
+        interval = min(health.interval, _REFUSED_RETRY) if result.refused else health.interval
+        run.next_probe = max(started + interval, time.monotonic())
 
     def _timers(self, now: float) -> None:
         if now >= self.next_poll and self.failed is None:

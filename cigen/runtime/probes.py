@@ -64,6 +64,11 @@ class ProbeResult:
     detail: str
     duration: float  # seconds the probe took
 
+    @property
+    def refused(self) -> bool:
+        """Nothing listens yet: the kernel refused the connection, the service never saw the probe."""
+        return self.detail == "connection refused"
+
 
 def run_probe(probe: Probe, timeout: float) -> ProbeResult:
     """Run ``probe`` once; never raises for a failing service, only reports it."""
