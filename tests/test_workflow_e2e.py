@@ -115,8 +115,14 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     yield Shop(repo, repo / WORKFLOW)
 
 
-def execute(shop: Shop, event: Event, tmp_path: Path) -> RunResult:
-    return run_workflow(shop.workflow, shop.repo, event, workdir=tmp_path / "run", step_timeout=600)
+def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
+    return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600)
+
+
+@pytest.fixture(scope="module")
+def full_run(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """A manual run with ``all`` ticked, on main: every service."""
+    return execute(shop, dispatch_event(shop.repo, {"all": True}), tmp_path_factory.mktemp("full-run"))
 
 
 def services_of(run_result: RunResult, stage: str) -> list[str]:
@@ -145,10 +151,8 @@ def test_the_generated_workflow_passes_the_validators(shop: Shop) -> None:
     assert_valid_workflow(shop.workflow)
 
 
-def test_a_manual_run_of_everything_runs_every_stage_in_order_and_the_gate_passes(
-    shop: Shop, tmp_path: Path
-) -> None:
-    result = execute(shop, dispatch_event(shop.repo, {"all": True}), tmp_path)
+def test_a_manual_run_of_everything_runs_every_stage_in_order_and_the_gate_passes(full_run: RunResult) -> None:
+    result = full_run
     assert result.result == SUCCESS, result.report()
     assert result[GATE].result == SUCCESS
     assert all(result[stage].result == SUCCESS for stage in STAGES), result.report()
@@ -181,9 +185,8 @@ def test_a_manual_run_of_everything_runs_every_stage_in_order_and_the_gate_passe
     assert ran == {"test": SUCCESS}  # a Python service: the test command of cigen.yaml's python_tasks
 
 
-def test_a_dependents_leg_builds_against_its_dependencies_downloaded_outputs(shop: Shop, tmp_path: Path) -> None:
-    result = execute(shop, dispatch_event(shop.repo, {"all": True}), tmp_path)
-    api = legs_by_path(result)["services/api"]
+def test_a_dependents_leg_builds_against_its_dependencies_downloaded_outputs(shop: Shop, full_run: RunResult) -> None:
+    api = legs_by_path(full_run)["services/api"]
     assert api.result == SUCCESS, api.log
     workspace = api.workspace
     # dist/ is never committed: these came from the core and data legs' artifacts.
