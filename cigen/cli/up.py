@@ -41,7 +41,8 @@ def up(
     from cigen.runtime.report import render_failure, render_success, to_json
     from cigen.runtime.services import select
 
-    logs = root / logs_folder(root, load_config(root))  # first: the daemon spawns with its log there
+    first = load_config(root)
+    logs = root / logs_folder(root, first)  # first: the daemon spawns with its log there
     proj: Project | None = None
     width = 0
 
@@ -60,7 +61,8 @@ def up(
         print(f"{p.service:<{width}}  {p}", file=sys.stderr, flush=True)
 
     try:
-        result = start_services(root, prepare, keep=keep, progress=progress, log_file=logs / "pm2.log")
+        result = start_services(root, prepare, keep=keep, progress=progress, log_file=logs / "pm2.log",
+                                 log_rotation=first.runtime.log_rotation)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run has already stopped what it started
         print("cigen: interrupted: stopped what this run started", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -8,7 +8,15 @@ stores them.
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
+
+from cigen.errors import ToolError
 from cigen.runtime.manifest import LogRotationConfig
+from cigen.runtime.pm2 import Pm2Error
+
+if TYPE_CHECKING:
+    from cigen.runtime.pm2 import Session
 
 MODULE = "pm2-logrotate"
 MODULE_VERSION = "3.0.0"
@@ -23,3 +31,27 @@ def settings(cfg: LogRotationConfig) -> list[tuple[str, str]]:
         "rotateInterval": cfg.interval,
         "workerInterval": str(int(cfg.check_every)),
     }.items())
+
+
+def apply(session: Session, cfg: LogRotationConfig) -> bool:
+    """Give the session's daemon these settings, installing the module once; True when it was installed now.
+
+    Settings go first, so that a module installed now starts with them; a
+    setting that changed restarts a running module (``pm2 set`` does that).
+    """
+    assert session.bridge is not None
+    try:
+        stored = json.loads((session.home / "module_conf.json").read_text()).get(MODULE, {})
+    except (OSError, ValueError, AttributeError):
+        stored = {}
+    for key, value in settings(cfg):
+        if str(stored.get(key)) != value:
+            session.bridge.call("set", key=f"{MODULE}:{key}", value=value)
+    if any(p.name == MODULE for p in session.bridge.list(modules=True)):
+        return False
+    try:
+        session.bridge.call("install", module=f"{MODULE}@{MODULE_VERSION}", timeout=600)
+    except Pm2Error as exc:
+        raise ToolError(f"PM2 could not install {MODULE}@{MODULE_VERSION} for log rotation: {exc}",
+                        hint="it comes from the npm registry: check the network, or remove runtime.log_rotation") from exc
+    return True

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
-from cigen.runtime.manifest import format_seconds
+from cigen.runtime.manifest import LogRotationConfig, format_seconds
 from cigen.runtime.pm2 import Pm2Error, ProcEvent, Session
 from cigen.runtime.probes import ProbeResult, port_in_use, run_probe
 from cigen.runtime.report import Failure, ServiceOutcome, UpResult, failure_details
@@ -349,7 +349,8 @@ Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
 
 
 def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
-       progress: Callable[[Progress], None] = lambda p: None, log_file: Path | None = None) -> UpResult:
+       progress: Callable[[Progress], None] = lambda p: None, log_file: Path | None = None,
+       log_rotation: LogRotationConfig | None = None) -> UpResult:
     """Start services under the project's PM2 daemon in dependency order, gating each on its health.
 
     ``prepare`` returns the specs, the start order and the PM2 apps; it runs while
@@ -364,7 +365,14 @@ def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
         connecting = Connecting(root, log_file=log_file)
         try:
             specs, order, apps = prepare()
-            return _gate(connecting.wait(), root, specs, order, apps, keep=keep, progress=progress)
+            s = connecting.wait()
+            if log_rotation is not None:
+                from cigen.runtime import logrotate
+
+                if not any(p.name == logrotate.MODULE for p in s.list(modules=True)):
+                    progress(Progress(logrotate.MODULE, "installing", "log rotation, from the npm registry"))
+                logrotate.apply(s, log_rotation)
+            return _gate(s, root, specs, order, apps, keep=keep, progress=progress)
         except BaseException:
             with shielded():
                 try:

@@ -68,6 +68,7 @@ class Proc:
     out_log: str | None
     err_log: str | None
     spec_hash: str | None
+    module: bool  # a PM2 module (pm2-logrotate), not a service
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,8 +256,9 @@ class Bridge:
         except TimeoutError as exc:
             raise ToolError(f"PM2 did not answer {op!r} within {timeout:g} s", hint=self._log_hint()) from exc
 
-    def list(self) -> list[Proc]:
-        return [Proc(**p) for p in self.call("list")]
+    def list(self, *, modules: bool = False) -> list[Proc]:
+        """The daemon's processes; PM2 modules (pm2-logrotate) only with ``modules``."""
+        return [proc for proc in (Proc(**p) for p in self.call("list")) if modules or not proc.module]
 
     def close(self) -> None:
         if self._proc.stdin and not self._proc.stdin.closed:
@@ -315,8 +317,8 @@ class Session:
     spawned: bool  # this session spawned the daemon
     daemon_stopped: bool = False  # this session stopped it again (nothing of the run was left)
 
-    def list(self) -> list[Proc]:
-        return self.bridge.list() if self.bridge else []
+    def list(self, *, modules: bool = False) -> list[Proc]:
+        return self.bridge.list(modules=modules) if self.bridge else []
 
 
 @contextlib.contextmanager
@@ -405,10 +407,11 @@ def kill_daemon(root: Path, *, grace: float = 5.0) -> list[Proc]:
             bridge = Bridge(install, home, log_file=None)
             try:
                 bridge.call("connect", spawn=False, timeout=30)
-                procs = bridge.list()
-                app_pids = {p.pid for p in procs if p.pid}
+                everything = bridge.list(modules=True)
+                procs = [p for p in everything if not p.module]
+                app_pids = {p.pid for p in everything if p.pid}
                 watched = {pid} | app_pids | descendants(app_pids)
-                bridge.call("kill", timeout=30 + sum(2.0 for _ in procs))
+                bridge.call("kill", timeout=30 + 2.0 * len(everything))
             except (ToolError, Pm2Error):
                 watched |= {pid} | descendants({pid})  # the daemon does not answer: kill it ourselves
             finally:

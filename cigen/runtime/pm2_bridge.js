@@ -46,6 +46,7 @@ function describe(proc) {
     out_log: env.pm_out_log_path || null,
     err_log: env.pm_err_log_path || null,
     spec_hash: (env.env && env.env.CIGEN_SPEC_HASH) || null,
+    module: Boolean(env.pmx_module),
   };
 }
 
@@ -98,6 +99,14 @@ const ops = {
     }
     return started.map((proc) => ({ name: proc.pm2_env.name, pm_id: proc.pm2_env.pm_id,
                                      pid: proc.process ? proc.process.pid : null }));
+  },
+  async set({ key, value }) {
+    await call("set", key, value);
+    return null;
+  },
+  async install({ module }) {
+    await call("install", module, {});
+    return null;
   },
   async delete({ name }) {
     await call("delete", name);

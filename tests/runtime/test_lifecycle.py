@@ -220,3 +220,34 @@ def test_bad_services_config_is_one_line_with_the_key_and_exit_2(runtime_repo: R
     assert "expected a duration such as 250ms, 2s, 1m30s or a number of seconds" in result.stderr
     line = yaml.safe_load((runtime_repo.root / "cigen.yaml").read_text())
     assert line["services"]["db"]["health"]["interval"] == "fast"  # nothing the user wrote was touched
+
+
+def test_log_rotation_installs_pm2_logrotate_once_with_the_configured_settings(runtime_repo: RuntimeRepo) -> None:
+    # pm2 fetches the module from the npm registry (a package registry: the one network access allowed).
+    runtime_repo.add("db")
+    runtime_repo.extra["runtime"] = {"log_rotation": {"max_size": "1M", "retain": 3, "compress": True}}
+    runtime_repo.write()
+
+    first = runtime_repo.cigen("up", timeout=300)
+
+    assert first.code == 0, first.stderr
+    assert ("pm2-logrotate", "installing: log rotation, from the npm registry") in progress_lines(first.stderr)
+    conf = json.loads((runtime_repo.home / "module_conf.json").read_text())["pm2-logrotate"]
+    assert (conf["max_size"], conf["retain"], conf["compress"]) == ("1M", "3", "true")
+    from cigen.runtime.pm2 import alive, session
+
+    os.environ["CIGEN_PM2_HOME"] = str(runtime_repo.home)
+    try:
+        with session(runtime_repo.root, spawn=False) as s:
+            module = [p for p in s.list(modules=True) if p.module]
+    finally:
+        del os.environ["CIGEN_PM2_HOME"]
+    assert [(p.name, p.status) for p in module] == [("pm2-logrotate", "online")]
+    assert [r["name"] for r in json.loads(runtime_repo.cigen("status", "--json").stdout)] == ["db"]
+
+    again = runtime_repo.cigen("up")
+    assert "installing" not in again.stderr
+
+    assert runtime_repo.cigen("down").stdout.strip() == "stopped db and the PM2 daemon"
+    assert not alive(module[0].pid)
+    runtime_repo.assert_nothing_running()
