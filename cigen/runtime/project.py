@@ -67,3 +67,39 @@ def project(root: Path, config: Config, workspace: Workspace) -> Project:
     namespace = config.runtime.namespace or (root_member.name if root_member else None) or DEFAULT_NAMESPACE
     return Project(root=root, config=config, specs=resolve_services(config, workspace, config_path),
                    namespace=namespace, logs=logs)
+
+
+@dataclass(frozen=True)
+class Integration:
+    """What the generated workflow's integration job runs, in order:
+
+    1. install pm2 ``pm2_version`` (``npm install --global pm2@<version>``; cigen finds it on PATH);
+    2. ``cigen up --json [services...]``: exit 0 when every service is healthy, 1 when a gate
+       failed (the report and the JSON say which and why; what it started is already stopped),
+       2 bad configuration, 3 pm2/node missing;
+    3. ``command`` (when configured) in a shell from ``cwd``;
+    4. on failure, upload the folder ``logs`` (each service's ``<name>.out.log``/``.err.log``
+       and PM2's own ``pm2.log``);
+    5. always ``cigen down``.
+    """
+
+    services: tuple[str, ...]  # arguments of `cigen up`; empty: every service
+    command: str | None  # the integration tests; None: the job only proves the services come up healthy
+    cwd: str  # of the command, relative to the root
+    logs: str  # relative to the root
+    pm2_version: str
+
+
+def integration(root: Path, config: Config, workspace: Workspace) -> Integration | None:
+    """The integration job, or None when no service can be started (then there is none)."""
+    from cigen.runtime.pm2 import PM2_VERSION
+    from cigen.runtime.services import select
+
+    proj = project(root, config, workspace)
+    if not proj.specs:
+        return None
+    settings = config.runtime.integration
+    services = tuple(settings.services or ()) if settings else ()
+    select(proj.specs, list(services))  # unknown names and cycles are errors now, not in CI
+    return Integration(services=services, command=settings.command if settings else None,
+                       cwd=settings.cwd if settings else ".", logs=proj.logs, pm2_version=PM2_VERSION)

@@ -169,3 +169,18 @@ def test_select_rejects_unknown_names_and_cycles_with_their_path() -> None:
     assert select(specs, ["web"]) == ["web"]  # a cycle elsewhere does not matter
     with pytest.raises(InputError, match="no service is named 'wbe'"):
         select(specs, ["wbe"])
+
+
+def test_the_integration_job_exists_when_a_service_can_start_and_carries_the_configured_command() -> None:
+    from cigen.runtime.project import integration
+
+    assert integration(Path("/repo"), config(), workspace(member("packages/lib", "lib", kind="package"))) is None
+    job = integration(Path("/repo"), config(), WS)
+    assert job is not None and (job.services, job.command, job.cwd, job.logs) == ((), None, ".", ".cigen/logs")
+    configured = Config.model_validate({"runtime": {"logs": "out", "integration": {
+        "command": "npm run e2e", "services": ["web"], "cwd": "e2e"}}})
+    job = integration(Path("/repo"), configured, WS)
+    assert job is not None and (job.services, job.command, job.cwd, job.logs) == (("web",), "npm run e2e", "e2e", "out")
+    with pytest.raises(InputError, match="no service is named 'wbe'"):
+        integration(Path("/repo"), Config.model_validate({"runtime": {"integration": {
+            "command": "x", "services": ["wbe"]}}}), WS)
