@@ -59,6 +59,12 @@ def affected(
         AffectedFormat,
         typer.Option("--format", "-f", help="names (one a line), json, github ($GITHUB_OUTPUT), markdown (report)."),
     ] = AffectedFormat.names,
+    max_bytes: Annotated[
+        Optional[int],
+        typer.Option("--max-bytes", min=4096, metavar="N",
+                     help="markdown: cut the report to N bytes (default 1 MiB, a step summary's limit; "
+                     "a PR comment holds 65,536 characters)."),
+    ] = None,
     root: RootOption = Path("."),
 ) -> int:
     """List the services a change affects: changed ones and everything that depends on them.
@@ -119,7 +125,7 @@ def affected(
     elif format is AffectedFormat.json:
         out(json.dumps(_document(change, impact, names, build_deps), indent=2, ensure_ascii=False))
     elif format is AffectedFormat.markdown:
-        out(_markdown(change, impact, g, names, config, budget=None))
+        out(_markdown(change, impact, g, names, config, budget=max_bytes))
     else:
         _github(change, impact, g, names, config)
     return 0

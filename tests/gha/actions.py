@@ -93,8 +93,10 @@ def _setup_python(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, st
         # The machine's Python, isolated: what the job installs stays in the job.
         base = shutil.which("python3", path=base_path()) or sys.executable
         run([base, "-m", "venv", str(venv)], timeout=300)
-    leg.add_path(venv / "bin")
-    leg.set_env("pythonLocation", str(venv))
+    if inputs.get("update-environment", "true").strip().lower() != "false":
+        # update-environment: false leaves PATH and the variables alone; only the outputs tell where it is.
+        leg.add_path(venv / "bin")
+        leg.set_env("pythonLocation", str(venv))
     version = _version_of([str(venv / "bin" / "python"), "--version"])
     log = f"setup-python: a virtual environment of this machine's Python {version} at {venv}"
     return {"python-version": version, "python-path": str(venv / "bin" / "python"), "cache-hit": "false"}, log

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.gha.actions import run_action
+from tests.gha.composite import local_action, run_composite
 from tests.gha.environment import base_env
 from tests.gha.expressions import ExpressionError, condition, interpolate
 from tests.gha.globs import match_files, parse_patterns
@@ -65,10 +66,13 @@ class Leg:
     run_id: str
     source_repo: Path
     step_timeout: float
+    local_actions: dict[str, Path] = field(default_factory=dict)  # owner/repo -> a composite action's folder
     exported_env: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
     steps_context: dict[str, Any] = field(default_factory=dict)
     status: str = SUCCESS
+    action_env: dict[str, str] = field(default_factory=dict)  # GITHUB_ACTION_PATH... inside a composite action
+    files_used: int = 0  # file-command files are numbered per leg, composite actions' steps included
 
     def __post_init__(self) -> None:
         self.workspace = self.directory / "workspace"
@@ -129,8 +133,8 @@ class Leg:
             leg.result, leg.error = FAILURE, str(exc)
             return leg
         try:
-            for index, step in enumerate(self.spec.get("steps") or []):
-                result = self.run_step(index, step, job_env, deadline)
+            for step in self.spec.get("steps") or []:
+                result = self.run_step(step, job_env, deadline)
                 leg.steps.append(result)
                 if result.id:
                     self.steps_context[result.id] = {
@@ -159,7 +163,7 @@ class Leg:
             "runner": self.runner,
         }
 
-    def run_step(self, index: int, step: dict[str, Any], job_env: dict[str, str], deadline: float) -> StepResult:
+    def run_step(self, step: dict[str, Any], job_env: dict[str, str], deadline: float) -> StepResult:
         step_id = step.get("id")
         context = self.step_context(job_env, {})
         functions = self.step_functions()
@@ -181,10 +185,16 @@ class Leg:
             return result
         try:
             if "run" in step:
-                self.run_shell(index, step, context, functions, job_env, step_env, deadline, result)
+                self.run_shell(step, context, functions, job_env, step_env, deadline, result)
             elif "uses" in step:
                 inputs = strings(interpolate(step.get("with"), context, functions), "with")
-                result.outputs, result.log = run_action(str(step["uses"]), self, inputs)
+                local = local_action(str(step["uses"]), self)
+                if local is not None:
+                    result.outputs, result.log, result.outcome = run_composite(
+                        self, local, inputs, {**job_env, **step_env}, deadline
+                    )
+                else:
+                    result.outputs, result.log = run_action(str(step["uses"]), self, inputs)
             else:
                 raise ActionError("a step needs run or uses")
         except (ExpressionError, ActionError) as exc:
@@ -198,7 +208,6 @@ class Leg:
 
     def run_shell(
         self,
-        index: int,
         step: dict[str, Any],
         context: dict[str, Any],
         functions: dict[str, Any],
@@ -214,6 +223,7 @@ class Leg:
         shell = interpolate(step.get("shell", run_defaults.get("shell")), context, functions)
         directory = interpolate(step.get("working-directory", run_defaults.get("working-directory")), context, functions)
         cwd = self.workspace / to_str(directory) if directory else self.workspace
+        index, self.files_used = self.files_used, self.files_used + 1
         files = {name: self.files / f"{name.lower()}-{index}" for name in _FILES}
         files["GITHUB_STEP_SUMMARY"] = self.files / f"summary-{index}"
         for path in files.values():
@@ -271,4 +281,5 @@ class Leg:
             "RUNNER_NAME": "cigen-local",
             "RUNNER_TEMP": str(self.temp),
             "RUNNER_TOOL_CACHE": str(self.tool_dir),
+            **self.action_env,
         }

@@ -188,8 +188,10 @@ class _Run:
         step_timeout: float,
         secrets: dict[str, str],
         variables: dict[str, str],
+        actions: dict[str, Path],
     ) -> None:
         self.workflow, self.repo, self.event, self.workdir = workflow, repo, event, workdir
+        self.local_actions = actions
         self.step_timeout = step_timeout
         self.artifact_store = workdir / "artifacts"
         self.artifact_store.mkdir(parents=True, exist_ok=True)
@@ -287,7 +289,7 @@ class _Run:
                 job_id=job_id, spec=spec, directory=self.workdir / "jobs" / f"{job_id}-{index}",
                 contexts=leg_contexts, workflow_env=self.env, defaults=self.defaults(spec),
                 artifact_store=self.artifact_store, run_id=self.github["run_id"], source_repo=self.repo,
-                step_timeout=self.step_timeout,
+                step_timeout=self.step_timeout, local_actions=self.local_actions,
             )
             result = leg.run(leg_name, matrix)
             job.legs.append(result)
@@ -331,8 +333,13 @@ def run_workflow(
     step_timeout: float = 900.0,
     secrets: dict[str, str] | None = None,
     variables: dict[str, str] | None = None,
+    actions: dict[str, Path] | None = None,
 ) -> RunResult:
-    """Run the workflow for ``event`` on the git repository ``repo``; state goes under ``workdir``."""
+    """Run the workflow for ``event`` on the git repository ``repo``; state goes under ``workdir``.
+
+    ``actions`` maps an action's ``owner/repo`` to a folder holding its composite
+    action.yml, run in place of the published action (:mod:`tests.gha.composite`).
+    """
     data = load_workflow(workflow)
     workdir.mkdir(parents=True, exist_ok=True)
-    return _Run(data, repo, event, workdir, step_timeout, secrets or {}, variables or {}).execute()
+    return _Run(data, repo, event, workdir, step_timeout, secrets or {}, variables or {}, actions or {}).execute()
