@@ -19,6 +19,8 @@ without cigen.yaml gets a working workflow::
       outputs: [dist, build]               # build outputs passed to dependents, per service
       setup: []                            # extra steps after the toolchain, before install
       cigen_requirement: cigen==X.Y.Z      # what the plan job installs (default: this version)
+      action: owner/cigen@<commit sha>     # or run cigen through its composite action
+      impact: true                         # also write the PR impact workflow (cigen/integrations_config.py)
 
 Node services run a task when their package.json defines a script of that
 name. Python manifests have no scripts, so ``python_tasks`` maps a task to a
@@ -36,6 +38,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from cigen.config import StrictModel
+from cigen.integrations_config import ActionRef, ImpactSetting
 
 # Script names as package managers write them ("test", "test:unit", "build.prod").
 # The renderer puts a task name inside expression literals and step names, so
@@ -77,6 +80,8 @@ class WorkflowConfig(StrictModel):
     outputs: tuple[str, ...] = Field(default=("dist", "build"), description="build output globs, per service")
     setup: tuple[dict[str, Any], ...] = Field(default=(), description="extra steps before install")
     cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
+    action: ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
+    impact: ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
 
     @field_validator("path")
     @classmethod
