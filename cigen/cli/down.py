@@ -22,7 +22,7 @@ def down(
     killed if it outlives its kill_timeout. Logs stay in the logs folder.
     Running it when nothing runs is not an error.
     """
-    from cigen.runtime.pm2 import kill_daemon
+    from cigen.runtime.daemon import kill_daemon
 
     stopped = kill_daemon(root)
     names = sorted({p.name for p in stopped})

@@ -36,7 +36,8 @@ def up(
     from cigen.cli.app import load
     from cigen.config import load_config
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
-    from cigen.runtime.orchestrate import Prepared, Progress, up as start_services
+    from cigen.runtime.orchestrate import Progress
+    from cigen.runtime.startup import Prepared, up as start_services
     from cigen.runtime.project import Project, logs_folder, project
     from cigen.runtime.report import render_failure, render_success, to_json
     from cigen.runtime.services import select

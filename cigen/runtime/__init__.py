@@ -1,8 +1,13 @@
 """Running a monorepo's services under PM2: the manifest, the PM2 client, health probes, the gate.
 
-``manifest`` (cigen.yaml ``services:``/``runtime:``) and ``services`` (resolved
-against the workspace) describe what to run; ``apps`` turns it into PM2 app
-definitions; ``pm2`` talks to a per-project PM2 daemon; ``probes`` checks
-health; ``orchestrate`` starts services in dependency order, each gated on its
-probe; ``report`` says what happened.
+- ``manifest``: cigen.yaml ``services:`` and ``runtime:``; ``services`` resolves
+  them against the workspace; ``project`` holds one project's view (namespace,
+  logs folder, PM2 apps, the integration job);
+- ``apps``: service specs as PM2 app definitions (``ecosystem.config.js`` and ``cigen up``);
+- ``pm2``: finding pm2, the per-project PM2_HOME, process liveness; ``daemon``:
+  talking to the daemon through ``pm2_bridge.js``, stopping it;
+- ``probes``: HTTP, TCP and command health checks;
+- ``orchestrate``: the per-service gates; ``startup``: ``cigen up`` from start
+  to end; ``signals``: SIGTERM as Ctrl-C; ``report``: what ``up`` says;
+- ``status``: ``cigen status``; ``logrotate``: pm2-logrotate.
 """

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from cigen.errors import ToolError
 from cigen.runtime.manifest import LogRotationConfig
-from cigen.runtime.pm2 import Pm2Error
+from cigen.runtime.daemon import Pm2Error
 
 if TYPE_CHECKING:
-    from cigen.runtime.pm2 import Session
+    from cigen.runtime.daemon import Session
 
 MODULE = "pm2-logrotate"
 MODULE_VERSION = "3.0.0"

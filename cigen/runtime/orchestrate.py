@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
-from cigen.runtime.manifest import LogRotationConfig, format_seconds
-from cigen.runtime.pm2 import Pm2Error, ProcEvent, Session
+from cigen.runtime.manifest import format_seconds
+from cigen.runtime.daemon import Pm2Error, Proc, ProcEvent, Session
 from cigen.runtime.probes import ProbeResult, port_in_use, run_probe
 from cigen.runtime.report import Failure, ServiceOutcome, UpResult, failure_details
 from cigen.runtime.services import ServiceSpec
@@ -74,7 +74,7 @@ class _Run:
     log_offsets: tuple[int, int] = (0, 0)
 
 
-class _Orchestrator:
+class Orchestrator:
     def __init__(self, session: Session, specs: dict[str, ServiceSpec], order: list[str],
                  apps: dict[str, dict[str, Any]], progress: Callable[[Progress], None]) -> None:
         assert session.bridge is not None
@@ -87,7 +87,7 @@ class _Orchestrator:
         self.orphan_events: list[ProcEvent] = []  # events for pm_ids not known yet
         self.probes = ThreadPoolExecutor(max_workers=max(1, min(32, len(order))), thread_name_prefix="probe")
         self.failed: str | None = None
-        self.failed_procs: list[Any] = []
+        self.failed_procs: list[Proc] = []
         self.started = time.monotonic()
         self.next_poll = self.started + _SAFETY_POLL
 
@@ -114,8 +114,8 @@ class _Orchestrator:
                     self._on_probed(*item)
             self._timers(time.monotonic())
 
-    def _adopt_or_mark(self, procs: list[Any]) -> None:
-        by_name: dict[str, list[Any]] = {}
+    def _adopt_or_mark(self, procs: list[Proc]) -> None:
+        by_name: dict[str, list[Proc]] = {}
         for proc in procs:
             by_name.setdefault(proc.name, []).append(proc)
         now = time.monotonic()
@@ -269,7 +269,7 @@ class _Orchestrator:
     def settle(self) -> None:
         """Wait for start requests still in flight, so that whatever they launch can be stopped."""
         deadline = time.monotonic() + _IN_FLIGHT_WAIT
-        while any(r.ours and r.launched is None and r.state in ("starting", "failed") and r.reason is None
+        while any(r.ours and r.state == "starting" and r.launched is None
                   for r in self.runs.values()) and time.monotonic() < deadline:
             try:
                 kind, item = self.inbox.get(timeout=0.05)
@@ -279,7 +279,6 @@ class _Orchestrator:
                 name, future = item
                 if future.exception() is None:
                     self.runs[name].launched = time.monotonic()
-        self.probes.shutdown(wait=False, cancel_futures=True)
 
     def stop_started(self) -> list[str]:
         names = [n for n in reversed(self.order) if self.runs[n].ours]
@@ -319,11 +318,12 @@ class _Orchestrator:
         return UpResult(ok=self.failed is None, services=tuple(outcomes), failure=failure, kept=kept,
                         daemon_stopped=daemon_stopped, elapsed=time.monotonic() - self.started)
 
-    def _procs(self, name: str) -> list[Any]:
+    def snapshot_failure(self) -> None:
+        """Keep PM2's view of the failed service (status, restarts, exit code) before anything is stopped."""
         try:
-            return [p for p in self.bridge.list() if p.name == name]
+            self.failed_procs = [p for p in self.bridge.list() if p.name == self.failed]
         except Exception:  # noqa: BLE001 - a report must not fail because the daemon is gone
-            return []
+            self.failed_procs = []
 
 
 def _dependents(name: str, runs: dict[str, _Run]) -> set[str]:
@@ -343,70 +343,3 @@ def _size(path: str) -> int:
         return Path(path).stat().st_size
     except OSError:
         return 0
-
-
-Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
-
-
-def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
-       progress: Callable[[Progress], None] = lambda p: None, log_file: Path | None = None,
-       log_rotation: LogRotationConfig | None = None) -> UpResult:
-    """Start services under the project's PM2 daemon in dependency order, gating each on its health.
-
-    ``prepare`` returns the specs, the start order and the PM2 apps; it runs while
-    the daemon spawns, so reading the workspace costs no start-up time. SIGTERM
-    interrupts as Ctrl-C does; either stops what this run started (and the
-    daemon, when this run spawned it and nothing else runs in it).
-    """
-    from cigen.runtime.pm2 import Connecting, shutdown_if_idle
-    from cigen.runtime.signals import interruptible, shielded
-
-    with interruptible():
-        connecting = Connecting(root, log_file=log_file)
-        try:
-            specs, order, apps = prepare()
-            s = connecting.wait()
-            if log_rotation is not None:
-                from cigen.runtime import logrotate
-
-                if not any(p.name == logrotate.MODULE for p in s.list(modules=True)):
-                    progress(Progress(logrotate.MODULE, "installing", "log rotation, from the npm registry"))
-                logrotate.apply(s, log_rotation)
-            return _gate(s, root, specs, order, apps, keep=keep, progress=progress)
-        except BaseException:
-            with shielded():
-                try:
-                    s = connecting.wait()
-                except BaseException:  # noqa: BLE001 - the original error is the one to report
-                    s = None
-                if s is not None:
-                    shutdown_if_idle(s)
-            raise
-        finally:
-            connecting.close()
-
-
-def _gate(s: Session, root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]],
-          *, keep: bool, progress: Callable[[Progress], None]) -> UpResult:
-    from cigen.runtime.pm2 import shutdown_if_idle
-    from cigen.runtime.signals import shielded
-
-    o = _Orchestrator(s, specs, order, apps, progress)
-    try:
-        o.run()
-    except BaseException:
-        # Ctrl-C, SIGTERM or a broken daemon: leave nothing of this run behind (the caller stops the daemon).
-        with shielded():
-            o.settle()
-            o.stop_started()
-        raise
-    stopped: list[str] = []
-    daemon_stopped = False
-    if o.failed is not None:
-        with shielded():
-            o.failed_procs = o._procs(o.failed)  # PM2's view at the failure, before anything is stopped
-            o.settle()
-            if not keep:
-                stopped = o.stop_started()
-                daemon_stopped = shutdown_if_idle(s)
-    return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)

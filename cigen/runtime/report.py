@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from cigen.runtime.manifest import format_seconds
 
 if TYPE_CHECKING:
-    from cigen.runtime.pm2 import Proc
+    from cigen.runtime.daemon import Proc
     from cigen.runtime.probes import ProbeResult
     from cigen.runtime.services import ServiceSpec
 

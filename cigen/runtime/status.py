@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from cigen.runtime.pm2 import Proc, session
+from cigen.runtime.daemon import Proc, session
 from cigen.runtime.probes import run_probe
 from cigen.runtime.project import Project
 

@@ -116,7 +116,8 @@ class RuntimeRepo:
         assert orphans(self.home) == set()
 
     def teardown(self) -> None:
-        from cigen.runtime.pm2 import alive, kill_daemon
+        from cigen.runtime.daemon import kill_daemon
+        from cigen.runtime.pm2 import alive
 
         previous = os.environ.get("CIGEN_PM2_HOME")
         os.environ["CIGEN_PM2_HOME"] = str(self.home)

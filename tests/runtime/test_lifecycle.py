@@ -234,7 +234,8 @@ def test_log_rotation_installs_pm2_logrotate_once_with_the_configured_settings(r
     assert ("pm2-logrotate", "installing: log rotation, from the npm registry") in progress_lines(first.stderr)
     conf = json.loads((runtime_repo.home / "module_conf.json").read_text())["pm2-logrotate"]
     assert (conf["max_size"], conf["retain"], conf["compress"]) == ("1M", "3", "true")
-    from cigen.runtime.pm2 import alive, session
+    from cigen.runtime.daemon import session
+    from cigen.runtime.pm2 import alive
 
     os.environ["CIGEN_PM2_HOME"] = str(runtime_repo.home)
     try:

@@ -1,4 +1,4 @@
-"""The PM2 client: which pm2, which PM2_HOME, one daemon per project spawned once, and liveness by PID."""
+"""The PM2 client: which pm2, which PM2_HOME, one daemon per project spawned once (daemon), and liveness by PID."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cigen.errors import ToolError
-from cigen.runtime import pm2
+from cigen.runtime import daemon, pm2
 from tests.conftest import NODE_BIN
 
 
@@ -129,7 +129,7 @@ def test_two_commands_connecting_at_once_spawn_one_daemon(tmp_path: Path, clean_
 
     def connect() -> None:
         barrier.wait()
-        with pm2.session(tmp_path, spawn=True) as s:
+        with daemon.session(tmp_path, spawn=True) as s:
             spawned.append(s.spawned)
 
     threads = [threading.Thread(target=connect) for _ in range(3)]
@@ -141,13 +141,13 @@ def test_two_commands_connecting_at_once_spawn_one_daemon(tmp_path: Path, clean_
         assert sorted(spawned) == [False, False, True]
         assert pm2.daemon_pid(home) is not None
     finally:
-        pm2.kill_daemon(tmp_path)
+        daemon.kill_daemon(tmp_path)
     assert pm2.daemon_pid(home) is None and not home.exists()
 
 
 def test_a_session_without_spawn_does_not_start_a_daemon(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
     home = tmp_path / "h"
     clean_env.setenv("CIGEN_PM2_HOME", str(home))
-    with pm2.session(tmp_path, spawn=False) as s:
+    with daemon.session(tmp_path, spawn=False) as s:
         assert (s.bridge, s.list()) == (None, [])
     assert pm2.daemon_pid(home) is None and not home.exists()
