@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cigen.errors import ToolError
 from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
 from cigen.runtime.manifest import format_seconds
 from cigen.runtime.daemon import Pm2Error, Proc, ProcEvent, Session
@@ -292,6 +293,10 @@ class Orchestrator:
                 stopped.append(name)
             except Pm2Error:
                 pass  # it was never registered: nothing to stop
+            except (ToolError, TimeoutError) as exc:
+                # The daemon is gone or stuck: say so, and let `cigen down` kill by PID.
+                self.progress(Progress(name, "not stopped", f"{exc} (run `cigen down`)"))
+                continue
             self.progress(Progress(name, "stopped"))
         return stopped
 

@@ -73,12 +73,15 @@ class ProbeResult:
 def run_probe(probe: Probe, timeout: float) -> ProbeResult:
     """Run ``probe`` once; never raises for a failing service, only reports it."""
     started = time.monotonic()
-    if isinstance(probe, HttpProbe):
-        ok, detail = _http(probe, timeout)
-    elif isinstance(probe, TcpProbe):
-        ok, detail = _tcp(probe, timeout)
-    else:
-        ok, detail = _cmd(probe, timeout)
+    try:
+        if isinstance(probe, HttpProbe):
+            ok, detail = _http(probe, timeout)
+        elif isinstance(probe, TcpProbe):
+            ok, detail = _tcp(probe, timeout)
+        else:
+            ok, detail = _cmd(probe, timeout)
+    except Exception as exc:  # noqa: BLE001 - e.g. a URL http.client rejects: a failed probe, said plainly
+        ok, detail = False, f"the probe could not run: {exc}"
     return ProbeResult(ok, detail, time.monotonic() - started)
 
 

@@ -252,3 +252,25 @@ def test_log_rotation_installs_pm2_logrotate_once_with_the_configured_settings(r
     assert runtime_repo.cigen("down").stdout.strip() == "stopped db and the PM2 daemon"
     assert not alive(module[0].pid)
     runtime_repo.assert_nothing_running()
+
+
+def test_logs_follow_prints_new_lines_until_ctrl_c(runtime_repo: RuntimeRepo) -> None:
+    runtime_repo.add("db")
+    runtime_repo.write()
+    logs = runtime_repo.root / ".cigen" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "db.out.log").write_text("old line\n")
+    proc = runtime_repo.popen("logs", "db", "--follow")
+    try:
+        assert proc.stdout.readline() == "==> .cigen/logs/db.out.log (stdout) <==\n"
+        assert proc.stdout.readline() == "old line\n"
+        assert proc.stdout.readline() == "==> .cigen/logs/db.err.log (stderr): no log yet <==\n"
+        time.sleep(0.5)  # following now
+        with open(logs / "db.err.log", "a") as err:
+            err.write("new error line\n")
+        assert proc.stdout.readline() == "new error line\n"
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
