@@ -97,7 +97,7 @@ def failure_details(name: str, reason: str, spec: ServiceSpec, last: ProbeResult
         status=proc.status if proc else None,
         restarts=proc.restarts if proc else None,
         exit_code=proc.exit_code if proc else None,
-        pids=tuple(p.pid for p in procs if p.pid),
+        pids=tuple(p.pid for p in procs if p.pid and p.status == "online"),  # PM2 keeps a dead one's pid
         out_log=_relative(app["out_file"], root),
         err_log=_relative(app["error_file"], root),
         stdout=tail(Path(app["out_file"]), offsets[0]),
