@@ -91,9 +91,10 @@ def service_plan(
     producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
     producers |= also_upload & planned
     names = artifact_names(sorted(producers))
+    members = workspace.by_path
     services = {}
     for path in order:
-        member = workspace.member(path)
+        member = members[path]
         tasks = (
             tuple(t for t in config.workflow.tasks if t in member.scripts)
             if member.language == "node" else _python_tasks(member, config)

@@ -74,11 +74,17 @@ def _ancestors(path: str) -> list[str]:
     return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)] + ["."]
 
 
-def _find_lockfile(root: Path, member: Member) -> tuple[str, str] | None:
-    """The nearest folder at or above the member holding its manager's lockfile, and that lockfile."""
+def _find_lockfile(root: Path, member: Member, seen: dict[tuple[str, str], bool]) -> tuple[str, str] | None:
+    """The nearest folder at or above the member holding its manager's lockfile, and that lockfile.
+
+    ``seen`` remembers which (folder, lockfile) exist: siblings share ancestors.
+    """
     for folder in _ancestors(member.path):
         for name in LOCKFILES[member.package_manager]:
-            if (root / folder / name).is_file():
+            key = (folder, name)
+            if key not in seen:
+                seen[key] = (root / folder / name).is_file()
+            if seen[key]:
                 return folder, _join(folder, name)
     return None
 
@@ -114,10 +120,12 @@ def _pnpm_for(root: Path, lockfile: str | None) -> str:
 def detect(workspace: Workspace, paths: tuple[str, ...]) -> dict[str, Toolchain]:
     """The toolchain of each member in ``paths``, keyed by member path."""
     root = workspace.root
+    members = workspace.by_path
+    seen: dict[tuple[str, str], bool] = {}
     found: dict[str, tuple[PackageManager, str | None, str | None]] = {}
     for path in paths:
-        member = workspace.member(path)
-        hit = _find_lockfile(root, member)
+        member = members[path]
+        hit = _find_lockfile(root, member, seen)
         if hit is not None:
             found[path] = (member.package_manager, hit[0], hit[1])
         elif member.package_manager in NODE_MANAGERS and member.package_manager == workspace.package_manager:

@@ -54,11 +54,13 @@ def load(text: str) -> Any:
 
 def regenerate(fresh: CommentedMap, existing_text: str | None) -> str:
     """The text of ``fresh`` with what a person added to ``existing_text`` (an earlier generation)."""
-    if existing_text is None:
-        return dump(fresh)
+    text = dump(fresh)
+    # The usual case, a file nobody edited: no need to read it as YAML (slow for large ones).
+    if existing_text is None or existing_text.replace("\r\n", "\n") == text:
+        return text
     existing = load(existing_text)
     if not isinstance(existing, CommentedMap):
-        return dump(fresh)
+        return text
     lines = existing_text.splitlines()
     # Lines above the first key are the header: cigen's, never a kept comment.
     floor = existing.lc.key(next(iter(existing)))[0] if existing else 0
