@@ -142,6 +142,13 @@ def _integration(
         cwd=integ.cwd if integ else ".",
         logs=config.runtime.logs,
         toolchains=tuple(toolchains[k] for k in sorted(toolchains)),
+        # No matrix here: a toolchain without a shared folder installs in each service's.
+        installs=tuple(
+            (toolchains[k], folder)
+            for k in sorted(toolchains)
+            for folder in ([toolchains[k].root] if toolchains[k].root is not None
+                           else [s.path for s in ordered if s.toolchain.key == k])
+        ),
         builds=tuple(
             Build(s.path, s.artifact or "", task_argv("build", s.toolchain, python_commands.get("build")))
             for s in ordered if "build" in s.tasks

@@ -71,6 +71,7 @@ class IntegrationCI:
     cwd: str
     logs: str  # the runtime logs folder, uploaded when something failed
     toolchains: tuple[Toolchain, ...]  # of every service it builds or starts, sorted by key
+    installs: tuple[tuple[Toolchain, str], ...]  # each toolchain's install folders (per service when it has none)
     builds: tuple[Build, ...]  # services with a build task it needs, dependencies first
 
 
@@ -94,8 +95,8 @@ def integration_job(
     steps.append(run_step("Install cigen", 'python -m pip install "$CIGEN_REQUIREMENT"',
                           env={"CIGEN_REQUIREMENT": escape(requirement)}))
     steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
-    for tc in integration.toolchains:
-        steps.append(install_step(tc, None))
+    for tc, folder in integration.installs:
+        steps.append(install_step(tc, None, folder))
     steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))
     if integration.builds:
         steps += everything_steps()

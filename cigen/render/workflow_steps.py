@@ -156,14 +156,17 @@ if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi
 if [ -f pyproject.toml ] || [ -f setup.py ]; then python -m pip install -e .; fi"""
 
 
-def install_step(tc: Toolchain, when: str | None) -> CommentedMap:
-    label = "" if tc.root in (None, ".") else f" ({tc.root})"
+def install_step(tc: Toolchain, when: str | None, folder: str | None = None) -> CommentedMap:
+    """Install the toolchain's dependencies in its folder (``folder`` when the job has no matrix)."""
+    where = folder if folder is not None else tc.root
+    label = "" if where in (None, ".") else f" ({where})"
     if tc.manager == "pip":
         script = _PIP_INSTALL
     else:
         locked, unlocked = _INSTALL[tc.manager]
         script = locked if tc.lockfile else unlocked
-    return run_step(f"Install dependencies{label}", script, if_=when, working_directory=_where(tc))
+    directory = escape(folder) if folder is not None else _where(tc)
+    return run_step(f"Install dependencies{label}", script, if_=when, working_directory=directory)
 
 
 _NODE_RUN = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn run", "yarn-berry": "yarn run", "bun": "bun run"}

@@ -105,3 +105,18 @@ def test_expression_helpers() -> None:
     assert "${{" not in json_text({"k": "${{ secrets.X }}"})
     with pytest.raises(ValueError):
         literal("${{ x }}")
+
+
+def test_the_integration_job_installs_a_toolchain_without_a_shared_folder_in_each_services_folder() -> None:
+    from cigen.render.integration import IntegrationCI, integration_job
+    from cigen.workflow_config import WorkflowConfig
+
+    pip = Toolchain(key="pip", manager="pip", root=None, lockfile=None)
+    integration = IntegrationCI(
+        services=(), command=None, cwd=".", logs=".cigen/logs", toolchains=(pip,),
+        installs=((pip, "services/a"), (pip, "services/b b")), builds=(),
+    )
+    job = integration_job(integration, WorkflowConfig(), VERSIONS, ["plan"], "ubuntu-latest", "cigen==1", "3.13")
+    installs = [s for s in job["steps"] if s.get("name", "").startswith("Install dependencies")]
+    assert [s["working-directory"] for s in installs] == ["services/a", "services/b b"]
+    assert "matrix" not in str(job)
