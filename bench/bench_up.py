@@ -161,7 +161,8 @@ def main() -> None:
 
     n = len(chain)
     print(f"services: {len(GRAPH)} in {len(levels())} levels; longest chain: {' -> '.join(chain)} ({n} services)")
-    print(f"probe interval: {args.interval}; median of {args.runs} runs, fresh PM2 daemon each run")
+    print(f"probe interval: {args.interval}; median of {args.runs} runs, fresh PM2 daemon each run; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine adds noise)")
     print(f"critical path (lower bound):       {path_s:6.2f} s")
     print(f"level by level (lower bound):      {by_level:6.2f} s")
     print(f"cigen up, wall (from the command): {up_wall:6.2f} s")
