@@ -38,7 +38,6 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from cigen.config import StrictModel
-from cigen.integrations_config import ActionRef, ImpactSetting
 
 # Script names as package managers write them ("test", "test:unit", "build.prod").
 # The renderer puts a task name inside expression literals and step names, so
@@ -80,8 +79,8 @@ class WorkflowConfig(StrictModel):
     outputs: tuple[str, ...] = Field(default=("dist", "build"), description="build output globs, per service")
     setup: tuple[dict[str, Any], ...] = Field(default=(), description="extra steps before install")
     cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
-    action: ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
-    impact: ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
+    action: cigen.integrations_config.ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
+    impact: cigen.integrations_config.ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
 
     @field_validator("path")
     @classmethod
@@ -161,3 +160,8 @@ class WorkflowConfig(StrictModel):
         if missing:
             raise ValueError(f"python_tasks.{missing[0]} is not in tasks ({', '.join(self.tasks)}): add it there too")
         return self
+
+
+# The action and impact models import cigen.config, which imports this module:
+# imported last, as config.py does with its sections; pydantic resolves them on first use.
+import cigen.integrations_config  # noqa: E402

@@ -10,6 +10,8 @@
   ``pip install`` lands in the job, never in the machine's Python; setup-uv puts
   the dev environment's uv (a test extra) on PATH. Requested versions are
   logged, not installed. A cache is always a miss, as on a first run.
+- actions/github-script: the script runs under node against a local stand-in
+  of the REST API for comments (see :mod:`tests.gha.github_script`).
 - Anything else fails the step: an action the executor cannot honour must
   not pass silently.
 
@@ -30,6 +32,8 @@ from typing import Protocol
 from cigen.errors import ToolError
 from cigen.proc import run
 from tests.gha import artifacts, checkout
+from tests.gha.github_script import INPUTS as GITHUB_SCRIPT_INPUTS
+from tests.gha.github_script import github_script
 from tests.gha.environment import base_path
 from tests.gha.model import ActionError
 
@@ -38,12 +42,16 @@ class LegContext(Protocol):
     """What an action may see and change of the leg it runs in."""
 
     workspace: Path
+    temp: Path
     home: Path
     tool_dir: Path
     artifact_store: Path
     run_id: str
     source_repo: Path
     github: dict
+    spec: dict  # the job's
+    files_used: int
+    step_env: dict[str, str]  # the process environment of the running step
 
     def add_path(self, directory: Path) -> None: ...
 
@@ -200,6 +208,7 @@ ACTIONS: dict[str, Action] = {
         _noop("oven-sh/setup-bun", {"cache-hit": "false"}),
     ),
 }
+ACTIONS["actions/github-script"] = Action(GITHUB_SCRIPT_INPUTS, _any("script"), github_script)
 _CACHE_INPUTS = _any(
     "path", "key", "restore-keys", "upload-chunk-size", "enableCrossOsArchive", "fail-on-cache-miss",
     "lookup-only", "save-always",

@@ -70,8 +70,14 @@ def dispatch_event(repo: Path, inputs: dict[str, Any] | None = None, branch: str
     return Event("workflow_dispatch", f"refs/heads/{branch}", sha, payload, dict(inputs or {}))
 
 
-def pull_request_event(repo: Path, base: str = "main", head: str = "feature", number: int = 1) -> Event:
-    """A pull request from ``head`` into ``base``: the merge commit is created as GitHub does."""
+def pull_request_event(
+    repo: Path, base: str = "main", head: str = "feature", number: int = 1, *, fork: str | None = None
+) -> Event:
+    """A pull request from ``head`` into ``base``: the merge commit is created as GitHub does.
+
+    ``fork`` names the repository the head branch lives in (``someone/repo``)
+    when it is not this one, as for a pull request from a fork.
+    """
     base_sha = _git(repo, "rev-parse", f"refs/heads/{base}")
     head_sha = _git(repo, "rev-parse", f"refs/heads/{head}")
     merged = run(["git", "merge-tree", "--write-tree", base_sha, head_sha], cwd=repo, check=False)
@@ -82,17 +88,18 @@ def pull_request_event(repo: Path, base: str = "main", head: str = "feature", nu
     merge_sha = _git(repo, "commit-tree", tree, "-p", base_sha, "-p", head_sha, "-m", message)
     _git(repo, "update-ref", f"refs/pull/{number}/merge", merge_sha)
     _git(repo, "update-ref", f"refs/pull/{number}/head", head_sha)
+    repository = _repository(repo, base)
     payload = {
         "action": "synchronize",
         "number": number,
         "pull_request": {
             "number": number,
-            "head": {"ref": head, "sha": head_sha},
-            "base": {"ref": base, "sha": base_sha},
+            "head": {"ref": head, "sha": head_sha, "repo": {"full_name": fork or repository["full_name"]}},
+            "base": {"ref": base, "sha": base_sha, "repo": {"full_name": repository["full_name"]}},
             "merge_commit_sha": merge_sha,
             "user": {"login": "contributor"},
             "title": f"Change {head}",
         },
-        "repository": _repository(repo, base),
+        "repository": repository,
     }
     return Event("pull_request", f"refs/pull/{number}/merge", merge_sha, payload, head_ref=head, base_ref=base)

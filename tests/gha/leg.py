@@ -73,6 +73,7 @@ class Leg:
     status: str = SUCCESS
     action_env: dict[str, str] = field(default_factory=dict)  # GITHUB_ACTION_PATH... inside a composite action
     files_used: int = 0  # file-command files are numbered per leg, composite actions' steps included
+    step_env: dict[str, str] = field(default_factory=dict)  # what a running action's process sees
 
     def __post_init__(self) -> None:
         self.workspace = self.directory / "workspace"
@@ -188,6 +189,7 @@ class Leg:
                 self.run_shell(step, context, functions, job_env, step_env, deadline, result)
             elif "uses" in step:
                 inputs = strings(interpolate(step.get("with"), context, functions), "with")
+                self.step_env = self.process_env(step, job_env, step_env)
                 local = local_action(str(step["uses"]), self)
                 if local is not None:
                     result.outputs, result.log, result.outcome = run_composite(
@@ -228,10 +230,7 @@ class Leg:
         files["GITHUB_STEP_SUMMARY"] = self.files / f"summary-{index}"
         for path in files.values():
             path.write_text("")
-        env = {**base_env(), **self.github_env(step.get("id")), **{k: str(v) for k, v in files.items()}}
-        env.update(self.env_context(job_env))
-        env.update(step_env)
-        env["PATH"] = os.pathsep.join([*self.paths, env.get("PATH", "")])
+        env = {**self.process_env(step, job_env, step_env), **{k: str(v) for k, v in files.items()}}
         step_minutes = step.get("timeout-minutes")
         budget = deadline - time.monotonic()
         if step_minutes is not None:
@@ -248,6 +247,12 @@ class Leg:
         self.exported_env.update(parse_file_command(files["GITHUB_ENV"].read_text(), "GITHUB_ENV"))
         for directory_line in read_path_file(files["GITHUB_PATH"].read_text()):
             self.add_path(Path(directory_line))
+
+    def process_env(self, step: dict[str, Any], job_env: dict[str, str], step_env: dict[str, str]) -> dict[str, str]:
+        """The environment of a step's process: the machine's, GitHub's variables, env layers, PATH."""
+        env = {**base_env(), **self.github_env(step.get("id")), **self.env_context(job_env), **step_env}
+        env["PATH"] = os.pathsep.join([*self.paths, env.get("PATH", "")])
+        return env
 
     def github_env(self, step_id: str | None) -> dict[str, str]:
         """The default variables GitHub sets for every step."""
