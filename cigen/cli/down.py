@@ -25,11 +25,13 @@ def down(
     from cigen.runtime.daemon import kill_daemon
 
     stopped = kill_daemon(root)
-    names = sorted({p.name for p in stopped})
+    names = sorted({p.name for p in stopped.procs})
     if json_output:
-        out(json.dumps({"stopped": names}, indent=2))
-    elif names:
-        out(f"stopped {', '.join(names)} and the PM2 daemon")
-    else:
-        out("nothing was running")
+        out(json.dumps({"stopped": names, "orphans": stopped.orphans}, indent=2))
+        return 0
+    lines = [f"stopped {', '.join(names)} and the PM2 daemon"] if names else []
+    if stopped.orphans:
+        lines.append(f"stopped {len(stopped.orphans)} process{'es' if len(stopped.orphans) > 1 else ''} left by a PM2 "
+                     f"daemon that had died (pid{'s' if len(stopped.orphans) > 1 else ''} {', '.join(map(str, stopped.orphans))})")
+    out("\n".join(lines) or "nothing was running")
     return 0

@@ -186,6 +186,13 @@ def session(root: Path, *, spawn: bool, log_file: Path | None = None) -> Iterato
     install = find_pm2(root)
     with home_lock(home):
         before = daemon_pid(home)
+        left = orphans(home) if before is None else set()
+        if left:
+            # A daemon that died (killed, OOM) leaves its processes running and holding their ports;
+            # a new daemon would not know them, and would overwrite their pid files.
+            raise ToolError(f"{len(left)} process{'es' if len(left) > 1 else ''} of this project still run without "
+                            f"their PM2 daemon (pid{'s' if len(left) > 1 else ''} {', '.join(map(str, sorted(left)))}): it died",
+                            hint="run `cigen down` to stop them")
         bridge = Bridge(install, home, log_file=log_file)
         try:
             info = bridge.call("connect", spawn=spawn, timeout=60)
@@ -249,8 +256,14 @@ def shutdown_if_idle(s: Session, *, grace: float = 5.0) -> bool:
     return True
 
 
-def kill_daemon(root: Path, *, grace: float = 5.0) -> list[Proc]:
-    """Stop every process of the project, then its daemon; return what ran. Nothing survives (checked by PID)."""
+@dataclass(frozen=True)
+class Stopped:
+    procs: list[Proc]  # what the daemon ran
+    orphans: list[int]  # pids of processes left behind by a daemon that had died
+
+
+def kill_daemon(root: Path, *, grace: float = 5.0) -> Stopped:
+    """Stop every process of the project, then its daemon. Nothing survives: each is checked by PID."""
     home = pm2_home(root)
     procs: list[Proc] = []
     with home_lock(home):
@@ -270,6 +283,10 @@ def kill_daemon(root: Path, *, grace: float = 5.0) -> list[Proc]:
                 watched |= {pid} | descendants({pid})  # the daemon does not answer: kill it ourselves
             finally:
                 bridge.close()
-        reap(watched | orphans(home), grace)
+        left = orphans(home) - watched
+        for orphan in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(orphan, signal.SIGTERM)
+        reap(watched | left, grace)
         shutil.rmtree(home, ignore_errors=True)
-    return procs
+    return Stopped(procs, sorted(left))

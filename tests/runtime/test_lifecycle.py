@@ -274,3 +274,26 @@ def test_logs_follow_prints_new_lines_until_ctrl_c(runtime_repo: RuntimeRepo) ->
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_processes_left_by_a_daemon_that_died_make_up_refuse_and_down_stops_them(runtime_repo: RuntimeRepo) -> None:
+    runtime_repo.add("db")
+    runtime_repo.add("api", depends_on=["db"])
+    runtime_repo.write()
+    assert runtime_repo.cigen("up").code == 0
+    daemon = runtime_repo.daemon_pid()
+    assert daemon is not None
+    os.kill(daemon, signal.SIGKILL)  # the daemon dies (OOM killer, kill -9): its services keep running
+    time.sleep(0.3)
+    left = sorted(runtime_repo.running())
+    assert len(left) == 2
+
+    again = runtime_repo.cigen("up")
+    down = runtime_repo.cigen("down")
+
+    assert again.code == 3
+    assert (f"cigen: error: 2 processes of this project still run without their PM2 daemon "
+            f"(pids {left[0]}, {left[1]}): it died (run `cigen down` to stop them)") in again.stderr
+    assert down.stdout.strip() == (f"stopped 2 processes left by a PM2 daemon that had died "
+                                   f"(pids {left[0]}, {left[1]})")
+    runtime_repo.assert_nothing_running()

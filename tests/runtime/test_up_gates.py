@@ -154,7 +154,7 @@ def test_a_port_already_in_use_fails_before_starting_even_when_the_squatter_woul
 
 
 def test_a_dependency_that_dies_while_a_dependent_waits_fails_the_run_at_once(runtime_repo: RuntimeRepo) -> None:
-    runtime_repo.add("db", env={"EXIT_AFTER_MS": 1200})
+    runtime_repo.add("db", env={"EXIT_AFTER_MS": 2000})
     runtime_repo.add("api", env={"DELAY_MS": 8000}, depends_on=["db"], health={"deadline": "30s"})
     runtime_repo.write()
 
