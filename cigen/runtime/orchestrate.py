@@ -160,8 +160,9 @@ class Orchestrator:
     def _next_due(self) -> float:
         due = [self.next_poll]
         for run in self.runs.values():
-            if run.state == "starting" and run.launched is not None:
+            if run.state == "starting":
                 due.append(run.requested + run.spec.health.deadline)
+            if run.state == "starting" and run.launched is not None:
                 if run.spec.health.probe is None:
                     due.append(run.launched + run.spec.restart.min_uptime)
                 elif not run.probing and run.next_probe is not None:
@@ -186,7 +187,10 @@ class Orchestrator:
     def _on_event(self, event: ProcEvent) -> None:
         name = self.owner.get(event.pm_id)
         if name is None:
-            self.orphan_events.append(event)
+            # Maybe a process whose start has not been answered yet (it can die first): keep the event
+            # while a start is in flight; otherwise it belongs to another app of the daemon.
+            if any(r.ours and r.state == "starting" and r.launched is None for r in self.runs.values()):
+                self.orphan_events.append(event)
             return
         run = self.runs[name]
         if event.manually or run.state == "failed":
@@ -225,11 +229,13 @@ class Orchestrator:
             self.next_poll = now + _SAFETY_POLL
             self._poll()
         for name, run in self.runs.items():
-            if self.failed is not None or run.state != "starting" or run.launched is None:
+            if self.failed is not None or run.state != "starting":
                 continue
             health = run.spec.health
             if now >= run.requested + health.deadline:
                 self._fail(name, f"not healthy within its {format_seconds(health.deadline)} deadline")
+            elif run.launched is None:
+                continue  # PM2 has not answered the start yet
             elif health.probe is None:
                 if now >= run.launched + run.spec.restart.min_uptime or run.adopted:
                     self._healthy(name, run)
