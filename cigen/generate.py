@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cigen.errors import InputError
 
@@ -218,7 +218,53 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
     return Generated(path=path, relative=relative, text=_regenerate(path, doc, force))
 
 
-def _regenerate(path: Path, doc: CommentedMap, force: bool) -> str:
+def generate_impact_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated | None:
+    """The pull-request impact workflow's new text, when cigen.yaml asks for it (``workflow.impact``)."""
+    from cigen import __version__
+    from cigen.config import find_config
+    from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
+
+    impact = config.workflow.impact
+    if impact is None:
+        return None
+    if impact.path == config.workflow.path:
+        raise InputError(f"workflow.impact.path is the workflow's own path, {impact.path}",
+                         path=find_config(workspace.root), hint="give the impact workflow a file of its own")
+    path = workspace.root / impact.path
+    doc = render_impact_workflow(ImpactModel(impact, config.workflow, __version__))
+    text = _regenerate(path, doc, force, owned_jobs=OWNED_JOBS, owned_triggers=OWNED_TRIGGERS)
+    return Generated(path=path, relative=impact.path, text=text)
+
+
+def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None:
+    """ecosystem.config.js at the root, with every service, when a file cigen generated is there.
+
+    A repository that committed the ecosystem file keeps it current with the
+    workflow; one that never ran ``cigen ecosystem`` does not get one.
+    """
+    from cigen.files import read_text
+    from cigen.render.ecosystem import DEFAULT_FILENAME, render_ecosystem
+    from cigen.runtime.project import project
+    from cigen.write import has_marker
+
+    path = workspace.root / DEFAULT_FILENAME
+    if not path.is_file() or not has_marker(read_text(path)):
+        return None
+    text = render_ecosystem(project(workspace.root, config, workspace), path)
+    return Generated(path=path, relative=DEFAULT_FILENAME, text=text)
+
+
+def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -> list[Generated]:
+    """Every file ``cigen generate`` writes: the workflow, the impact workflow and the ecosystem file when wanted."""
+    found = [
+        generate_workflow(workspace, config, force=force),
+        generate_impact_workflow(workspace, config, force=force),
+        generate_ecosystem(workspace, config),
+    ]
+    return [generated for generated in found if generated is not None]
+
+
+def _regenerate(path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
     from cigen.files import read_text
     from cigen.render.ownership import YAMLError, regenerate
     from cigen.write import has_marker
@@ -227,10 +273,10 @@ def _regenerate(path: Path, doc: CommentedMap, force: bool) -> str:
     if existing is not None and not has_marker(existing):
         existing = None
     try:
-        return regenerate(doc, existing)
+        return regenerate(doc, existing, **ownership)
     except YAMLError as exc:
         if force:
-            return regenerate(doc, None)
+            return regenerate(doc, None, **ownership)
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
             f"cannot keep your additions: the file is not valid YAML ({getattr(exc, 'problem', None) or exc})",

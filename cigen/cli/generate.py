@@ -18,42 +18,56 @@ ForceOption = Annotated[
     bool,
     typer.Option("--force", help="Replace the workflow file even when cigen did not generate it."),
 ]
+ExitCodeOption = Annotated[
+    bool,
+    typer.Option("--exit-code", help="Exit 1 when a file was written (a pre-commit hook's answer: look, then commit)."),
+]
 
 
 @app.command()
-def generate(check: CheckOption = False, force: ForceOption = False, root: RootOption = Path(".")) -> int:
+def generate(
+    check: CheckOption = False, force: ForceOption = False, exit_code: ExitCodeOption = False,
+    root: RootOption = Path("."),
+) -> int:
     """Write the GitHub Actions workflow (workflow.path in cigen.yaml, default .github/workflows/cigen.yml).
 
-    Keeps the triggers, top-level env and jobs you added to a generated file;
-    refuses to replace a file cigen did not generate unless --force. With
-    --check: exit 0 when the file is current, 1 with a diff when it is not,
-    2 on bad input.
+    Also the pull-request impact workflow when cigen.yaml asks (workflow.impact),
+    and ecosystem.config.js when the root holds one cigen generated. Keeps the
+    triggers, top-level env and jobs you added to a generated file; refuses to
+    replace a file cigen did not generate unless --force. With --check: exit 0
+    when every file is current, 1 with a diff when one is not, 2 on bad input.
     """
-    return _run(root, check=check, force=force)
+    return _run(root, check=check, force=force, exit_code=exit_code)
 
 
 @app.command()
 def check(root: RootOption = Path(".")) -> int:
-    """Exit 0 when the generated workflow is current, 1 with a unified diff when it is stale, 2 on bad input."""
-    return _run(root, check=True, force=False)
+    """Exit 0 when the generated files are current, 1 with a unified diff when one is stale, 2 on bad input."""
+    return _run(root, check=True, force=False, exit_code=False)
 
 
-def _run(root: Path, *, check: bool, force: bool) -> int:
+def _run(root: Path, *, check: bool, force: bool, exit_code: bool) -> int:
     from cigen.cli.app import load
     from cigen.errors import EXIT_FAILED, EXIT_OK
-    from cigen.generate import generate_workflow
+    from cigen.generate import generate_all
     from cigen.write import diff_generated, write_generated
 
     config, workspace = load(root)
-    generated = generate_workflow(workspace, config, force=force)
+    files = generate_all(workspace, config, force=force)
     if check:
-        diff = diff_generated(generated.path, generated.text, label=generated.relative)
-        if diff is None:
-            print(f"cigen: {generated.relative} is up to date", file=sys.stderr)
-            return EXIT_OK
-        out(diff)
-        print(f"cigen: {generated.relative} is out of date; run `cigen generate`", file=sys.stderr)
-        return EXIT_FAILED
-    changed = write_generated(generated.path, generated.text, force=force)
-    print(f"cigen: {'wrote' if changed else 'unchanged:'} {generated.relative}", file=sys.stderr)
-    return EXIT_OK
+        stale = []
+        for generated in files:
+            diff = diff_generated(generated.path, generated.text, label=generated.relative)
+            if diff is None:
+                print(f"cigen: {generated.relative} is up to date", file=sys.stderr)
+            else:
+                out(diff)
+                stale.append(generated.relative)
+        if stale:
+            print(f"cigen: {', '.join(stale)} {'is' if len(stale) == 1 else 'are'} out of date; run `cigen generate`",
+                  file=sys.stderr)
+        return EXIT_FAILED if stale else EXIT_OK
+    written = [generated for generated in files if write_generated(generated.path, generated.text, force=force)]
+    for generated in files:
+        print(f"cigen: {'wrote' if generated in written else 'unchanged:'} {generated.relative}", file=sys.stderr)
+    return EXIT_FAILED if exit_code and written else EXIT_OK

@@ -52,8 +52,18 @@ def load(text: str) -> Any:
     return _yaml().load(text)
 
 
-def regenerate(fresh: CommentedMap, existing_text: str | None) -> str:
-    """The text of ``fresh`` with what a person added to ``existing_text`` (an earlier generation)."""
+def regenerate(
+    fresh: CommentedMap,
+    existing_text: str | None,
+    *,
+    owned_jobs: re.Pattern[str] = OWNED_JOB,
+    owned_triggers: frozenset[str] = OWNED_TRIGGERS,
+) -> str:
+    """The text of ``fresh`` with what a person added to ``existing_text`` (an earlier generation).
+
+    ``owned_jobs`` and ``owned_triggers`` are what cigen writes in this file (by
+    default the main workflow's; the impact workflow owns its own).
+    """
     text = dump(fresh)
     # The usual case, a file nobody edited: no need to read it as YAML (slow for large ones).
     if existing_text is None or existing_text.replace("\r\n", "\n") == text:
@@ -67,10 +77,10 @@ def regenerate(fresh: CommentedMap, existing_text: str | None) -> str:
     _keep(fresh, existing, lambda key: key in OWNED_TOP, lines, floor)
     on, old_on = fresh.get("on"), existing.get("on")
     if isinstance(on, CommentedMap) and isinstance(old_on, CommentedMap):
-        _keep(on, old_on, lambda key: key in OWNED_TRIGGERS, lines, floor)
+        _keep(on, old_on, lambda key: key in owned_triggers, lines, floor)
     jobs, old_jobs = fresh.get("jobs"), existing.get("jobs")
     if isinstance(jobs, CommentedMap) and isinstance(old_jobs, CommentedMap):
-        _keep(jobs, old_jobs, lambda key: isinstance(key, str) and OWNED_JOB.fullmatch(key) is not None, lines, floor)
+        _keep(jobs, old_jobs, lambda key: isinstance(key, str) and owned_jobs.fullmatch(key) is not None, lines, floor)
         _warn_dangling_needs(jobs)
     text = dump(fresh)
     # Comments at the end of the file: ruamel hangs them on the last value, which
