@@ -195,3 +195,31 @@ def test_an_unpinned_setup_action_is_warned_about(tmp_path: Path, caplog: pytest
     assert [r.getMessage() for r in caplog.records] == [
         "workflow.setup[0]: some/action@v1 is not pinned to a commit SHA; a tag can be moved to other code"
     ]
+
+
+# --- cigen through the composite action -----------------------------------------------------------
+
+ACTION = "acme/cigen@" + "0123456789abcdef" * 2 + "01234567"
+
+
+def test_with_workflow_action_the_plan_job_runs_cigen_through_the_pinned_action(tmp_path: Path) -> None:
+    root = write_monorepo(tmp_path / "m", {
+        ".": {"name": "m", "private": True, "workspaces": ["packages/*"]},
+        "packages/a": {"name": "a", "scripts": {"build": "b"}},
+        "packages/b": {"name": "b", "scripts": {"test": "t"}, "dependencies": {"a": "*"}},
+    }, config=f"workflow:\n  action: {ACTION}\n")
+    config = load_config(root)
+    text = generate_workflow(discover(root, config), config).text
+    plan = load(text)["jobs"]["plan"]
+    check, affected = plan["steps"][1:]
+    assert (check["uses"], check["with"]) == (ACTION, {"command": "check"})
+    assert affected["uses"] == ACTION and affected["id"] == "affected"
+    assert affected["with"] == {
+        "command": "affected",
+        "base": "${{ github.event_name == 'workflow_dispatch' && !inputs.all && 'origin/main' || '' }}",
+        "args": "--build-deps",
+    }
+    assert plan["outputs"]["stage-2"] == "${{ toJSON(fromJSON(steps.affected.outputs.stages)['stage-2']) }}"
+    assert plan["outputs"]["stage-2-count"] == "${{ fromJSON(steps.affected.outputs.counts)['stage-2'] }}"
+    assert "pip install" not in str(plan)
+    validate(text, tmp_path)

@@ -24,7 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from cigen.render.expressions import escape, json_text
 from cigen.render.outputs import everything_steps
 from cigen.render.pins import uses_step
-from cigen.render.workflow_steps import bash_defaults, install_step, run_step, setup_steps
+from cigen.render.workflow_steps import bash_defaults, checkout, install_step, run_step, setup_steps
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
@@ -84,7 +84,7 @@ def integration_job(
     requirement: str,
     python: str,
 ) -> CommentedMap:
-    steps: list[CommentedMap] = [uses_step("actions/checkout", with_={"persist-credentials": False})]
+    steps: list[CommentedMap] = [checkout()]
     for tc in integration.toolchains:
         steps += setup_steps(tc, versions, None)
     if not any(tc.node for tc in integration.toolchains):

@@ -30,22 +30,30 @@ from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.plan import Job, Plan
-from cigen.render.expressions import all_of, condition, escape, json_text, literal
+from cigen.render.expressions import all_of, condition, json_text, literal
 from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
 from cigen.render.outputs import dependency_steps, upload_steps
-from cigen.render.pins import uses_step
-from cigen.render.workflow_steps import bash_defaults, install_step, run_step, setup_steps, task_step
+from cigen.render.plan_job import PLAN, plan_job
+from cigen.render.workflow_steps import (
+    CIGEN_PYTHON,
+    bash_defaults,
+    checkout,
+    flow,
+    install_step,
+    run_step,
+    runs_on,
+    setup_steps,
+    task_step,
+)
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
 GATE = "cigen"
-PLAN = "plan"
-CIGEN_PYTHON = "3.13"  # the plan job's Python, for cigen itself (not the services')
 SERVICE = "fromJSON(env.CIGEN_SERVICES)[matrix.service.path]"
 
 
@@ -101,32 +109,22 @@ def render_workflow(model: WorkflowModel) -> CommentedMap:
         "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
     })
     jobs = CommentedMap()
-    jobs[PLAN] = _plan_job(model)
+    jobs[PLAN] = plan_job(model.config, model.jobs, model.plan.mode != "parallel", model.requirement)
     for job in model.jobs:
         jobs[job.id] = _stage_job(model, job)
     if model.integration is not None:
         jobs[INTEGRATION] = integration_job(
-            model.integration, cfg, model.versions, _flow(list(jobs)), _runs_on(cfg), model.requirement, CIGEN_PYTHON
+            model.integration, cfg, model.versions, flow(list(jobs)), runs_on(cfg), model.requirement, CIGEN_PYTHON
         )
     jobs[GATE] = _gate_job(model, list(jobs))
     doc["jobs"] = jobs
     return doc
 
 
-def _flow(items: list[str]) -> CommentedSeq:
-    seq = CommentedSeq(items)
-    seq.fa.set_flow_style()
-    return seq
-
-
-def _runs_on(cfg: WorkflowConfig) -> str | CommentedSeq:
-    return cfg.runs_on if isinstance(cfg.runs_on, str) else _flow(list(cfg.runs_on))
-
-
 def _triggers(cfg: WorkflowConfig) -> CommentedMap:
     on = CommentedMap()
     on["pull_request"] = None
-    on["push"] = CommentedMap({"branches": _flow([cfg.default_branch])})
+    on["push"] = CommentedMap({"branches": flow([cfg.default_branch])})
     on["workflow_dispatch"] = CommentedMap({
         "inputs": CommentedMap({
             "all": CommentedMap({
@@ -137,58 +135,6 @@ def _triggers(cfg: WorkflowConfig) -> CommentedMap:
         }),
     })
     return on
-
-
-def _checkout(**extra: object) -> CommentedMap:
-    return uses_step("actions/checkout", with_={**extra, "persist-credentials": False})
-
-
-def _plan_job(model: WorkflowModel) -> CommentedMap:
-    cfg = model.config
-    outputs = CommentedMap()
-    outputs["any"] = "${{ steps.affected.outputs.any }}"
-    for job in model.jobs:
-        outputs[job.id] = f"${{{{ steps.affected.outputs.{job.id} }}}}"
-        outputs[f"{job.id}-count"] = f"${{{{ steps.affected.outputs.{job.id}-count }}}}"
-    requirement = model.requirement
-    # Unaffected dependencies of affected services build too, so that their
-    # outputs exist for the dependents (not in parallel mode: no outputs pass).
-    build_deps = "" if model.plan.mode == "parallel" else " --build-deps"
-    job = CommentedMap()
-    job["name"] = "plan"
-    job["runs-on"] = _runs_on(cfg)
-    job["timeout-minutes"] = 15
-    job["permissions"] = CommentedMap({"contents": "read"})
-    job["defaults"] = bash_defaults()
-    job["outputs"] = outputs
-    job["steps"] = [
-        # The whole history: the merge-base of a pull request, or the commit a
-        # push started from, is found locally (no fetch needs credentials).
-        _checkout(**{"fetch-depth": 0}),
-        uses_step("actions/setup-python", with_={"python-version": CIGEN_PYTHON}),
-        run_step("Install cigen", 'python -m pip install "$CIGEN_REQUIREMENT"',
-                 env={"CIGEN_REQUIREMENT": escape(requirement)}),
-        # A stale workflow runs the wrong jobs for the wrong services: stop here.
-        run_step("Check that this workflow is up to date", "cigen check"),
-        run_step(
-            "Find the affected services",
-            # A manual run runs everything, or (input `all` unticked) what
-            # differs from the default branch. Other events: cigen reads the
-            # event (the pull request's base, the push's previous commit).
-            'if [ "$EVENT" = workflow_dispatch ] && [ "$RUN_ALL" != true ]; then\n'
-            f'  cigen affected --format github{build_deps} --base "origin/$DEFAULT_BRANCH"\n'
-            "else\n"
-            f"  cigen affected --format github{build_deps}\n"
-            "fi",
-            id="affected",
-            env={
-                "EVENT": "${{ github.event_name }}",
-                "RUN_ALL": "${{ inputs.all }}",
-                "DEFAULT_BRANCH": cfg.default_branch,
-            },
-        ),
-    ]
-    return job
 
 
 def _toolchains(model: WorkflowModel, job: Job) -> list[Toolchain]:
@@ -246,7 +192,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
         strategy["max-parallel"] = share
     strategy["matrix"] = CommentedMap({"service": f"${{{{ fromJSON(needs.{PLAN}.outputs.{job.id}) }}}}"})
 
-    steps: list[CommentedMap] = [_checkout()]
+    steps: list[CommentedMap] = [checkout()]
     for tc in toolchains:
         steps += setup_steps(tc, model.versions, on(tc))
     steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
@@ -269,9 +215,9 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
 
     out = CommentedMap()
     out["name"] = "${{ matrix.service.name }}"
-    out["needs"] = _flow([PLAN, *job.needs])
+    out["needs"] = flow([PLAN, *job.needs])
     out["if"] = condition(f"!cancelled() && !failure() && needs.{PLAN}.outputs.{job.id}-count != '0'")
-    out["runs-on"] = _runs_on(cfg)
+    out["runs-on"] = runs_on(cfg)
     out["timeout-minutes"] = cfg.timeout_minutes
     out["permissions"] = CommentedMap({"contents": "read"})
     out["defaults"] = bash_defaults()
@@ -298,9 +244,9 @@ def _gate_job(model: WorkflowModel, needed: list[str]) -> CommentedMap:
     )
     job = CommentedMap()
     job["name"] = GATE
-    job["needs"] = _flow(needed)
+    job["needs"] = flow(needed)
     job["if"] = "always()"
-    job["runs-on"] = _runs_on(model.config)
+    job["runs-on"] = runs_on(model.config)
     job["timeout-minutes"] = 5
     job["permissions"] = CommentedMap()
     job["defaults"] = bash_defaults()

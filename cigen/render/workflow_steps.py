@@ -11,14 +11,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.render.expressions import condition, escape, literal
 from cigen.render.pins import uses_step
 from cigen.toolchains import Toolchain, Versions
+from cigen.workflow_config import WorkflowConfig
 
 SERVICE_FOLDER = "${{ matrix.service.path }}"
+CIGEN_PYTHON = "3.13"  # the Python cigen itself runs on in the plan and integration jobs
+
+
+def flow(items: list[str]) -> CommentedSeq:
+    """A list written inline: ``[plan, stage-1]``."""
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def runs_on(cfg: WorkflowConfig) -> str | CommentedSeq:
+    return cfg.runs_on if isinstance(cfg.runs_on, str) else flow(list(cfg.runs_on))
+
+
+def checkout(**extra: object) -> CommentedMap:
+    """actions/checkout, never leaving the token in .git/config (zizmor: artipacked)."""
+    return uses_step("actions/checkout", with_={**extra, "persist-credentials": False})
 
 
 def bash_defaults() -> CommentedMap:
