@@ -57,23 +57,26 @@ def _keys(g: nx.DiGraph) -> dict[str, tuple[str, str]]:
 
 
 def ordering(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
-    """Levels and the stable order in one pass, leaving out members on or behind a cycle.
+    """Levels and the stable order, leaving out members on or behind a cycle.
 
     ``len(order) < len(g)`` tells there is a cycle, without the cost of naming it.
     """
-    from cigen.order import generations
+    from cigen.order import generations, stable_order
 
-    return generations(g._succ, g._pred, _keys(g))
+    keys = _keys(g)
+    return generations(g._succ, g._pred, keys), stable_order(g._succ, g._pred, keys)
 
 
 def partial_order(g: nx.DiGraph) -> list[str]:
     """The stable topological order of every member that is neither on a cycle nor depends on one."""
-    return ordering(g)[1]
+    from cigen.order import stable_order
+
+    return stable_order(g._succ, g._pred, _keys(g))
 
 
 def topological_order(g: nx.DiGraph) -> list[str]:
     """Dependencies before dependents; among ready members, the smallest label (then path) first."""
-    _, order = ordering(g)
+    order = partial_order(g)
     if len(order) < len(g):
         require_acyclic(g)
     return order
@@ -81,10 +84,12 @@ def topological_order(g: nx.DiGraph) -> list[str]:
 
 def levels(g: nx.DiGraph) -> list[list[str]]:
     """Topological generations, dependencies first: level 0 has no internal dependencies."""
-    generations, order = ordering(g)
-    if len(order) < len(g):
+    from cigen.order import generations
+
+    result = generations(g._succ, g._pred, _keys(g))
+    if sum(map(len, result)) < len(g):
         require_acyclic(g)
-    return generations
+    return result
 
 
 def cyclic_components(g: nx.DiGraph) -> list[list[str]]:
@@ -105,8 +110,7 @@ def cycles(g: nx.DiGraph) -> list[list[str]]:
     A cycle is listed without repeating its first member: ``[a, b, c]`` reads
     ``a -> b -> c -> a``. A self-loop is ``[a]``.
     """
-    _, order = ordering(g)
-    if len(order) == len(g):  # the common case: no cycle, no SCC pass needed
+    if len(partial_order(g)) == len(g):  # the common case: no cycle, no SCC pass needed
         return []
     keys = _keys(g)
     result = []

@@ -1,10 +1,14 @@
-"""Stable topological order and generations over plain adjacency dicts.
+"""Topological generations and the stable topological order, over plain adjacency dicts.
 
-The algorithm behind :func:`cigen.graph.topological_order` and
-:func:`cigen.graph.levels`, kept free of networkx so that ``cigen graph``
-orders an acyclic workspace without paying networkx's ~70 ms import; it
-reads the same dict-of-dicts a ``networkx.DiGraph`` keeps (``g._succ``,
-``g._pred``).
+The algorithms behind :func:`cigen.graph.levels` and
+:func:`cigen.graph.topological_order`, kept free of networkx so that
+``cigen graph`` orders an acyclic workspace without paying networkx's ~70 ms
+import. ``succ`` maps a node to its dependencies and ``pred`` to its
+dependents: the dict-of-dicts a ``networkx.DiGraph`` keeps (``g._succ``,
+``g._pred``) serves as is. ``keys`` gives each node its sort key.
+
+Both leave out the nodes on a cycle and every node that depends on one, so a
+result shorter than ``succ`` means there is a cycle.
 """
 
 from __future__ import annotations
@@ -17,32 +21,37 @@ Key = tuple[str, str]
 
 def generations(
     succ: Mapping[str, Collection[str]], pred: Mapping[str, Iterable[str]], keys: Mapping[str, Key]
-) -> tuple[list[list[str]], list[str]]:
-    """Generations (dependencies first, each sorted by key) and the stable order (Kahn, smallest key first).
-
-    ``succ`` maps a node to its dependencies, ``pred`` to its dependents.
-    Nodes on a cycle, and every node that depends on one, are left out of
-    both: a shorter ``order`` than ``succ`` means there is a cycle.
-    """
+) -> list[list[str]]:
+    """Dependencies first: generation 0 has no dependencies, generation k+1 depends on generation k; each sorted."""
     remaining = {n: len(deps) for n, deps in succ.items()}  # dependencies not yet placed
+    current = [n for n, count in remaining.items() if count == 0]
+    result: list[list[str]] = []
+    while current:
+        current.sort(key=keys.__getitem__)
+        result.append(current)
+        following = []
+        for node in current:
+            for dependent in pred[node]:
+                remaining[dependent] -= 1
+                if remaining[dependent] == 0:
+                    following.append(dependent)
+        current = following
+    return result
+
+
+def stable_order(
+    succ: Mapping[str, Collection[str]], pred: Mapping[str, Iterable[str]], keys: Mapping[str, Key]
+) -> list[str]:
+    """Kahn's algorithm taking the smallest ready node first: dependencies before dependents, ties by key."""
+    remaining = {n: len(deps) for n, deps in succ.items()}
     ready = [keys[n] for n, count in remaining.items() if count == 0]
     heapq.heapify(ready)
     order: list[str] = []
-    generation_of: dict[str, int] = {}
     while ready:
         node = heapq.heappop(ready)[1]
         order.append(node)
-        generation_of[node] = max((generation_of[d] + 1 for d in succ[node]), default=0)
         for dependent in pred[node]:
             remaining[dependent] -= 1
             if remaining[dependent] == 0:
                 heapq.heappush(ready, keys[dependent])
-    result: list[list[str]] = []
-    for node in order:
-        generation = generation_of[node]
-        while len(result) <= generation:
-            result.append([])
-        result[generation].append(node)
-    for nodes in result:
-        nodes.sort(key=keys.__getitem__)
-    return result, order
+    return order

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -80,10 +81,10 @@ class GraphView:
 def graph_view(workspace: Workspace) -> GraphView:
     from cigen.order import generations
 
-    members = {m.path: m for m in sorted(workspace.members, key=lambda m: m.path)}
+    members = {m.path: m for m in sorted(workspace.members, key=attrgetter("path"))}
     edges = tuple(sorted(
         (e for e in workspace.edges if e.source in members and e.target in members),
-        key=lambda e: (e.source, e.target),
+        key=attrgetter("source", "target"),
     ))
     succ: dict[str, list[str]] = {p: [] for p in members}
     pred: dict[str, list[str]] = {p: [] for p in members}
@@ -91,8 +92,8 @@ def graph_view(workspace: Workspace) -> GraphView:
         succ[e.source].append(e.target)
         pred[e.target].append(e.source)
     labels = {p: m.label for p, m in members.items()}
-    levels, order = generations(succ, pred, {p: (label, p) for p, label in labels.items()})
-    if len(order) == len(members):
+    levels = generations(succ, pred, {p: (label, p) for p, label in labels.items()})
+    if sum(map(len, levels)) == len(members):
         return GraphView(workspace, members, labels, edges, levels, [], {}, None)
 
     from cigen.graph import build_graph, cycles, cyclic_components
