@@ -223,3 +223,16 @@ def test_with_workflow_action_the_plan_job_runs_cigen_through_the_pinned_action(
     assert plan["outputs"]["stage-2-count"] == "${{ fromJSON(steps.affected.outputs.counts)['stage-2'] }}"
     assert "pip install" not in str(plan)
     validate(text, tmp_path)
+
+
+def test_the_pm2_the_integration_job_installs_is_the_one_cigen_is_tested_with() -> None:
+    from importlib import resources
+
+    from cigen.runtime.pm2 import PM2_VERSION
+
+    folder = resources.files("cigen.render") / "pm2"
+    manifest = json.loads((folder / "package.json").read_text())
+    lock = json.loads((folder / "package-lock.json").read_text())
+    assert manifest["dependencies"] == {"pm2": PM2_VERSION}
+    assert lock["packages"]["node_modules/pm2"]["version"] == PM2_VERSION
+    assert all("integrity" in entry for name, entry in lock["packages"].items() if name)
