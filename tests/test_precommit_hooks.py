@@ -1,0 +1,228 @@
+"""The pre-commit hooks (.pre-commit-hooks.yaml), run by the real pre-commit in temporary monorepos.
+
+- ``pre-commit try-repo`` of this repository: adding a package fails the
+  ``cigen-generate`` hook once (it rewrote the workflow, which now holds the
+  package), and the next run, with the workflow staged, passes.
+- Installed as a git hook: a commit that adds a package fails once, and the
+  commit after staging what the hook rewrote (the workflow and the ecosystem
+  file) passes; ``cigen-check`` fails on a stale workflow and writes nothing;
+  a commit touching no input skips both hooks.
+
+The hook repository is this checkout as it is now (tracked and new files), as
+try-repo itself takes it, committed once per session into ``.cache/`` with
+fixed dates, so the same files give the same commit and pre-commit's hook
+environment (``PRE_COMMIT_HOME``, also under ``.cache/``) is reused while the
+files do not change. try-repo always builds a fresh environment of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cigen.cli import main as cigen
+from tests.conftest import REPO_ROOT
+
+CACHE = REPO_ROOT / ".cache"
+HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+PRE_COMMIT = str(Path(sys.executable).with_name("pre-commit"))
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+    "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+}
+FIXED_DATES = {"GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
+
+
+def hook(hook_id: str) -> dict:
+    return next(h for h in HOOKS if h["id"] == hook_id)
+
+
+def sh(argv: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command as a developer would: the test venv's tools first on PATH, no pytest variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV", "PRE_COMMIT"))}
+    return subprocess.run(argv, cwd=cwd, env={**clean, **GIT_ENV, **env}, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    result = sh(["git", *args], repo)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+# -- the manifest ---------------------------------------------------------------------------------
+
+
+def test_the_manifest_is_valid_for_pre_commit() -> None:
+    result = sh([PRE_COMMIT, "validate-manifest", ".pre-commit-hooks.yaml"], REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generate_fails_when_it_wrote_and_check_writes_nothing() -> None:
+    assert hook("cigen-generate")["entry"] == "cigen generate --exit-code"
+    assert hook("cigen-check")["entry"] == "cigen check"
+    for item in HOOKS:
+        assert item["language"] == "python" and item["pass_filenames"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "runs"),
+    [
+        ("package.json", True), ("packages/ui/package.json", True), ("services/api/pyproject.toml", True),
+        ("pnpm-workspace.yaml", True), ("lerna.json", True), ("rush.json", True),
+        ("package-lock.json", True), ("pnpm-lock.yaml", True), ("yarn.lock", True), ("bun.lockb", True),
+        ("uv.lock", True), ("poetry.lock", True), (".npmrc", True), (".yarnrc.yml", True), (".nvmrc", True),
+        (".node-version", True), (".python-version", True), ("cigen.yaml", True), ("cigen.yml", True),
+        ("ecosystem.config.js", True), (".github/workflows/cigen.yml", True),
+        ("packages/ui/src/index.ts", False), ("README.md", False), ("docs/package.json.md", False),
+        ("packages/ui/mypackage.json", False), ("tools/.github/workflows/x.yml", False),
+    ],
+)
+def test_the_hooks_run_only_when_an_input_of_the_generated_files_changes(path: str, runs: bool) -> None:
+    for item in HOOKS:
+        assert bool(re.search(item["files"], path)) is runs, (item["id"], path)
+
+
+# -- the real pre-commit ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def hook_repository() -> tuple[Path, str]:
+    """This checkout's current files committed into .cache/pre-commit-hook-repo: (path, commit)."""
+    listed = sh(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO_ROOT)
+    files = sorted({name for name in listed.stdout.split("\0") if name and (REPO_ROOT / name).exists()})
+    target = CACHE / "pre-commit-hook-repo"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in files:
+        source, dest = REPO_ROOT / name, target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            dest.symlink_to(os.readlink(source))
+        elif source.is_file():
+            shutil.copy2(source, dest)
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    result = sh(["git", "commit", "-q", "-m", "cigen as checked out"], target, **FIXED_DATES)
+    assert result.returncode == 0, result.stderr
+    return target, git(target, "rev-parse", "HEAD")
+
+
+def _monorepo(root: Path) -> Path:
+    """A git repository: @m/lib <- @m/api (a service), its workflow and ecosystem file generated and committed."""
+    def write(rel: str, data: object) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(json.dumps(data, indent=2) + "\n")
+
+    write("package.json", {"name": "m", "private": True, "workspaces": ["packages/*", "services/*"]})
+    write("packages/lib/package.json", {"name": "@m/lib", "version": "1.0.0", "scripts": {"build": "true"}})
+    write("services/api/package.json", {"name": "@m/api", "version": "1.0.0", "scripts": {"start": "node ."},
+                                        "dependencies": {"@m/lib": "*"}})
+    assert cigen(["generate", "--root", str(root)]) == 0
+    assert cigen(["ecosystem", "--root", str(root)]) == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "the monorepo")
+    return root
+
+
+def _add_package(root: Path) -> None:
+    folder = root / "services/worker"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps(
+        {"name": "@m/worker", "version": "1.0.0", "scripts": {"start": "node ."}, "dependencies": {"@m/lib": "*"}}))
+    git(root, "add", "services/worker/package.json")
+
+
+@pytest.mark.slow
+def test_try_repo_fails_once_for_a_new_package_then_passes(hook_repository: tuple[Path, str], tmp_path: Path) -> None:
+    hook_repo, rev = hook_repository
+    repo = _monorepo(tmp_path / "mono")
+    _add_package(repo)
+    argv = [PRE_COMMIT, "try-repo", str(hook_repo), "cigen-generate", "--ref", rev]
+
+    first = sh(argv, repo)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert "cigen: wrote .github/workflows/cigen.yml" in first.stdout
+    workflow = (repo / ".github/workflows/cigen.yml").read_text()
+    assert "services/worker" in workflow
+    assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
+
+    git(repo, "add", "-A")
+    second = sh(argv, repo)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert re.search(r"cigen generate\.+Passed", second.stdout)
+
+
+@pytest.fixture
+def installed(hook_repository: tuple[Path, str], tmp_path: Path) -> Path:
+    """A monorepo with both hooks installed as its git pre-commit hook (environments cached in .cache/)."""
+    hook_repo, rev = hook_repository
+    repo = _monorepo(tmp_path / "mono")
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
+        "repo": str(hook_repo), "rev": rev, "hooks": [{"id": "cigen-generate"}, {"id": "cigen-check"}],
+    }]}))
+    git(repo, "add", ".pre-commit-config.yaml")
+    git(repo, "commit", "-q", "-m", "pre-commit")
+    result = sh([PRE_COMMIT, "install"], repo, PRE_COMMIT_HOME=str(CACHE / "pre-commit"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return repo
+
+
+def commit(repo: Path, message: str) -> subprocess.CompletedProcess[str]:
+    return sh(["git", "commit", "-m", message], repo, PRE_COMMIT_HOME=str(CACHE / "pre-commit"))
+
+
+@pytest.mark.slow
+def test_a_commit_adding_a_package_fails_once_then_the_next_commit_passes(installed: Path) -> None:
+    repo = installed
+    _add_package(repo)
+    failed = commit(repo, "add the worker")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "files were modified by this hook" in failed.stderr
+    assert git(repo, "rev-list", "--count", "HEAD") == "2"
+    assert "services/worker" in (repo / ".github/workflows/cigen.yml").read_text()
+    assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
+    assert sorted(git(repo, "diff", "--name-only").split()) == [".github/workflows/cigen.yml", "ecosystem.config.js"]
+
+    git(repo, "add", "-A")
+    passed = commit(repo, "add the worker")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    shown = passed.stdout + passed.stderr  # as a git hook, pre-commit's report goes to stderr
+    assert re.search(r"cigen generate\.+Passed", shown) and re.search(r"cigen check\.+Passed", shown)
+    assert git(repo, "rev-list", "--count", "HEAD") == "3"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_the_check_hook_fails_on_a_stale_workflow_and_writes_nothing(installed: Path) -> None:
+    repo = installed
+    workflow = repo / ".github/workflows/cigen.yml"
+    stale = workflow.read_text().replace("timeout-minutes: 15", "timeout-minutes: 14", 1)
+    workflow.write_text(stale)
+    result = sh([PRE_COMMIT, "run", "cigen-check", "--all-files"], repo, PRE_COMMIT_HOME=str(CACHE / "pre-commit"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "-  timeout-minutes: 14" in result.stdout or "-    timeout-minutes: 14" in result.stdout
+    assert "is out of date; run `cigen generate`" in result.stdout
+    assert workflow.read_text() == stale
+
+
+@pytest.mark.slow
+def test_a_commit_touching_no_input_skips_both_hooks(installed: Path) -> None:
+    repo = installed
+    (repo / "packages/lib/index.js").write_text("module.exports = 1;\n")
+    git(repo, "add", "-A")
+    result = commit(repo, "code only")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"cigen generate\.+\(no files to check\)Skipped", result.stderr)
+    assert re.search(r"cigen check\.+\(no files to check\)Skipped", result.stderr)
