@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import get_args
 
 from cigen.discovery.dependencies import normalize
 from cigen.discovery.node_links import MANAGER_NAMES, NodeLinker, NoLink, Unsupported
@@ -28,21 +29,8 @@ from cigen.discovery.python_links import PythonLinker
 from cigen.discovery.settings import LinkSettings, load_settings
 from cigen.model import DependencyField, Edge, Member, PackageManager, Unlinked
 
-FIELD_ORDER: dict[DependencyField, int] = {
-    f: i
-    for i, f in enumerate(
-        (
-            "dependencies",
-            "devDependencies",
-            "peerDependencies",
-            "optionalDependencies",
-            "project.dependencies",
-            "project.optional-dependencies",
-            "dependency-groups",
-            "build-hook",
-        )
-    )
-}
+# The order of the DependencyField literal is the order edges list their kinds in.
+FIELD_ORDER: dict[DependencyField, int] = {f: i for i, f in enumerate(get_args(DependencyField))}
 FIELD_BITS: dict[DependencyField, int] = {f: 1 << i for f, i in FIELD_ORDER.items()}
 NODE_MANAGERS = frozenset(MANAGER_NAMES)
 
