@@ -313,3 +313,30 @@ def test_the_action_installs_once_and_runs_every_command(
     assert "@mono/api" in leg.summary and "mono/cigen" not in leg.summary
     assert "ok" in leg.step("The service answers").log
     assert "stopped @mono/api" in uses[-1].log
+
+
+@pytest.mark.slow
+def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path) -> None:
+    """workflow.action: the plan job's per-stage outputs come from the action's stages and counts."""
+    from cigen.cli import main as cigen
+
+    repo = _chain(tmp_path)
+    repo.git("checkout", "-q", "main")
+    repo.write("cigen.yaml", "workflow:\n  action: acme/cigen@0123456789abcdef0123456789abcdef01234567\n")
+    assert cigen(["generate", "--root", str(repo.path)]) == 0
+    repo.commit("the workflow, through the action")
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-edit", "main")
+    workflow = YAML(typ="safe", pure=True).load((repo.path / ".github/workflows/cigen.yml").read_text())
+    workflow["jobs"] = {"plan": workflow["jobs"]["plan"]}  # the stage legs are the workflow tests' subject
+
+    run = run_workflow(workflow, repo.path, pull_request_event(repo.path), workdir=tmp_path / "run",
+                       step_timeout=600, actions={"acme/cigen": REPO_ROOT})
+    plan = run["plan"]
+    assert plan.result == SUCCESS, run.report()
+    lists = {job: json.loads(value) for job, value in plan.outputs.items() if job.startswith("stage-")
+             and not job.endswith("-count")}
+    names = {job: [(e["name"], e["build_only"]) for e in entries] for job, entries in lists.items()}
+    assert names == {"stage-1": [("core", True)], "stage-2": [("api", False)], "stage-3": [("web", False)]}
+    assert {job: plan.outputs[f"{job}-count"] for job in lists} == {"stage-1": "1", "stage-2": "1", "stage-3": "1"}
+    assert plan.outputs["any"] == "true"
