@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -340,3 +341,32 @@ def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path) ->
     assert names == {"stage-1": [("core", True)], "stage-2": [("api", False)], "stage-3": [("web", False)]}
     assert {job: plan.outputs[f"{job}-count"] for job in lists} == {"stage-1": "1", "stage-2": "1", "stage-3": "1"}
     assert plan.outputs["any"] == "true"
+
+
+def _readme_block(after: str, language: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text()
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start:text.index("```", start)]
+
+
+def test_the_readmes_workflow_example_passes_the_validators(tmp_path: Path) -> None:
+    from tests.validators import assert_valid_workflow
+
+    example = _readme_block("In a workflow of your own", "yaml")
+    path = tmp_path / ".github" / "workflows" / "affected.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(example.replace("<owner>/cigen@<commit>", "acme/cigen@" + "0" * 40))
+    assert "uses: <owner>/cigen@<commit>" in example
+    assert_valid_workflow(path)
+
+
+def test_the_readmes_pre_commit_example_is_a_valid_config(tmp_path: Path) -> None:
+    from cigen.proc import run
+
+    commit = "0123456789abcdef" * 2 + "01234567"  # letters too: YAML would read forty zeros as a number
+    example = _readme_block("## Quick start: pre-commit", "yaml").replace("<owner>", "acme").replace("<commit>", commit)
+    (tmp_path / ".pre-commit-config.yaml").write_text(example)
+    pre_commit = str(Path(sys.executable).with_name("pre-commit"))
+    result = run([pre_commit, "validate-config", ".pre-commit-config.yaml"], cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "id: cigen-generate" in example
