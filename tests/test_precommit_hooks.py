@@ -92,6 +92,23 @@ def test_the_hooks_run_only_when_an_input_of_the_generated_files_changes(path: s
         assert bool(re.search(item["files"], path)) is runs, (item["id"], path)
 
 
+def test_generate_rewrites_only_an_ecosystem_file_cigen_generated(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path / "mono")
+    ecosystem = root / "ecosystem.config.js"
+    _add_package(root)
+    assert cigen(["generate", "--exit-code", "--root", str(root)]) == 1
+    assert '"name": "@m/worker"' in ecosystem.read_text()
+    assert cigen(["generate", "--exit-code", "--root", str(root)]) == 0
+
+    ecosystem.write_text("module.exports = { apps: [] }; // mine\n")
+    (root / "services/worker/package.json").unlink()
+    assert cigen(["generate", "--root", str(root)]) == 0
+    assert ecosystem.read_text() == "module.exports = { apps: [] }; // mine\n"
+    ecosystem.unlink()
+    assert cigen(["generate", "--root", str(root)]) == 0
+    assert not ecosystem.exists()
+
+
 # -- the real pre-commit ----------------------------------------------------------------------------
 
 
