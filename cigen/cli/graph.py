@@ -35,17 +35,19 @@ def graph(
     commands that need an order (plan, generate) exit 1 on a cycle.
     """
     from cigen.cli.app import load
+    from cigen.cli.batch import without_cycle_collector
     from cigen.render import graph_formats
 
-    _, workspace = load(root)
-    view = graph_formats.graph_view(workspace)
-    render = {
-        GraphFormat.json: graph_formats.graph_json,
-        GraphFormat.mermaid: graph_formats.graph_mermaid,
-        GraphFormat.dot: graph_formats.graph_dot,
-        GraphFormat.text: graph_formats.graph_text,
-    }[format]
-    out(render(view))
+    with without_cycle_collector():
+        _, workspace = load(root)
+        view = graph_formats.graph_view(workspace)
+        render = {
+            GraphFormat.json: graph_formats.graph_json,
+            GraphFormat.mermaid: graph_formats.graph_mermaid,
+            GraphFormat.dot: graph_formats.graph_dot,
+            GraphFormat.text: graph_formats.graph_text,
+        }[format]
+        out(render(view))
     if view.cycles:
         count = len(view.cycles)
         logging.getLogger("cigen").warning(

@@ -58,18 +58,20 @@ def plan(
     fewest edges to remove.
     """
     from cigen.cli.app import load
+    from cigen.cli.batch import without_cycle_collector
     from cigen.graph import build_graph
     from cigen.plan import compute_plan
     from cigen.render import graph_formats
     from cigen.select import select
 
-    config, workspace = load(root)
-    g = build_graph(workspace, include_root=config.include_root)
-    result = compute_plan(
-        g,
-        mode=(mode.value if mode else config.plan.mode),
-        concurrency=concurrency if concurrency is not None else config.plan.concurrency,
-        selected=select(g, patterns) if patterns else None,
-    )
-    out(graph_formats.plan_json(result, g) if format is PlanFormat.json else graph_formats.plan_text(result, g))
+    with without_cycle_collector():
+        config, workspace = load(root)
+        g = build_graph(workspace, include_root=config.include_root)
+        result = compute_plan(
+            g,
+            mode=(mode.value if mode else config.plan.mode),
+            concurrency=concurrency if concurrency is not None else config.plan.concurrency,
+            selected=select(g, patterns) if patterns else None,
+        )
+        out(graph_formats.plan_json(result, g) if format is PlanFormat.json else graph_formats.plan_text(result, g))
     return 0
