@@ -289,6 +289,8 @@ def test_processes_a_job_leaves_running_are_ended_with_the_job(run_yaml: Runner,
         f"""      - run: |
           setsid sleep 300 > /dev/null 2>&1 < /dev/null &
           echo $! > {pid_file}
+          # The job ends only once the child has become `sleep` (not the forked shell).
+          until [ "$(cat /proc/$!/comm)" = sleep ]; do sleep 0.01; done
 """,
     )
     leg = run["job"].legs[0]
