@@ -26,16 +26,9 @@ from cigen.cli import logs as _logs  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import click
     import typer
 
     from cigen.cli.app import error, install_logging
-
-    # Typer >= 0.20 raises its own copies of click's exceptions (typer._click),
-    # which do not subclass click's: catch both so a bad option exits 2, not a traceback.
-    exits = (click.exceptions.Exit, typer.Exit)
-    usage_errors = (click.ClickException, typer.TyperException)
-    aborts = (click.exceptions.Abort, typer.Abort, KeyboardInterrupt)
 
     install_logging()
     try:
@@ -43,12 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CigenError as exc:
         error(str(exc))
         return exc.exit_code
-    except exits as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except usage_errors as exc:
+    except typer.TyperException as exc:
+        # Typer vendors click (pyproject pins a version that does): every usage error is one of these.
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
-    except aborts:
+    except (typer.Abort, KeyboardInterrupt):
         print("cigen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return result if isinstance(result, int) else 0
