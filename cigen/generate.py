@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from cigen.config import Config
-    from cigen.model import Member, Workspace
+    from cigen.model import Workspace
     from cigen.render.integration import IntegrationCI
     from cigen.render.workflow import ServiceCI, WorkflowModel
     from cigen.toolchains import Toolchain
@@ -58,23 +58,6 @@ def artifact_names(paths: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _python_tasks(member: Member, config: Config) -> tuple[str, ...]:
-    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
-
-    wf = config.workflow
-    if wf.python_tasks is not None:
-        return tuple(t for t in wf.tasks if t in wf.python_tasks)
-    declared = {_normalise(d.name) for d in member.dependencies}
-    return tuple(
-        t for t in wf.tasks
-        if t in DEFAULT_PYTHON_TASKS and _normalise(DEFAULT_PYTHON_TASKS[t].split()[0]) in declared
-    )
-
-
 def service_plan(
     workspace: Workspace, config: Config, g: nx.DiGraph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
     *, share_outputs: bool, also_upload: frozenset[str] = frozenset(),
@@ -86,6 +69,7 @@ def service_plan(
     integration job (``also_upload``).
     """
     from cigen.render.workflow import ServiceCI
+    from cigen.tasks import service_tasks
 
     planned = set(order)
     producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
@@ -95,10 +79,7 @@ def service_plan(
     services = {}
     for path in order:
         member = members[path]
-        tasks = (
-            tuple(t for t in config.workflow.tasks if t in member.scripts)
-            if member.language == "node" else _python_tasks(member, config)
-        )
+        tasks = service_tasks(member, config, config.workflow.tasks)
         # Direct ones only: their artifacts name everything further down (closure.txt).
         deps = set(g.successors(path)) & producers if share_outputs else set()
         services[path] = ServiceCI(
@@ -131,7 +112,7 @@ def _integration(
     services: dict[str, ServiceCI], python_commands: dict[str, str],
 ) -> IntegrationCI:
     from cigen.render.integration import Build, IntegrationCI
-    from cigen.render.workflow_steps import task_argv
+    from cigen.tasks import task_argv
 
     integ = config.runtime.integration
     ordered = [services[p] for p in order if p in needed]
@@ -176,15 +157,15 @@ def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen.graph import build_graph
     from cigen.plan import compute_plan, stage_jobs
     from cigen.render.workflow import WorkflowModel
+    from cigen.tasks import python_commands as commands_of
     from cigen.toolchains import detect, versions
-    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
 
     _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
     plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
     toolchains = detect(workspace, plan.services)
     wf = config.workflow
-    python_commands = dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS)
+    python_commands = commands_of(config)
     started = _started(workspace, config, g)
     services = service_plan(
         workspace, config, g, plan.services, toolchains, share_outputs=plan.mode != "parallel",

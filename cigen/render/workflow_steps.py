@@ -9,6 +9,7 @@ that vary per leg (the task, the service's folder) reach ``run:`` through
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -16,6 +17,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.render.expressions import condition, escape, literal
 from cigen.render.pins import uses_step
+from cigen.tasks import runner
 from cigen.toolchains import Toolchain, Versions
 from cigen.workflow_config import WorkflowConfig
 
@@ -187,35 +189,17 @@ def install_step(tc: Toolchain, when: str | None, folder: str | None = None) -> 
     return run_step(f"Install dependencies{label}", script, if_=when, working_directory=directory)
 
 
-_NODE_RUN = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn run", "yarn-berry": "yarn run", "bun": "bun run"}
-_PYTHON_RUN = {"uv": 'uv run --locked bash -c "$COMMAND"', "poetry": 'poetry run bash -c "$COMMAND"',
-               "pip": 'bash -c "$COMMAND"'}
-
-
 def task_step(task: str, tc: Toolchain, when: str | None, command: str | None = None) -> CommentedMap:
-    """Run ``task`` in the service's folder with its own package manager.
+    """Run ``task`` in the service's folder with its own package manager (:mod:`cigen.tasks`).
 
     Node: the package.json script of that name. Python: ``command`` (from
-    ``python_tasks``) inside the service's environment.
+    ``python_tasks``) inside the service's environment. The name or command
+    reaches the script through ``env:``, as the argument :func:`cigen.tasks.task_argv` appends.
     """
     if tc.node:
-        return run_step(task, f'{_NODE_RUN[tc.manager]} "$TASK"', if_=when, env={"TASK": task},
+        return run_step(task, f'{shlex.join(runner(tc))} "$TASK"', if_=when, env={"TASK": task},
                         working_directory=SERVICE_FOLDER)
-    assert command is not None, "a Python task needs its command"
-    script = _PYTHON_RUN[tc.manager]
-    if tc.manager == "uv" and tc.lockfile is None:
-        script = script.replace(" --locked", "")
-    return run_step(task, script, if_=when, env={"COMMAND": escape(command)},
+    if command is None:
+        raise ValueError(f"the Python task {task!r} needs its command")
+    return run_step(task, f'{shlex.join(runner(tc))} "$COMMAND"', if_=when, env={"COMMAND": escape(command)},
                     working_directory=SERVICE_FOLDER)
-
-
-def task_argv(task: str, tc: Toolchain, command: str | None = None) -> tuple[str, ...]:
-    """The command that runs ``task`` in a service's folder, as an argument vector."""
-    if tc.node:
-        return (*_NODE_RUN[tc.manager].split(), task)
-    assert command is not None, "a Python task needs its command"
-    if tc.manager == "uv":
-        return ("uv", "run", *(("--locked",) if tc.lockfile else ()), "bash", "-c", command)
-    if tc.manager == "poetry":
-        return ("poetry", "run", "bash", "-c", command)
-    return ("bash", "-c", command)
