@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cigen.config_file import CONFIG_NAMES, find_config
 from cigen.errors import InputError
 
-CONFIG_NAMES = ("cigen.yaml", "cigen.yml")
+__all__ = ["CONFIG_NAMES", "Config", "PlanConfig", "StrictModel", "find_config", "load_config", "parse_config"]
 
 
 class StrictModel(BaseModel):
@@ -49,14 +50,6 @@ class Config(StrictModel):
     runtime: cigen.runtime.manifest.RuntimeConfig = Field(
         default_factory=lambda: cigen.runtime.manifest.RuntimeConfig(), description="logs, PM2 namespace, integration job"
     )
-
-
-def find_config(root: Path) -> Path | None:
-    for name in CONFIG_NAMES:
-        candidate = root / name
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load_config(root: Path) -> Config:

@@ -34,12 +34,12 @@ def graph(
     even when the graph has cycles (it lists each one, with a warning on stderr);
     commands that need an order (plan, generate) exit 1 on a cycle.
     """
-    from cigen.cli.app import load
+    from cigen.cli.app import load_workspace
     from cigen.cli.batch import without_cycle_collector
     from cigen.render import graph_formats
 
     with without_cycle_collector():
-        _, workspace = load(root)
+        workspace = load_workspace(root)
         view = graph_formats.graph_view(workspace)
         render = {
             GraphFormat.json: graph_formats.graph_json,

@@ -122,6 +122,27 @@ def test_an_acyclic_graph_is_drawn_without_importing_networkx(shop: Path) -> Non
     assert "networkx" not in done.stderr
 
 
+def test_without_cigen_yaml_the_graph_is_drawn_without_importing_pydantic(shop: Path) -> None:
+    done = cigen("graph", "--format", "json", cwd=shop, python_flags=("-X", "importtime"))
+    assert done.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "cigen.config_file" in imported
+    assert "cigen.config" not in imported and not any(m.startswith("pydantic") for m in imported)
+
+
+@pytest.mark.parametrize("name", ["cigen.yaml", "cigen.yml"])
+def test_a_cigen_yaml_shapes_the_graph(shop: Path, name: str) -> None:
+    (shop / name).write_text(
+        "workspaces: [packages/*, services/*]\n"
+        "kinds:\n  worker: app\n"
+        "services:\n  packages/utils:\n    start: node x.js\n"
+    )
+    services = {s["path"]: s for s in graph_json(shop)["services"]}
+    assert sorted(services) == [".", "packages/ui", "packages/utils", "services/api", "services/worker"]
+    assert services["services/worker"]["kind"] == "app"
+    assert services["packages/utils"]["startable"] is True
+
+
 def test_an_unknown_format_is_a_usage_error_without_traceback(shop: Path) -> None:
     done = cigen("graph", "--format", "yaml", cwd=shop)
     assert done.returncode == 2
