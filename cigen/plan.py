@@ -145,6 +145,18 @@ def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
     return tuple(jobs)
 
 
+def service_needs(g: nx.DiGraph, plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Each planned service's direct dependencies among the planned ones, in plan order.
+
+    What a per-service scheduler waits for (``cigen run`` in auto mode): the
+    edges the stages are cut from, so a dependency reached through unplanned
+    members counts (``a -> x -> b`` with ``x`` unplanned: ``a`` needs ``b``).
+    """
+    h = _restrict(g, plan.services)
+    position = {path: i for i, path in enumerate(plan.services)}
+    return {path: tuple(sorted(h._succ[path], key=position.__getitem__)) for path in plan.services}
+
+
 def _restrict(g: nx.DiGraph, selected: Iterable[str]) -> nx.DiGraph:
     """The selected members, with an edge wherever one reaches another directly or through unselected ones."""
     import networkx as nx

@@ -6,7 +6,7 @@ import pytest
 
 from cigen.errors import CycleError, InputError
 from cigen.graph import build_graph
-from cigen.plan import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, stage_jobs
+from cigen.plan import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, service_needs, stage_jobs
 from tests.workspace_builder import workspace
 
 SHOP = {"web": ["ui", "utils"], "api": ["db"], "ui": ["utils"], "db": ["utils"], "utils": [], "docs": []}
@@ -206,3 +206,19 @@ def test_the_default_limit_is_the_github_matrix_limit() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
         stage_jobs(compute_plan(shop()), limit=0)
+
+
+# -- per-service needs -------------------------------------------------------------------------
+
+
+def test_each_service_needs_its_direct_dependencies_in_plan_order() -> None:
+    g = shop()
+    needs = service_needs(g, compute_plan(g))
+    assert needs[p("web")[0]] == p("utils", "ui")
+    assert needs[p("ui")[0]] == p("utils")
+    assert needs[p("docs")[0]] == ()
+
+
+def test_a_service_needs_a_planned_one_it_reaches_through_unplanned_ones() -> None:
+    g = shop()
+    assert service_needs(g, compute_plan(g, selected=p("api", "utils"))) == {p("utils")[0]: (), p("api")[0]: p("utils")}

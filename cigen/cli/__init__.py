@@ -23,6 +23,7 @@ from cigen.cli import up as _up  # noqa: E402,F401
 from cigen.cli import down as _down  # noqa: E402,F401
 from cigen.cli import status as _status  # noqa: E402,F401
 from cigen.cli import logs as _logs  # noqa: E402,F401
+from cigen.cli import run as _run  # noqa: E402,F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:

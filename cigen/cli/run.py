@@ -1,0 +1,133 @@
+"""``cigen run``: run tasks in every service, in the order and mode of the plan CI runs."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
+
+import typer
+
+from cigen.cli.app import RootOption, app, out
+from cigen.cli.plan import PlanMode
+
+if TYPE_CHECKING:
+    from cigen.executor.runner import Reporter
+
+
+@app.command()
+def run(
+    tasks: Annotated[
+        list[str],
+        typer.Argument(
+            help="Tasks to run, in this order, in each service that defines them: a package.json script, "
+            "or for a Python service a workflow.python_tasks entry. A service without one skips it.",
+            show_default=False,
+        ),
+    ],
+    mode: Annotated[
+        Optional[PlanMode],
+        typer.Option(
+            "--mode",
+            "-m",
+            help="cascade: one service after another, stop at the first failure; "
+            "parallel: all together, collect every result; "
+            "auto: each service once the services it depends on passed. Default: plan.mode, else auto.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option("--concurrency", "-j", min=1,
+                     help="Services run at once. Default: plan.concurrency, else the number of CPUs."),
+    ] = None,
+    patterns: Annotated[
+        Optional[list[str]],
+        typer.Option("--select", "-s", help="Run only these services (repeatable), Turborepo filter syntax, "
+                     "as in `cigen plan`."),
+    ] = None,
+    keep_going: Annotated[
+        bool,
+        typer.Option("--continue", help="After a failure keep starting the services that do not depend on it."),
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON document on stdout; logs go to stderr.")
+    ] = False,
+    root: RootOption = Path("."),
+) -> int:
+    """Run tasks in each service with its own package manager, in the plan's order (what CI runs, on your machine).
+
+    Each line of a task's output is prefixed with the service and task
+    (``@shop/core:build: ...``); a table of every result ends the run. A
+    failure stops the services that depend on it and, without --continue, the
+    start of anything new. Exit codes: 0 every task passed; 1 a task failed or
+    did not run because of a failure (or a dependency cycle); 2 bad input (a
+    task no service defines, a selection that matches nothing); 3 a package
+    manager is missing; 130 interrupted (Ctrl-C or SIGTERM: every task is
+    stopped first).
+    """
+    import os
+
+    from cigen.cli.app import load
+    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
+    from cigen.executor.report import summary, to_json
+    from cigen.executor.runner import execute, prepare
+    from cigen.graph import build_graph
+    from cigen.plan import compute_plan, service_needs
+    from cigen.select import select
+
+    config, workspace = load(root)
+    g = build_graph(workspace, include_root=config.include_root)
+    plan = compute_plan(
+        g,
+        mode=mode.value if mode else config.plan.mode,
+        concurrency=concurrency if concurrency is not None else config.plan.concurrency,
+        selected=select(g, patterns) if patterns else None,
+    )
+    work = prepare(workspace, config, plan, tasks)
+    logs = sys.stderr if json_output else sys.stdout
+    result = execute(
+        plan,
+        service_needs(g, plan) if plan.mode != "parallel" else {},
+        work,
+        concurrency=plan.concurrency or os.cpu_count() or 1,
+        keep_going=keep_going,
+        reporter=_printer(logs),
+    )
+    if result.interrupted:
+        print("cigen: interrupted: stopped every task", file=sys.stderr)
+    print(file=logs)
+    print(summary(result), file=logs, flush=True)
+    if json_output:
+        out(json.dumps(to_json(result), indent=2))
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return 0 if result.ok else EXIT_FAILED
+
+
+def _printer(stream: TextIO) -> Reporter:
+    """A reporter writing whole lines, each prefixed ``service:task:`` as Turborepo does, flushed at once."""
+    from cigen.executor.report import describe
+    from cigen.executor.runner import Reporter, ServiceResult, Step, TaskResult, Work
+
+    class Printer(Reporter):
+        def _line(self, text: str) -> None:
+            stream.write(text + "\n")
+            stream.flush()
+
+        def task_started(self, work: Work, step: Step) -> None:
+            self._line(f"{work.label}:{step.task}: $ {shlex.join(step.argv)}")
+
+        def output(self, work: Work, step: Step, line: str) -> None:
+            prefix = f"{work.label}:{step.task}:"
+            self._line(f"{prefix} {line}" if line.strip() else prefix)  # no trailing blanks on empty lines
+
+        def task_finished(self, work: Work, result: TaskResult) -> None:
+            if result.status != "passed":
+                self._line(f"{work.label}:{result.task}: {describe(result)}")
+
+        def not_run(self, result: ServiceResult) -> None:
+            self._line(f"{result.label}: not run: {result.reason}")
+
+    return Printer()

@@ -1,0 +1,351 @@
+"""``cigen run``: what each service runs, and the loop that runs it in the plan's order.
+
+:func:`prepare` turns the plan and the task names into :class:`Work`, a list
+of commands per service (the same commands the workflow's legs run, from
+:mod:`cigen.tasks`); :func:`execute` runs them: the
+:class:`~cigen.executor.schedule.Scheduler` decides what may start,
+:mod:`cigen.executor.processes` runs it, and everything a person should see
+goes to a :class:`Reporter`, on this thread, one whole line at a time.
+
+A service runs its tasks one after another in the order asked (``cigen run
+build test``: build, then test), as a CI leg does, and its first failing task
+fails it; a task it does not define is skipped, as ``npm run --if-present``
+and Turborepo skip it. Its dependents wait for all of its tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import queue
+import shlex
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from cigen.errors import InputError, ToolError
+from cigen.executor.processes import TaskProcess, stop_all
+from cigen.executor.schedule import Outcome, Scheduler
+
+if TYPE_CHECKING:
+    from cigen.config import Config
+    from cigen.model import Workspace
+    from cigen.plan import Plan
+
+STOP_GRACE = 5.0  # seconds a task gets between SIGTERM and SIGKILL when the run is interrupted
+_TICK = 0.05  # seconds between checks for exited tasks when no output arrives
+
+TaskStatus = Literal["passed", "failed", "interrupted", "not run", "no script"]
+ServiceStatus = Literal["passed", "failed", "interrupted", "not run", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    task: str
+    argv: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What one service runs: its folder and a command per task it defines."""
+
+    path: str
+    name: str | None
+    label: str
+    cwd: Path
+    steps: tuple[Step, ...]
+    tasks: tuple[str, ...]  # every task asked for, in order (those without a step: no script)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    task: str
+    status: TaskStatus
+    seconds: float | None = None
+    exit_code: int | None = None  # negative: killed by that signal
+    error: str | None = None  # why it could not start
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    path: str
+    name: str | None
+    label: str
+    status: ServiceStatus
+    reason: str | None  # why it did not run: "depends on @shop/core", ...
+    tasks: tuple[TaskResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    mode: str
+    concurrency: int | None
+    tasks: tuple[str, ...]
+    services: tuple[ServiceResult, ...]  # in plan order
+    seconds: float
+    interrupted: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(s.status in ("passed", "skipped") for s in self.services)
+
+
+class Reporter:
+    """What a run tells as it goes; the CLI subclasses it to print. Every call comes from one thread."""
+
+    def task_started(self, work: Work, step: Step) -> None:
+        """``step`` of ``work`` is starting."""
+
+    def output(self, work: Work, step: Step, line: str) -> None:
+        """One line of a task's output (stdout and stderr together), without its line break."""
+
+    def task_finished(self, work: Work, result: TaskResult) -> None:
+        """A task ended: passed, failed, or interrupted."""
+
+    def not_run(self, result: ServiceResult) -> None:
+        """A service will not run: a dependency failed, the run stopped, or it was interrupted."""
+
+
+def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str]) -> dict[str, Work]:
+    """What each planned service runs for ``tasks``, by path; bad task names are bad input."""
+    from cigen.tasks import python_commands, service_tasks, task_argv
+    from cigen.toolchains import detect
+    from cigen.workflow_config import TASK_NAME
+
+    wanted = tuple(tasks)
+    for task in wanted:
+        if not TASK_NAME.fullmatch(task):
+            raise InputError(f"{task!r} is not a task name", hint="a script name: letters, digits and : . _ - @ +")
+    twice = sorted({t for t in wanted if wanted.count(t) > 1})
+    if twice:
+        raise InputError(f"task {twice[0]!r} is named twice", hint="name each task once")
+    members = workspace.by_path
+    defined = {t for m in workspace.members for t in service_tasks(m, config, wanted)}
+    for task in wanted:
+        if task not in defined:
+            known = sorted({s for m in workspace.members for s in m.scripts} | set(python_commands(config)))
+            close = difflib.get_close_matches(task, known, n=2, cutoff=0.6)
+            raise InputError(
+                f"no service defines a task {task!r}",
+                hint=f"did you mean {' or '.join(close)}?" if close else
+                "a Node service needs a package.json script of that name; a Python one, workflow.python_tasks",
+            )
+    toolchains = detect(workspace, plan.services)
+    commands = python_commands(config)
+    work = {}
+    for path in plan.services:
+        member = members[path]
+        tc = toolchains[path]
+        work[path] = Work(
+            path=path,
+            name=member.name,
+            label=member.label,
+            cwd=workspace.root / path,
+            steps=tuple(Step(t, task_argv(t, tc, commands.get(t))) for t in service_tasks(member, config, wanted)),
+            tasks=wanted,
+        )
+    return work
+
+
+def require_tools(work: Mapping[str, Work]) -> None:
+    """Fail before anything starts when a command's program is not on PATH (exit 3, not a failed task)."""
+    for item in work.values():
+        for step in item.steps:
+            if shutil.which(step.argv[0]) is None:
+                raise ToolError(
+                    f"{step.argv[0]} was not found: {item.label}'s {step.task} runs `{shlex.join(step.argv)}`",
+                    hint=f"install {step.argv[0]} or put it on PATH",
+                )
+
+
+@dataclass
+class _Active:
+    work: Work
+    results: list[TaskResult] = field(default_factory=list)
+    process: TaskProcess | None = None
+    started: float = 0.0
+
+
+def execute(
+    plan: Plan,
+    needs: Mapping[str, Sequence[str]],
+    work: Mapping[str, Work],
+    *,
+    concurrency: int | None,
+    keep_going: bool = False,
+    reporter: Reporter | None = None,
+    grace: float = STOP_GRACE,
+) -> RunResult:
+    """Run ``work`` in ``plan``'s order and mode; SIGINT/SIGTERM stop every task and end the run.
+
+    ``needs``: each service's dependencies (:func:`cigen.plan.service_needs`);
+    ``concurrency``: services run at once (cascade: always one).
+    """
+    require_tools(work)
+    return _Run(plan, needs, work, concurrency, keep_going, reporter or Reporter(), grace).run()
+
+
+class _Run:
+    def __init__(self, plan: Plan, needs: Mapping[str, Sequence[str]], work: Mapping[str, Work],
+                 concurrency: int | None, keep_going: bool, reporter: Reporter, grace: float) -> None:
+        self.plan = plan
+        self.work = work
+        self.concurrency = 1 if plan.mode == "cascade" else concurrency
+        self.reporter = reporter
+        self.grace = grace
+        self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going)
+        self.events: queue.SimpleQueue[tuple[Hashable, str | None]] = queue.SimpleQueue()
+        self.active: dict[str, _Active] = {}
+        self.ended: dict[str, ServiceResult] = {}
+        self.signals: list[int] = []
+
+    def run(self) -> RunResult:
+        began = time.monotonic()
+        with _catch_signals(self.signals):
+            try:
+                while not self.signals:
+                    while ready := self.scheduler.start():
+                        for path in ready:
+                            self._begin(path)
+                    if self.scheduler.done:
+                        break
+                    self._pump(_TICK)
+                    self._reap()
+            finally:
+                if self.signals or self.active:  # interrupted, or an error escaped the loop
+                    self._stop()
+        for path, outcome in self.scheduler.outcomes().items():
+            if path not in self.ended:
+                self._not_run(path, outcome)
+        return RunResult(
+            mode=self.plan.mode,
+            concurrency=self.concurrency,
+            tasks=next(iter(self.work.values())).tasks if self.work else (),
+            services=tuple(self.ended[p] for p in self.plan.services),
+            seconds=time.monotonic() - began,
+            interrupted=bool(self.signals),
+        )
+
+    def _begin(self, path: str) -> None:
+        item = self.work[path]
+        if not item.steps:
+            self.ended[path] = ServiceResult(path, item.name, item.label, "skipped", None, self._rows(item, []))
+            self._finish_service(path, ok=True)
+            return
+        self.active[path] = _Active(item)
+        self._launch(path)
+
+    def _launch(self, path: str) -> None:
+        state = self.active[path]
+        index = len(state.results)
+        step = state.work.steps[index]
+        self.reporter.task_started(state.work, step)
+        state.started = time.monotonic()
+        try:
+            state.process = TaskProcess((path, index), step.argv, state.work.cwd, self._sink)
+        except OSError as exc:
+            state.process = None
+            self._task_ended(path, TaskResult(step.task, "failed", 0.0, None, f"could not start: {exc}"))
+
+    def _sink(self, key: Hashable, line: str | None) -> None:  # called on reader threads
+        self.events.put((key, line))
+
+    def _pump(self, timeout: float) -> None:
+        """Hand the output that arrived to the reporter, waiting up to ``timeout`` s for the first line."""
+        try:
+            event = self.events.get(timeout=timeout) if timeout > 0 else self.events.get_nowait()
+            while True:
+                (path, index), line = event  # type: ignore[misc]
+                if line is not None:
+                    self.reporter.output(self.work[path], self.work[path].steps[index], line)
+                event = self.events.get_nowait()
+        except queue.Empty:
+            pass
+
+    def _reap(self) -> None:
+        for path, state in list(self.active.items()):
+            if state.process is None or state.process.exited() is None:
+                continue
+            code = state.process.close()  # its output is all queued now
+            self._pump(0)
+            step = state.work.steps[len(state.results)]
+            status: TaskStatus = "passed" if code == 0 else "failed"
+            self._task_ended(path, TaskResult(step.task, status, time.monotonic() - state.started, code))
+
+    def _task_ended(self, path: str, result: TaskResult) -> None:
+        state = self.active[path]
+        state.results.append(result)
+        self.reporter.task_finished(state.work, result)
+        if result.status == "passed" and len(state.results) < len(state.work.steps):
+            self._launch(path)
+            return
+        del self.active[path]
+        ok = result.status == "passed"
+        item = state.work
+        self.ended[path] = ServiceResult(path, item.name, item.label, "passed" if ok else result.status, None,
+                                         self._rows(item, state.results))
+        self._finish_service(path, ok)
+
+    def _finish_service(self, path: str, ok: bool) -> None:
+        for blocked in self.scheduler.finish(path, ok):
+            self._not_run(blocked, Outcome("not run", "dependency", path))
+
+    def _not_run(self, path: str, outcome: Outcome) -> None:
+        item = self.work[path]
+        if outcome.why == "dependency":
+            reason = f"depends on {self.work[outcome.failed].label}" if outcome.failed else "a dependency failed"
+        elif outcome.why == "stopped":
+            reason = f"stopped after {self.work[outcome.failed].label} failed" if outcome.failed else "stopped"
+        else:
+            reason = "interrupted"
+        result = ServiceResult(path, item.name, item.label, "not run", reason, self._rows(item, []))
+        self.ended[path] = result
+        self.reporter.not_run(result)
+
+    def _rows(self, item: Work, results: list[TaskResult]) -> tuple[TaskResult, ...]:
+        """A result per task asked for: what ran, then not run, or no script where it defines none."""
+        done = {r.task: r for r in results}
+        defined = {s.task for s in item.steps}
+        return tuple(
+            done[t] if t in done else TaskResult(t, "not run" if t in defined else "no script") for t in item.tasks
+        )
+
+    def _stop(self) -> None:
+        """Stop every running task (SIGTERM, then SIGKILL after the grace period or a second signal)."""
+        self.scheduler.interrupt()
+        running = {path: state for path, state in self.active.items() if state.process is not None}
+        stop_all([s.process for s in running.values() if s.process], self.grace, hurry=lambda: len(self.signals) > 1)
+        self._pump(0)
+        for path, state in running.items():
+            assert state.process is not None
+            step = state.work.steps[len(state.results)]
+            result = TaskResult(step.task, "interrupted", time.monotonic() - state.started, state.process.exited())
+            state.results.append(result)
+            self.reporter.task_finished(state.work, result)
+            self.ended[path] = ServiceResult(path, state.work.name, state.work.label, "interrupted", None,
+                                             self._rows(state.work, state.results))
+        self.active.clear()
+
+
+@contextlib.contextmanager
+def _catch_signals(received: list[int]) -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM are recorded in ``received`` (the loop stops at the next tick)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    watched = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, record) for s in watched}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
