@@ -25,6 +25,7 @@ def run(
             help="Tasks to run, in this order, in each service that defines them: a package.json script, "
             "or for a Python service a workflow.python_tasks entry. A service without one skips it.",
             show_default=False,
+            metavar="TASK...",
         ),
     ],
     mode: Annotated[
@@ -59,7 +60,7 @@ def run(
     """Run tasks in each service with its own package manager, in the plan's order (what CI runs, on your machine).
 
     Each line of a task's output is prefixed with the service and task
-    (``@shop/core:build: ...``); a table of every result ends the run. A
+    (@shop/core:build: ...); a table of every result ends the run. A
     failure stops the services that depend on it and, without --continue, the
     start of anything new. Exit codes: 0 every task passed; 1 a task failed or
     did not run because of a failure (or a dependency cycle); 2 bad input (a

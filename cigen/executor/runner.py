@@ -124,17 +124,8 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
     twice = sorted({t for t in wanted if wanted.count(t) > 1})
     if twice:
         raise InputError(f"task {twice[0]!r} is named twice", hint="name each task once")
+    _require_defined(workspace, config, wanted)
     members = workspace.by_path
-    defined = {t for m in workspace.members for t in service_tasks(m, config, wanted)}
-    for task in wanted:
-        if task not in defined:
-            known = sorted({s for m in workspace.members for s in m.scripts} | set(python_commands(config)))
-            close = difflib.get_close_matches(task, known, n=2, cutoff=0.6)
-            raise InputError(
-                f"no service defines a task {task!r}",
-                hint=f"did you mean {' or '.join(close)}?" if close else
-                "a Node service needs a package.json script of that name; a Python one, workflow.python_tasks",
-            )
     toolchains = detect(workspace, plan.services)
     commands = python_commands(config)
     work = {}
@@ -152,11 +143,35 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
     return work
 
 
+def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...]) -> None:
+    """A task no member defines is a typo, not an empty (green) run."""
+    from cigen.tasks import python_commands, service_tasks
+
+    defined = {t for m in workspace.members for t in service_tasks(m, config, tasks)}
+    for task in tasks:
+        if task in defined:
+            continue
+        known = {s for m in workspace.members for s in m.scripts}
+        if any(m.language == "python" for m in workspace.members):
+            known |= set(python_commands(config))
+        close = difflib.get_close_matches(task, sorted(known - {task}), n=2, cutoff=0.6)
+        raise InputError(
+            f"no service defines a task {task!r}",
+            hint=f"did you mean {' or '.join(close)}?" if close else
+            "a Node service needs a package.json script of that name; a Python one, workflow.python_tasks",
+        )
+
+
 def require_tools(work: Mapping[str, Work]) -> None:
     """Fail before anything starts when a command's program is not on PATH (exit 3, not a failed task)."""
+    found: set[str] = set()
     for item in work.values():
         for step in item.steps:
-            if shutil.which(step.argv[0]) is None:
+            if step.argv[0] in found:
+                continue
+            if shutil.which(step.argv[0]) is not None:
+                found.add(step.argv[0])
+            else:
                 raise ToolError(
                     f"{step.argv[0]} was not found: {item.label}'s {step.task} runs `{shlex.join(step.argv)}`",
                     hint=f"install {step.argv[0]} or put it on PATH",
