@@ -73,7 +73,8 @@ def run(
     from cigen.cli.app import load
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
     from cigen.executor.report import summary, to_json
-    from cigen.executor.runner import execute, prepare
+    from cigen.executor.runner import execute
+    from cigen.executor.work import prepare
     from cigen.graph import build_graph
     from cigen.plan import compute_plan, service_needs
     from cigen.select import select
@@ -110,7 +111,8 @@ def run(
 def _printer(stream: TextIO) -> Reporter:
     """A reporter writing whole lines, each prefixed ``service:task:`` as Turborepo does, flushed at once."""
     from cigen.executor.report import describe
-    from cigen.executor.runner import Reporter, ServiceResult, Step, TaskResult, Work
+    from cigen.executor.runner import Reporter, ServiceResult, TaskResult
+    from cigen.executor.work import Step, Work
 
     class Printer(Reporter):
         def _line(self, text: str) -> None:

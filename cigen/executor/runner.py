@@ -1,8 +1,6 @@
-"""``cigen run``: what each service runs, and the loop that runs it in the plan's order.
+"""``cigen run``: the loop that runs each service's :class:`~cigen.executor.work.Work` in the plan's order.
 
-:func:`prepare` turns the plan and the task names into :class:`Work`, a list
-of commands per service (the same commands the workflow's legs run, from
-:mod:`cigen.tasks`); :func:`execute` runs them: the
+:func:`execute` runs what :func:`cigen.executor.work.prepare` made: the
 :class:`~cigen.executor.schedule.Scheduler` decides what may start,
 :mod:`cigen.executor.processes` runs it, and everything a person should see
 goes to a :class:`Reporter`, on this thread, one whole line at a time.
@@ -16,25 +14,19 @@ and Turborepo skip it. Its dependents wait for all of its tasks.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import queue
-import shlex
-import shutil
 import signal
 import threading
 import time
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cigen.errors import InputError, ToolError
 from cigen.executor.processes import TaskProcess, stop_all
 from cigen.executor.schedule import Outcome, Scheduler
+from cigen.executor.work import Step, Work, require_tools
 
 if TYPE_CHECKING:
-    from cigen.config import Config
-    from cigen.model import Workspace
     from cigen.plan import Plan
 
 STOP_GRACE = 5.0  # seconds a task gets between SIGTERM and SIGKILL when the run is interrupted
@@ -42,24 +34,6 @@ _TICK = 0.05  # seconds between checks for exited tasks when no output arrives
 
 TaskStatus = Literal["passed", "failed", "interrupted", "not run", "no script"]
 ServiceStatus = Literal["passed", "failed", "interrupted", "not run", "skipped"]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    task: str
-    argv: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Work:
-    """What one service runs: its folder and a command per task it defines."""
-
-    path: str
-    name: str | None
-    label: str
-    cwd: Path
-    steps: tuple[Step, ...]
-    tasks: tuple[str, ...]  # every task asked for, in order (those without a step: no script)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,73 +83,6 @@ class Reporter:
 
     def not_run(self, result: ServiceResult) -> None:
         """A service will not run: a dependency failed, the run stopped, or it was interrupted."""
-
-
-def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str]) -> dict[str, Work]:
-    """What each planned service runs for ``tasks``, by path; bad task names are bad input."""
-    from cigen.tasks import python_commands, service_tasks, task_argv
-    from cigen.toolchains import detect
-    from cigen.workflow_config import TASK_NAME
-
-    wanted = tuple(tasks)
-    for task in wanted:
-        if not TASK_NAME.fullmatch(task):
-            raise InputError(f"{task!r} is not a task name", hint="a script name: letters, digits and : . _ - @ +")
-    twice = sorted({t for t in wanted if wanted.count(t) > 1})
-    if twice:
-        raise InputError(f"task {twice[0]!r} is named twice", hint="name each task once")
-    _require_defined(workspace, config, wanted)
-    members = workspace.by_path
-    toolchains = detect(workspace, plan.services)
-    commands = python_commands(config)
-    work = {}
-    for path in plan.services:
-        member = members[path]
-        tc = toolchains[path]
-        work[path] = Work(
-            path=path,
-            name=member.name,
-            label=member.label,
-            cwd=workspace.root / path,
-            steps=tuple(Step(t, task_argv(t, tc, commands.get(t))) for t in service_tasks(member, config, wanted)),
-            tasks=wanted,
-        )
-    return work
-
-
-def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...]) -> None:
-    """A task no member defines is a typo, not an empty (green) run."""
-    from cigen.tasks import python_commands, service_tasks
-
-    defined = {t for m in workspace.members for t in service_tasks(m, config, tasks)}
-    for task in tasks:
-        if task in defined:
-            continue
-        known = {s for m in workspace.members for s in m.scripts}
-        if any(m.language == "python" for m in workspace.members):
-            known |= set(python_commands(config))
-        close = difflib.get_close_matches(task, sorted(known - {task}), n=2, cutoff=0.6)
-        raise InputError(
-            f"no service defines a task {task!r}",
-            hint=f"did you mean {' or '.join(close)}?" if close else
-            "a Node service needs a package.json script of that name; a Python one, workflow.python_tasks",
-        )
-
-
-def require_tools(work: Mapping[str, Work]) -> None:
-    """Fail before anything starts when a command's program is not on PATH (exit 3, not a failed task)."""
-    found: set[str] = set()
-    for item in work.values():
-        for step in item.steps:
-            if step.argv[0] in found:
-                continue
-            if shutil.which(step.argv[0]) is not None:
-                found.add(step.argv[0])
-            else:
-                raise ToolError(
-                    f"{step.argv[0]} was not found: {item.label}'s {step.task} runs `{shlex.join(step.argv)}`",
-                    hint=f"install {step.argv[0]} or put it on PATH",
-                )
 
 
 @dataclass

@@ -63,6 +63,19 @@ def npm_monorepo(root: Path, packages: Mapping[str, Package], *, cigen_yaml: str
     return root
 
 
+def load(root: Path) -> tuple:
+    """cigen.yaml, the workspace, its graph and its default plan: what `cigen run` reads."""
+    from cigen.config import load_config
+    from cigen.discovery import discover
+    from cigen.graph import build_graph
+    from cigen.plan import compute_plan
+
+    config = load_config(root)
+    workspace = discover(root, config)
+    g = build_graph(workspace)
+    return config, workspace, g, compute_plan(g)
+
+
 @dataclass(frozen=True)
 class Span:
     start: int  # ns, CLOCK_MONOTONIC

@@ -1,4 +1,4 @@
-"""What each service runs (prepare), and the run loop's reports, in-process on real monorepos."""
+"""The run loop in-process on real npm monorepos: what the reporter hears, and each service's result."""
 
 from __future__ import annotations
 
@@ -6,73 +6,10 @@ import json
 import threading
 from pathlib import Path
 
-import pytest
-
-from cigen.config import load_config
-from cigen.discovery import discover
-from cigen.errors import InputError, ToolError
-from cigen.executor.runner import Reporter, ServiceResult, Step, TaskResult, Work, execute, prepare, require_tools
-from cigen.graph import build_graph
-from cigen.plan import Plan, compute_plan, service_needs
-from tests.executor.npm_monorepo import Package, npm_monorepo, record
-
-
-def load(root: Path) -> tuple:
-    config = load_config(root)
-    workspace = discover(root, config)
-    g = build_graph(workspace)
-    return config, workspace, g, compute_plan(g)
-
-
-def test_each_service_runs_the_tasks_it_defines_with_its_own_package_manager(tmp_path: Path) -> None:
-    root = npm_monorepo(tmp_path, {"a": Package({"build": "x", "test": "y"}), "b": Package({"test": "y"})})
-    config, workspace, _, plan = load(root)
-    work = prepare(workspace, config, plan, ["build", "test"])
-    assert [s.argv for s in work["packages/a"].steps] == [("npm", "run", "build"), ("npm", "run", "test")]
-    assert [s.task for s in work["packages/b"].steps] == ["test"]
-    assert work["packages/b"].cwd == root / "packages" / "b"
-
-
-def test_a_pnpm_workspace_runs_its_scripts_through_pnpm(tmp_path: Path) -> None:
-    root = npm_monorepo(tmp_path, {"a": Package({"build": "x"})})
-    (root / "pnpm-workspace.yaml").write_text("packages:\n  - packages/*\n")
-    (root / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
-    config, workspace, _, plan = load(root)
-    assert prepare(workspace, config, plan, ["build"])["packages/a"].steps[0].argv == ("pnpm", "run", "build")
-
-
-def test_a_uv_service_runs_its_python_task_inside_uv_run(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["py/*"]\n')
-    (tmp_path / "uv.lock").write_text("version = 1\n")
-    (tmp_path / "py" / "lib").mkdir(parents=True)
-    (tmp_path / "py" / "lib" / "pyproject.toml").write_text('[project]\nname = "lib"\nversion = "1.0.0"\n')
-    (tmp_path / "cigen.yaml").write_text("workflow:\n  python_tasks:\n    test: python -m unittest\n")
-    config, workspace, _, plan = load(tmp_path)
-    (step,) = prepare(workspace, config, plan, ["test"])["py/lib"].steps
-    assert step.argv == ("uv", "run", "--locked", "bash", "-c", "python -m unittest")
-
-
-@pytest.mark.parametrize(
-    ("tasks", "message"),
-    [
-        (["build", "build"], "task 'build' is named twice"),
-        (["bu ild"], "'bu ild' is not a task name"),
-        (["-build"], "'-build' is not a task name"),  # npm would read it as an option
-        (["build", "deploy"], "no service defines a task 'deploy'"),
-    ],
-)
-def test_bad_task_names_are_bad_input(tmp_path: Path, tasks: list[str], message: str) -> None:
-    root = npm_monorepo(tmp_path, {"a": Package({"build": "x"})})
-    config, workspace, _, plan = load(root)
-    with pytest.raises(InputError, match=message):
-        prepare(workspace, config, plan, tasks)
-
-
-def test_a_missing_package_manager_fails_before_anything_starts() -> None:
-    work = {"a": Work("a", "a", "a", Path("."), (Step("build", ("cigen-no-such-tool", "run", "build")),), ("build",))}
-    with pytest.raises(ToolError, match="cigen-no-such-tool was not found: a's build runs") as caught:
-        require_tools(work)
-    assert caught.value.exit_code == 3
+from cigen.executor.runner import Reporter, ServiceResult, TaskResult, execute
+from cigen.executor.work import Step, Work, prepare
+from cigen.plan import Plan, service_needs
+from tests.executor.npm_monorepo import Package, load, npm_monorepo, record
 
 
 class Recorder(Reporter):
