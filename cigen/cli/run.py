@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
@@ -68,6 +66,7 @@ def run(
     manager is missing; 130 interrupted (Ctrl-C or SIGTERM: every task is
     stopped first).
     """
+    import json
     import os
 
     from cigen.cli.app import load
@@ -110,6 +109,8 @@ def run(
 
 def _printer(stream: TextIO) -> Reporter:
     """A reporter writing whole lines, each prefixed ``service:task:`` as Turborepo does, flushed at once."""
+    import shlex
+
     from cigen.executor.report import describe
     from cigen.executor.runner import Reporter, ServiceResult, TaskResult
     from cigen.executor.work import Step, Work
