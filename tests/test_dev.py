@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,80 @@ def test_example_refuses_an_example_that_does_not_exist(checkout: Path) -> None:
     assert result.returncode == 1
     assert "no example monorepo examples/nowhere" in result.stderr
     assert calls == []
+
+
+# --- ./dev example: each step in order, and the services stopped however it ends ---------------
+
+# cigen in the venv: records its calls; `up` fails or hangs when FAKE_UP says so.
+CIGEN_SHIM = """#!/usr/bin/env bash
+echo "cigen $*" >>"$DEV_CALLS"
+if [[ "$1" == up && -n "${FAKE_UP:-}" ]]; then
+    if [[ "$FAKE_UP" == hang ]]; then touch "$DEV_CALLS.up"; exec sleep 60; fi
+    exit "$FAKE_UP"
+fi
+"""
+EXAMPLE_STEPS = [
+    "cigen graph --root examples/shop",
+    "cigen plan --root examples/shop",
+    "cigen generate --root examples/shop",
+    "cigen affected --root examples/shop --files packages/data/src/cart.js",
+    "npm ci --offline --no-audit --no-fund --loglevel=error",
+    "cigen run build --root examples/shop",
+    "cigen up --root examples/shop",
+]
+
+
+@pytest.fixture
+def example_checkout(checkout: Path) -> Path:
+    (checkout / "examples" / "shop").mkdir(parents=True)
+    (checkout / "examples" / "shop" / "cigen.yaml").write_text("plan: {}\n")
+    shim = checkout / ".venv" / "bin" / "cigen"
+    shim.write_text(CIGEN_SHIM)
+    shim.chmod(0o755)
+    dev(checkout, "setup")
+    return checkout
+
+
+def example(checkout: Path, fake_up: str = "") -> subprocess.Popen[str]:
+    calls = checkout.parent / "calls.log"
+    calls.write_text("")
+    env = {
+        **os.environ,
+        "PATH": f"{checkout.parent / 'fakebin'}{os.pathsep}{os.environ['PATH']}",
+        "DEV_CALLS": str(calls),
+        "FAKE_UP": fake_up,
+    }
+    return subprocess.Popen(["bash", str(checkout / "dev"), "example"], cwd=checkout, env=env, text=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def steps(checkout: Path) -> list[str]:
+    return [c for c in (checkout.parent / "calls.log").read_text().splitlines() if not c.startswith("python ")]
+
+
+def test_example_runs_cigens_main_job_step_by_step_then_stops_the_services(example_checkout: Path) -> None:
+    run = example(example_checkout)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 0, stderr
+    assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen status --root examples/shop",
+                                       "cigen down --root examples/shop"]
+
+
+def test_example_stops_the_services_when_a_step_fails(example_checkout: Path) -> None:
+    run = example(example_checkout, fake_up="1")
+    run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen down --root examples/shop"]
+
+
+def test_example_stops_the_services_when_interrupted(example_checkout: Path) -> None:
+    run = example(example_checkout, fake_up="hang")
+    marker = example_checkout.parent / "calls.log.up"
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group
+    run.communicate(timeout=30)
+    assert run.returncode == 130
+    assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen down --root examples/shop"]
