@@ -36,8 +36,8 @@ def _dump(document: dict[str, Any]) -> str:
     fields = []
     for key, value in document.items():
         if isinstance(value, list) and value:
-            items = ",".join("\n    " + encode(item) for item in value)
-            fields.append(f"{encode(key)}: [{items}\n  ]")
+            items = ",\n    ".join(map(encode, value))
+            fields.append(f"{encode(key)}: [\n    {items}\n  ]")
         else:
             fields.append(f"{encode(key)}: {encode(value)}")
     return "{\n  " + ",\n  ".join(fields) + "\n}\n"
