@@ -14,6 +14,7 @@ code  meaning
 3     the environment failed: a tool cigen runs (git, pm2, node) is missing or
       failed in a way the input does not explain
 130   interrupted (Ctrl-C / SIGTERM)
+141   the reader of stdout went away early (``cigen graph`` piped into ``head``), as for SIGPIPE
 ====  ==========================================================================
 """
 
@@ -26,6 +27,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
 
 
 class CigenError(Exception):

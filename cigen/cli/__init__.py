@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from cigen.cli.app import app
-from cigen.errors import EXIT_INTERRUPTED, EXIT_USAGE, CigenError
+from cigen.errors import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, CigenError
 
 # Registering commands: importing a module adds its commands to `app`.
 from cigen.cli import graph as _graph  # noqa: E402,F401
@@ -29,11 +29,12 @@ from cigen.cli import run as _run  # noqa: E402,F401
 def main(argv: Sequence[str] | None = None) -> int:
     import typer
 
-    from cigen.cli.app import error, install_logging
+    from cigen.cli.app import error, install_logging, silence_stdout
 
     install_logging()
     try:
         result = app(args=list(argv) if argv is not None else None, prog_name="cigen", standalone_mode=False)
+        sys.stdout.flush()  # here, where a closed pipe is handled, not at interpreter exit
     except CigenError as exc:
         error(str(exc))
         return exc.exit_code
@@ -46,4 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("cigen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`cigen graph | head`) after a command's last `out()`.
+        silence_stdout()
+        return EXIT_PIPE
     return result if isinstance(result, int) else 0

@@ -8,11 +8,14 @@ stderr, and returns values that the commands print.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from cigen.errors import EXIT_PIPE
 
 if TYPE_CHECKING:
     from cigen.config import Config
@@ -48,8 +51,22 @@ def install_logging(level: int = logging.WARNING) -> None:
 
 
 def out(text: str) -> None:
-    """Write a command's result to stdout, ending with exactly one newline."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    """Write a command's result to stdout, ending with exactly one newline.
+
+    A reader that went away (``cigen graph | head``) ends the command quietly
+    with exit code 141, as a SIGPIPE would, rather than Typer's exit 1.
+    """
+    try:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise typer.Exit(EXIT_PIPE) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def error(message: str) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,20 @@ def test_a_broken_manifest_is_one_located_line_and_exit_2(shop: Path) -> None:
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "packages/ui/package.json:3:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_reader_that_went_away_gets_no_traceback(tmp_path: Path) -> None:
+    write_monorepo(tmp_path, SHOP)
+    # `cigen graph | head` once head has exited: the pipe has no reader left.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cigen", "graph", "--format", "json"],
+            cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.returncode == 141
+    assert result.stderr == ""
