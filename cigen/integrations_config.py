@@ -19,14 +19,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from cigen.config import StrictModel
+from cigen.workflow_config import WorkflowFile, WorkflowName
 
 # owner/repo[/path]@<40 hex>: GitHub's own name rules, and a commit pin.
 ACTION_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*@[0-9a-f]{40}")
 LOCAL_ACTION = re.compile(r"\./(?:[A-Za-z0-9._-]+/?)*")
-WORKFLOW_PATH = re.compile(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml")
 DEFAULT_IMPACT_PATH = ".github/workflows/cigen-impact.yml"
 
 
@@ -43,23 +43,9 @@ ActionRef = Annotated[str, AfterValidator(_action)]
 class ImpactConfig(StrictModel):
     """``workflow.impact``: the pull-request impact workflow."""
 
-    path: str = Field(default=DEFAULT_IMPACT_PATH, description="where the impact workflow is written")
-    name: str = Field(default="cigen impact", min_length=1, description="the workflow's name")
+    path: WorkflowFile = Field(default=DEFAULT_IMPACT_PATH, description="where the impact workflow is written")
+    name: WorkflowName = Field(default="cigen impact", min_length=1, description="the workflow's name")
     comment: bool = Field(default=True, description="create or update one comment on the pull request")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not WORKFLOW_PATH.fullmatch(value):
-            raise ValueError("must be a file in .github/workflows/ ending in .yml or .yaml")
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if "${{" in value or "\n" in value:
-            raise ValueError("must be one line without ${{")
-        return value
 
 
 def _shorthand(value: Any) -> Any:

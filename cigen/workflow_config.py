@@ -33,9 +33,9 @@ applies to every Python service.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from cigen.config import StrictModel
 
@@ -55,6 +55,23 @@ STEP_KEYS = frozenset(
 )
 
 
+def _workflow_file(value: str) -> str:
+    if not WORKFLOW_PATH.fullmatch(value):
+        raise ValueError("must be a file in .github/workflows/ ending in .yml or .yaml")
+    return value
+
+
+def _workflow_name(value: str) -> str:
+    if "${{" in value or "\n" in value:
+        raise ValueError("must be one line without ${{")
+    return value
+
+
+# A generated workflow's path and name (the main workflow's and the impact workflow's).
+WorkflowFile = Annotated[str, AfterValidator(_workflow_file)]
+WorkflowName = Annotated[str, AfterValidator(_workflow_name)]
+
+
 def _check_step(step: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(str(k) for k in step if k not in STEP_KEYS)
     if unknown:
@@ -67,8 +84,8 @@ def _check_step(step: dict[str, Any]) -> dict[str, Any]:
 class WorkflowConfig(StrictModel):
     """The ``workflow:`` section of cigen.yaml."""
 
-    path: str = Field(default=".github/workflows/cigen.yml", description="where the workflow is written")
-    name: str = Field(default="cigen", min_length=1, description="the workflow's name")
+    path: WorkflowFile = Field(default=".github/workflows/cigen.yml", description="where the workflow is written")
+    name: WorkflowName = Field(default="cigen", min_length=1, description="the workflow's name")
     default_branch: str = Field(default="main", description="pushes to it run CI; its runs are never cancelled")
     runs_on: str | tuple[str, ...] = Field(default="ubuntu-latest", description="runner label(s) of every job")
     timeout_minutes: int = Field(default=60, ge=1, le=4320, description="time limit of each service leg")
@@ -81,20 +98,6 @@ class WorkflowConfig(StrictModel):
     cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
     action: cigen.integrations_config.ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
     impact: cigen.integrations_config.ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not WORKFLOW_PATH.fullmatch(value):
-            raise ValueError("must be a file in .github/workflows/ ending in .yml or .yaml")
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if "${{" in value or "\n" in value:
-            raise ValueError("must be one line without ${{")
-        return value
 
     @field_validator("default_branch")
     @classmethod
