@@ -37,39 +37,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATOR = REPO / ".." / "shared" / "tools" / "synth_monorepo.py"
-TURBO = REPO / "tools" / "node" / "node_modules" / ".bin" / "turbo"
-CIGEN = [sys.executable, "-m", "cigen"]
+from common import CIGEN, TURBO, alternate, synth
+
 ENV = {
     "TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1",
     "TURBO_SCM_BASE": "main", "TURBO_SCM_HEAD": "change",
 }
-
-# One command in a fresh parent per measurement, so RUSAGE_CHILDREN holds that
-# command's peak (turbo's node launcher and its native binary included) and nothing else.
-_MEASURE = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - start
-if done.returncode:
-    sys.exit(f"{sys.argv[2:]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-print(json.dumps({"wall": wall, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
-
-
-def generate(cache: Path, packages: int, change: int) -> Path:
-    tree = cache / f"synth-{packages}-change{change}-seed1"
-    if (tree / ".expected.json").is_file():
-        return tree
-    subprocess.run(
-        [sys.executable, str(GENERATOR), str(tree), "--packages", str(packages), "--seed", "1", "--git",
-         "--change", str(change), "--turbo-json", "--lockfile"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    return tree
-
 
 def _json(argv: list[str], tree: Path) -> dict:
     done = subprocess.run(argv, cwd=tree, check=True, capture_output=True, text=True, env={**os.environ, **ENV})
@@ -90,25 +63,6 @@ def check(tree: Path) -> tuple[str, int, int]:
     return "; ".join(problems) or "both ok", len(cigen["changed_files"]), len(expected["affected"])
 
 
-def measure(commands: dict[str, list[str]], tree: Path, runs: int) -> dict[str, tuple[float, float, int]]:
-    """Per command: median and fastest wall seconds and the largest peak RSS (KiB) over ``runs`` runs.
-
-    The commands take turns (after one warm-up round), so a machine whose load
-    changes during the benchmark slows both alike and the ratio stays fair.
-    """
-    results: dict[str, list[dict]] = {label: [] for label in commands}
-    for _ in range(runs + 1):
-        for label, argv in commands.items():
-            done = subprocess.run([sys.executable, "-c", _MEASURE, str(tree), *argv],
-                                  check=True, capture_output=True, text=True, env={**os.environ, **ENV})
-            results[label].append(json.loads(done.stdout))
-    figures = {}
-    for label, measured in results.items():
-        walls = [r["wall"] for r in measured[1:]]
-        figures[label] = (statistics.median(walls), min(walls), max(r["rss_kb"] for r in measured[1:]))
-    return figures
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", type=int, default=5000)
@@ -116,13 +70,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-affected")
     args = parser.parse_args()
-    if not GENERATOR.is_file():
-        sys.exit(f"{GENERATOR} not found: the benchmark needs ../shared next to the checkout")
     if not TURBO.exists():
         sys.exit(f"{TURBO} not found: install the pinned Node tools (npm ci --prefix tools/node)")
     args.cache.mkdir(parents=True, exist_ok=True)
 
-    tree = generate(args.cache, args.packages, args.change)
+    tree = synth(args.cache, args.packages, "--git", "--change", str(args.change), "--turbo-json", "--lockfile")
     verdict, files, affected = check(tree)
     print(f"{args.packages} packages, {files} changed files, {affected} affected; {verdict}")
     print(f"median (fastest) of {args.runs} runs after a warm-up")
@@ -130,7 +82,11 @@ def main() -> int:
         "cigen affected": [*CIGEN, "affected", "--base", "main", "--head", "change", "--format", "json"],
         "turbo ls --affected": [str(TURBO), "ls", "--affected", "--output", "json"],
     }
-    figures = measure(rows, tree, args.runs)
+    env = {**os.environ, **ENV}
+    figures = {
+        label: (statistics.median(r["wall"] for r in runs), min(r["wall"] for r in runs), max(r["rss_kb"] for r in runs))
+        for label, runs in alternate(rows, tree, args.runs, env).items()
+    }
     print(f"{'command':<22}  {'wall s':>7}  {'fastest s':>9}  {'peak MiB':>8}")
     for label, (median, fastest, rss_kb) in figures.items():
         print(f"{label:<22}  {median:>7.3f}  {fastest:>9.3f}  {rss_kb / 1024:>8.1f}")

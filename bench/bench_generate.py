@@ -22,45 +22,13 @@ Linux's 128 KiB limit for one environment string).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
-import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATOR = REPO / ".." / "shared" / "tools" / "synth_monorepo.py"
-CIGEN = [sys.executable, "-m", "cigen"]
+from common import CIGEN, alternate, synth
+
 WORKFLOW = Path(".github/workflows/cigen.yml")
-
-_MEASURE = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - start
-if done.returncode:
-    sys.exit(f"{sys.argv[2:]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-print(json.dumps({"wall": wall, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
-
-
-def measure(root: Path, argv: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(root), *argv], capture_output=True, text=True)
-    if out.returncode:
-        sys.exit(out.stderr)
-    return json.loads(out.stdout)
-
-
-def monorepo(cache: Path, packages: int) -> Path:
-    root = cache / f"synth-{packages}"
-    if not (root / "package.json").exists():
-        if not GENERATOR.exists():
-            sys.exit(f"{GENERATOR} is missing (../shared next to the checkout)")
-        subprocess.run([sys.executable, str(GENERATOR), str(root), "--packages", str(packages), "--seed", "1",
-                        "--lockfile"], check=True, stdout=subprocess.DEVNULL)
-    return root
-
 
 def workflow_size(root: Path) -> str:
     from ruamel.yaml import YAML
@@ -85,14 +53,10 @@ def main() -> None:
         "check": [*CIGEN, "check"],
     }
     for packages in args.packages:
-        root = monorepo(args.cache, packages)
+        root = synth(args.cache, packages, "--lockfile")
         (root / WORKFLOW).unlink(missing_ok=True)
-        for argv in commands.values():  # warm-up; generate also writes the file check reads
-            measure(root, argv)
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
-        for _ in range(args.runs):
-            for name, argv in commands.items():
-                results[name].append(measure(root, argv))
+        # The warm-up round's generate writes the file that check then reads.
+        results = alternate(commands, root, args.runs)
         base = statistics.median(r["wall"] for r in results["plan (baseline)"])
         print(f"{packages} packages ({workflow_size(root)}), median of {args.runs}:")
         for name, runs in results.items():

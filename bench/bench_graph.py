@@ -29,11 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO / ".." / "shared"
-GENERATOR = SHARED / "tools" / "synth_monorepo.py"
-TURBO = REPO / "tools" / "node" / "node_modules" / ".bin" / "turbo"
-CIGEN = [sys.executable, "-m", "cigen"]
+from common import CIGEN, TURBO, alternate, synth
+
 TURBO_ENV = {"TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1"}
 # cigen is measured running from bytecode, as an installed cigen does (pip compiles it at install; a
 # checkout writes it on its first run). With PYTHONDONTWRITEBYTECODE set, a checkout would compile
@@ -65,53 +62,6 @@ with without_cycle_collector():  # as the command runs
 print(json.dumps({"imports": imported - start, "discovery": loaded - imported,
                   "ordering": ordered - loaded, "rendering": rendered - ordered}))
 """
-
-# Runs one command and reports its wall time and peak RSS: a fresh parent per
-# measurement, so RUSAGE_CHILDREN holds that command's peak and nothing else.
-_MEASURE = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - start
-if done.returncode:
-    sys.exit(f"{sys.argv[2:]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
-print(json.dumps({"wall": wall, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
-
-
-def generate(cache: Path, size: int) -> Path:
-    tree = cache / f"synth-{size}-seed1"
-    if (tree / ".expected.json").is_file():
-        return tree
-    subprocess.run(
-        [sys.executable, str(GENERATOR), str(tree), "--packages", str(size), "--seed", "1", "--turbo-json"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    return tree
-
-
-def run_once(argv: list[str], cwd: Path) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(cwd), *argv],
-        check=True, capture_output=True, text=True, env=ENV,
-    )
-    return json.loads(done.stdout)
-
-
-def measure(commands: dict[str, list[str]], cwd: Path, runs: int) -> dict[str, tuple[float, int]]:
-    """Per command: median wall seconds and largest peak RSS (KiB) over ``runs`` runs, after one warm-up.
-
-    The commands take turns, run by run, so a change in machine load slows them alike.
-    """
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
-    for _ in range(runs + 1):
-        for name, argv in commands.items():
-            results[name].append(run_once(argv, cwd))
-    return {
-        name: (statistics.median(r["wall"] for r in rs[1:]), int(max(r["rss_kb"] for r in rs[1:])))
-        for name, rs in results.items()
-    }
-
 
 def phases(tree: Path, runs: int) -> dict[str, float]:
     """Median seconds of each phase of ``cigen graph --format json`` (imports timed after interpreter start)."""
@@ -155,8 +105,6 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-graph")
     parser.add_argument("--phases", action="store_true", help="also time cigen's phases in-process")
     args = parser.parse_args()
-    if not GENERATOR.is_file():
-        sys.exit(f"{GENERATOR} not found: the benchmark needs ../shared next to the checkout")
     if not TURBO.exists():
         sys.exit(f"{TURBO} not found: install the pinned Node tools (npm ci --prefix tools/node)")
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -165,11 +113,14 @@ def main() -> int:
     print(f"cigen graph --format json vs turbo ls; median of {args.runs} alternating runs after a warm-up")
     print(header)
     for size in args.sizes:
-        tree = generate(args.cache, size)
+        tree = synth(args.cache, size, "--turbo-json")
         verdict = check(tree)
-        timed = measure({"cigen": [*CIGEN, "graph", "--format", "json", "-C", str(tree)], "turbo": [str(TURBO), "ls"]},
-                        tree, args.runs)
-        (cigen_s, cigen_kb), (turbo_s, turbo_kb) = timed["cigen"], timed["turbo"]
+        timed = alternate({"cigen": [*CIGEN, "graph", "--format", "json", "-C", str(tree)], "turbo": [str(TURBO), "ls"]},
+                          tree, args.runs, ENV)
+        (cigen_s, cigen_kb), (turbo_s, turbo_kb) = (
+            (statistics.median(r["wall"] for r in timed[name]), max(r["rss_kb"] for r in timed[name]))
+            for name in ("cigen", "turbo")
+        )
         print(f"{size:>8}  {cigen_s:>8.3f}  {cigen_kb / 1024:>9.1f}  {turbo_s:>8.3f}  {turbo_kb / 1024:>9.1f}"
               f"  {cigen_s / turbo_s:>6.2f}  {verdict}", flush=True)
         if args.phases:
