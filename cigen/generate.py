@@ -203,10 +203,12 @@ def generate_impact_workflow(workspace: Workspace, config: Config, *, force: boo
     """The pull-request impact workflow's new text, when cigen.yaml asks for it (``workflow.impact``)."""
     from cigen import __version__
     from cigen.config import find_config
+    from cigen.integrations_config import DEFAULT_IMPACT_PATH
     from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
 
     impact = config.workflow.impact
     if impact is None:
+        _warn_left_behind(workspace.root, DEFAULT_IMPACT_PATH)
         return None
     if impact.path == config.workflow.path:
         raise InputError(f"workflow.impact.path is the workflow's own path, {impact.path}",
@@ -215,6 +217,21 @@ def generate_impact_workflow(workspace: Workspace, config: Config, *, force: boo
     doc = render_impact_workflow(ImpactModel(impact, config.workflow, __version__))
     text = _regenerate(path, doc, force, owned_jobs=OWNED_JOBS, owned_triggers=OWNED_TRIGGERS)
     return Generated(path=path, relative=impact.path, text=text)
+
+
+def _warn_left_behind(root: Path, relative: str) -> None:
+    """A generated impact workflow that cigen.yaml no longer asks for still runs on every pull request."""
+    import logging
+
+    from cigen.files import read_text
+    from cigen.write import has_marker
+
+    path = root / relative
+    if path.is_file() and has_marker(read_text(path)):
+        logging.getLogger("cigen").warning(
+            f"{relative} is a cigen impact workflow, but cigen.yaml no longer sets workflow.impact; "
+            "it still runs on every pull request until you delete it (cigen never deletes files)"
+        )
 
 
 def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None:

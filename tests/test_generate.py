@@ -236,3 +236,38 @@ def test_the_pm2_the_integration_job_installs_is_the_one_cigen_is_tested_with() 
     assert manifest["dependencies"] == {"pm2": PM2_VERSION}
     assert lock["packages"]["node_modules/pm2"]["version"] == PM2_VERSION
     assert all("integrity" in entry for name, entry in lock["packages"].items() if name)
+
+
+def test_an_impact_workflow_left_behind_after_impact_is_switched_off_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cigen.generate import generate_impact_workflow
+    from cigen.write import write_generated
+
+    manifests = {".": {"name": "m", "private": True, "workspaces": ["packages/*"]}, "packages/a": {"name": "a"}}
+    root = write_monorepo(tmp_path / "m", manifests, config="workflow:\n  impact: true\n")
+    config = load_config(root)
+    generated = generate_impact_workflow(discover(root, config), config)
+    assert generated is not None
+    write_generated(generated.path, generated.text)
+
+    (root / "cigen.yaml").write_text("workflow:\n  impact: false\n")
+    config = load_config(root)
+    with caplog.at_level("WARNING", logger="cigen"):
+        assert generate_impact_workflow(discover(root, config), config) is None
+
+    assert [r.getMessage() for r in caplog.records] == [
+        ".github/workflows/cigen-impact.yml is a cigen impact workflow, but cigen.yaml no longer sets "
+        "workflow.impact; it still runs on every pull request until you delete it (cigen never deletes files)"
+    ]
+    assert generated.path.is_file(), "cigen warns; it never deletes what is there"
+
+
+def test_no_warning_when_impact_was_never_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from cigen.generate import generate_impact_workflow
+
+    root = write_monorepo(tmp_path / "m", {".": {"name": "m", "private": True, "workspaces": ["packages/*"]}})
+    config = load_config(root)
+    with caplog.at_level("WARNING", logger="cigen"):
+        assert generate_impact_workflow(discover(root, config), config) is None
+    assert caplog.records == []
