@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import signal
-import threading
 import time
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from cigen.executor.processes import TaskProcess, stop_all
 from cigen.executor.schedule import Outcome, Scheduler
 from cigen.executor.work import Step, Work, require_tools
+from cigen.signals import handling
 
 if TYPE_CHECKING:
     from cigen.plan import Plan
@@ -254,20 +253,10 @@ class _Run:
         self.active.clear()
 
 
-@contextlib.contextmanager
-def _catch_signals(received: list[int]) -> Iterator[None]:
+def _catch_signals(received: list[int]) -> contextlib.AbstractContextManager[None]:
     """Within the block, SIGINT and SIGTERM are recorded in ``received`` (the loop stops at the next tick)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def record(signum: int, frame: object) -> None:
         received.append(signum)
 
-    watched = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, record) for s in watched}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return handling(record)

@@ -9,44 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import threading
-from collections.abc import Iterator
 from types import FrameType
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from cigen.signals import handling
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
-@contextlib.contextmanager
-def interruptible() -> Iterator[None]:
+def interruptible() -> contextlib.AbstractContextManager[None]:
     """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt; handlers are restored after."""
-    if not _main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, _interrupt) for s in _SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return handling(_interrupt)
 
 
-@contextlib.contextmanager
-def shielded() -> Iterator[None]:
+def shielded() -> contextlib.AbstractContextManager[None]:
     """Within the block, SIGINT and SIGTERM are ignored (clean-up must finish)."""
-    if not _main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in _SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return handling(signal.SIG_IGN)
