@@ -32,7 +32,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
+import subprocess  # a benchmark measures raw child processes; cigen.adapters.proc would add its own overhead
 import sys
 import tempfile
 from pathlib import Path

@@ -24,7 +24,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
+import subprocess  # a benchmark measures raw child processes; cigen.adapters.proc would add its own overhead
 import sys
 import tempfile
 from pathlib import Path
@@ -50,7 +50,7 @@ from cigen.cli import app  # the command line, as `cigen` imports it
 from cigen.cli.app import load_workspace
 from cigen.cli.batch import without_cycle_collector
 from cigen.render import graph_formats
-import cigen.config_file, cigen.discovery  # imported by load_workspace(); counted as imports, not discovery
+import cigen.config.file, cigen.discovery  # imported by load_workspace(); counted as imports, not discovery
 imported = time.perf_counter()
 with without_cycle_collector():  # as the command runs
     workspace = load_workspace(Path(sys.argv[1]))

@@ -33,7 +33,7 @@ import json
 import os
 import shutil
 import statistics
-import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
+import subprocess  # a benchmark measures raw child processes; cigen.adapters.proc would add its own overhead
 import sys
 import tempfile
 import time

@@ -10,7 +10,7 @@ and the ratio between them stays fair.
 from __future__ import annotations
 
 import json
-import subprocess  # a benchmark measures raw child processes; cigen.proc would add its own overhead
+import subprocess  # a benchmark measures raw child processes; cigen.adapters.proc would add its own overhead
 import sys
 from collections.abc import Mapping
 from pathlib import Path

@@ -129,7 +129,7 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 
 def _affected(argv: Sequence[str], outputs: Path) -> int:
-    from cigen.github_env import write_outputs
+    from cigen.adapters.github_env import write_outputs
 
     with tempfile.TemporaryDirectory(prefix="cigen-action-") as folder:
         private = Path(folder) / "outputs"
@@ -166,7 +166,7 @@ def read_outputs(text: str) -> dict[str, str]:
 
 def grouped(values: Mapping[str, str]) -> dict[str, str]:
     """``cigen affected``'s outputs with the per-job lists folded into ``stages`` and ``counts``."""
-    from cigen.github_env import compact
+    from cigen.adapters.github_env import compact
 
     jobs = sorted(
         (name for name in values if f"{name}-count" in values),
@@ -182,7 +182,7 @@ def grouped(values: Mapping[str, str]) -> dict[str, str]:
 def _impact(argv: Sequence[str], outputs: Path, env: Mapping[str, str]) -> int:
     import logging
 
-    from cigen.github_env import append_summary, write_outputs
+    from cigen.adapters.github_env import append_summary, write_outputs
 
     code, full = _captured([argv[0], "--format", "markdown", *argv[1:]])
     if code:

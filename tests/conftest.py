@@ -98,7 +98,7 @@ def copy_example(name: str, dest: Path, *, install: bool = True) -> Path:
     node_modules/). The examples have no third-party dependencies, so the
     install is offline and takes about a second.
     """
-    from cigen.proc import run
+    from cigen.adapters.proc import run
 
     source = EXAMPLES / name
     if not source.is_dir():

@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 
 from cigen.action import COMMENT_BUDGET, command_line, grouped, main, read_outputs
 from cigen.errors import InputError
-from cigen.github_env import format_outputs
+from cigen.adapters.github_env import format_outputs
 from cigen.render.pins import pin
 from tests.conftest import REPO_ROOT, node_tool
 from tests.gha.events import pull_request_event
@@ -361,7 +361,7 @@ def test_the_readmes_workflow_example_passes_the_validators(tmp_path: Path) -> N
 
 
 def test_the_readmes_pre_commit_example_is_a_valid_config(tmp_path: Path) -> None:
-    from cigen.proc import run
+    from cigen.adapters.proc import run
 
     commit = "0123456789abcdef" * 2 + "01234567"  # letters too: YAML would read forty zeros as a number
     example = _readme_block("## Quick start: pre-commit", "yaml").replace("<owner>", "acme").replace("<commit>", commit)

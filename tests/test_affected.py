@@ -7,8 +7,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from cigen.affected import (
-    AffectedConfig,
+from cigen.impact.affected import (
     LockfileImpact,
     Rules,
     compute_impact,
@@ -161,24 +160,24 @@ def test_a_manifest_deeper_than_the_root_is_not_global():
 
 
 def test_configured_global_globs_are_added_to_the_built_in_ones():
-    rules = Rules(AffectedConfig(global_files=("tsconfig.base.json", "config/**")))
+    rules = Rules(global_files=("tsconfig.base.json", "config/**"))
     assert impact(["config/eslint/base.js"], rules=rules).everything == "config/eslint/base.js changed (a global file)"
     assert impact(["pnpm-workspace.yaml"], rules=rules).everything is not None
 
 
 def test_an_ignore_glob_wins_over_a_built_in_global_file():
-    rules = Rules(AffectedConfig(ignore=(".github/workflows/cigen.yml",)))
+    rules = Rules(ignore=(".github/workflows/cigen.yml",))
     result = impact([".github/workflows/cigen.yml"], rules=rules)
     assert result.everything is None and result.affected == ()
 
 
 def test_configured_ignore_replaces_the_default_so_root_markdown_can_count():
-    rules = Rules(AffectedConfig(ignore=()))
+    rules = Rules(ignore=())
     assert impact(["README.md"], rules=rules).effects["README.md"] == ("unowned", None)
 
 
 def test_ignore_globs_apply_inside_members_too():
-    rules = Rules(AffectedConfig(ignore=("**/*.md",)))
+    rules = Rules(ignore=("**/*.md",))
     assert impact(["packages/core/CHANGELOG.md"], rules=rules).affected == ()
 
 
@@ -268,7 +267,7 @@ def test_glob_semantics(glob, path, matches):
 
 @pytest.mark.parametrize("bad", ["/abs/path", "", "docs\\x"])
 def test_a_glob_that_is_not_root_relative_is_rejected_with_the_key(tmp_path, bad):
-    from cigen.config import parse_config
+    from cigen.config.loader import parse_config
     from cigen.errors import InputError
 
     (tmp_path / "cigen.yaml").write_text(f"affected:\n  ignore:\n    - {bad!r}\n", encoding="utf-8")
@@ -277,7 +276,7 @@ def test_a_glob_that_is_not_root_relative_is_rejected_with_the_key(tmp_path, bad
 
 
 def test_an_unknown_key_in_the_affected_section_lists_the_allowed_keys(tmp_path):
-    from cigen.config import parse_config
+    from cigen.config.loader import parse_config
     from cigen.errors import InputError
 
     (tmp_path / "cigen.yaml").write_text("affected:\n  globals: [x]\n", encoding="utf-8")
@@ -286,8 +285,8 @@ def test_an_unknown_key_in_the_affected_section_lists_the_allowed_keys(tmp_path)
 
 
 def test_the_edge_index_holds_the_same_graph_as_build_graph():
-    from cigen.affected import EdgeIndex
-    from cigen.graph import build_graph
+    from cigen.impact.affected import EdgeIndex
+    from cigen.graph.core import build_graph
 
     ws = workspace(
         [member(".", "mono", root=True), *CHAIN.members],

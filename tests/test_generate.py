@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from cigen.config import Config, load_config
+from cigen.config.root import Config
+from cigen.config.loader import load_config
 from cigen.discovery import discover
-from cigen.generate import artifact_names, generate_workflow
+from cigen.app.generate import artifact_names, generate_workflow
 from cigen.model import Member, Workspace
 from tests.cli.monorepos import write_monorepo
 from tests.validators import assert_valid_workflow
@@ -241,8 +242,8 @@ def test_the_pm2_the_integration_job_installs_is_the_one_cigen_is_tested_with() 
 def test_an_impact_workflow_left_behind_after_impact_is_switched_off_is_warned_about(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from cigen.generate import generate_impact_workflow
-    from cigen.write import write_generated
+    from cigen.app.generate import generate_impact_workflow
+    from cigen.adapters.write import write_generated
 
     manifests = {".": {"name": "m", "private": True, "workspaces": ["packages/*"]}, "packages/a": {"name": "a"}}
     root = write_monorepo(tmp_path / "m", manifests, config="workflow:\n  impact: true\n")
@@ -264,7 +265,7 @@ def test_an_impact_workflow_left_behind_after_impact_is_switched_off_is_warned_a
 
 
 def test_no_warning_when_impact_was_never_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from cigen.generate import generate_impact_workflow
+    from cigen.app.generate import generate_impact_workflow
 
     root = write_monorepo(tmp_path / "m", {".": {"name": "m", "private": True, "workspaces": ["packages/*"]}})
     config = load_config(root)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cigen import git
+from cigen.adapters import git
 from cigen.errors import InputError
 from tests.gitrepos import Repo
 

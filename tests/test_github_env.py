@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cigen import github_env
+from cigen.adapters import github_env
 from cigen.errors import InputError, ToolError
 
 

@@ -8,9 +8,9 @@ import random
 import networkx as nx
 import pytest
 
-from cigen import feedback_arcs
+from cigen.graph import feedback_arcs
 from cigen.errors import EXIT_FAILED, CycleError
-from cigen.graph import (
+from cigen.graph.core import (
     build_graph,
     cycles,
     dependencies,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.lockfiles import lockfile_impact
+from cigen.impact.lockfiles import lockfile_impact
 from cigen.model import Dependency, Member, Workspace
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.conftest import EXAMPLES, REPO_ROOT
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cigen.errors import CycleError, InputError
-from cigen.graph import build_graph
-from cigen.plan import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, service_needs, stage_jobs
+from cigen.graph.core import build_graph
+from cigen.plan.stages import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, service_needs, stage_jobs
 from tests.workspace_builder import workspace
 
 SHOP = {"web": ["ui", "utils"], "api": ["db"], "ui": ["utils"], "db": ["utils"], "utils": [], "docs": []}

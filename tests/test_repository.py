@@ -120,7 +120,7 @@ def config_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
 
 
 def test_every_cigen_yaml_key_is_documented_in_the_readmes_reference() -> None:
-    from cigen.config import Config
+    from cigen.config.root import Config
 
     reference = readme_section("cigen.yaml reference")
     undocumented = [key for key in config_keys(Config) if f"| `{key}` |" not in reference]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cigen.errors import InputError
-from cigen.graph import build_graph
-from cigen.select import select
+from cigen.graph.core import build_graph
+from cigen.graph.select import select
 from tests.workspace_builder import workspace
 
 # web -> ui -> utils, api -> db -> utils, admin -> ui; docs alone; tools/gen unnamed.

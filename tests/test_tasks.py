@@ -1,13 +1,13 @@
-"""cigen.tasks: which tasks a service has, and the command its own package manager runs one with."""
+"""cigen.plan.tasks: which tasks a service has, and the command its own package manager runs one with."""
 
 from __future__ import annotations
 
 import pytest
 
-from cigen.config import Config
+from cigen.config.root import Config
 from cigen.model import Dependency, Member
-from cigen.tasks import python_commands, service_tasks, task_argv
-from cigen.toolchains import Toolchain
+from cigen.plan.tasks import python_commands, service_tasks, task_argv
+from cigen.plan.toolchains import Toolchain
 
 
 def node(scripts: dict[str, str]) -> Member:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cigen.model import Member, Workspace
-from cigen.toolchains import detect, versions
+from cigen.plan.toolchains import detect, versions
 
 
 def member(path: str, manager: str, language: str = "node") -> Member:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.config import load_config
+from cigen.config.loader import load_config
 from cigen.errors import InputError
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.gha.events import Event, dispatch_event, pull_request_event
 from tests.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
 from tests.gha.runner import run_workflow

@@ -1,4 +1,4 @@
-"""cigen.write: atomic writes that never clobber a person's file, and --check diffs."""
+"""cigen.adapters.write: atomic writes that never clobber a person's file, and --check diffs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cigen.errors import EXIT_USAGE, InputError
-from cigen.write import MARKER, diff_generated, has_marker, write_generated
+from cigen.adapters.write import MARKER, diff_generated, has_marker, write_generated
 
 GENERATED = f"# {MARKER}; regenerate with `cigen generate`\nname: ci\n"
 UPDATED = f"# {MARKER}; regenerate with `cigen generate`\nname: ci2\n"
@@ -73,7 +73,7 @@ def test_a_failed_rename_keeps_the_old_file_and_leaves_no_temporary_file(
     def fail(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("cigen.write.os.replace", fail)
+    monkeypatch.setattr("cigen.adapters.write.os.replace", fail)
     with pytest.raises(InputError, match="No space left on device"):
         write_generated(target, UPDATED)
     assert target.read_text() == GENERATED

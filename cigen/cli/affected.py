@@ -7,9 +7,9 @@ Where the change comes from (exactly one):
 - ``--files PATH`` (repeatable; ``--files -`` reads paths from stdin, one a
   line or NUL-separated as ``git diff -z --name-only`` prints them);
 - nothing, inside GitHub Actions: the run's event decides (see
-  :func:`cigen.github_env.event_range`).
+  :func:`cigen.adapters.github_env.event_range`).
 
-``--format github`` writes the outputs documented in :mod:`cigen.github_env`
+``--format github`` writes the outputs documented in :mod:`cigen.adapters.github_env`
 (the contract with the generated workflow's stage jobs) and the Markdown
 report as the step summary.
 """
@@ -29,8 +29,8 @@ import typer
 from cigen.cli.app import RootOption, app, out
 
 if TYPE_CHECKING:
-    from cigen.affected import Impact
-    from cigen.changes import ChangeSet
+    from cigen.impact.affected import Impact
+    from cigen.impact.changes import ChangeSet
 
 
 class AffectedFormat(str, enum.Enum):
@@ -74,8 +74,8 @@ def affected(
     workflow; more with affected.global_files) make every service affected;
     ignored files (affected.ignore, default *.md and docs/**) affect nothing.
     """
-    from cigen import changes
-    from cigen.affected import EdgeIndex, Rules, compute_impact, display_names
+    from cigen.impact import changes
+    from cigen.impact.affected import EdgeIndex, Rules, compute_impact, display_names
     from cigen.cli.app import load
     from cigen.errors import InputError
 
@@ -89,7 +89,7 @@ def affected(
                          hint="it is set inside GitHub Actions; elsewhere use --format json")
     config, workspace = load(root)
     if format in (AffectedFormat.github, AffectedFormat.markdown):
-        from cigen.graph import build_graph  # the plan needs networkx's graph
+        from cigen.graph.core import build_graph  # the plan needs networkx's graph
 
         g = build_graph(workspace, include_root=config.include_root)
     else:
@@ -102,7 +102,7 @@ def affected(
     elif files is not None:
         change = changes.listed(root, _read_files(files))
     else:
-        from cigen.github_env import in_actions
+        from cigen.adapters.github_env import in_actions
 
         if not in_actions():
             raise InputError("no change given", hint="pass --base REF, --uncommitted or --files (inside GitHub "
@@ -110,7 +110,7 @@ def affected(
         change = changes.from_event(root)
 
     impact = compute_impact(
-        change.files, workspace, g, Rules(config.affected, extra_global=(config.workflow.path,)),
+        change.files, workspace, g, Rules(config.affected.global_files, config.affected.ignore, extra_global=(config.workflow.path,)),
         lockfiles=changes.lockfile_impacts(change, workspace) if change.everything is None else None,
         removed=changes.removed_members(change, workspace),
         everything=change.everything, direct=direct, build_dependencies=build_deps,
@@ -162,7 +162,7 @@ def _document(change: ChangeSet, impact: Impact, names: dict[str, str], build_de
 
 
 def _jobs(g, config):
-    from cigen.plan import compute_plan, stage_jobs
+    from cigen.plan.stages import compute_plan, stage_jobs
 
     return stage_jobs(compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency))
 
@@ -182,7 +182,7 @@ def _markdown(change: ChangeSet, impact: Impact, g, names, config, budget: int |
 
 
 def _github(change: ChangeSet, impact: Impact, g, names, config) -> None:
-    from cigen import github_env
+    from cigen.adapters import github_env
 
     jobs = _jobs(g, config)  # a cycle fails here, as it fails the workflow's generation
     values = github_env.summary_outputs([names[p] for p in impact.affected], impact.everything)

@@ -18,7 +18,7 @@ import typer
 from cigen.errors import EXIT_PIPE
 
 if TYPE_CHECKING:
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Workspace
 
 app = typer.Typer(
@@ -75,7 +75,7 @@ def error(message: str) -> None:
 
 def load(root: Path) -> tuple[Config, Workspace]:
     """cigen.yaml and the discovered workspace of ``root``; warnings go to the logger."""
-    from cigen.config import load_config
+    from cigen.config.loader import load_config
 
     config = load_config(root)
     return config, _discover(root, config)
@@ -89,12 +89,12 @@ def load_workspace(root: Path) -> Workspace:
     pydantic and the config models are never imported (~0.07 s of start-up).
     A cigen.yaml is validated whole, as :func:`load` does.
     """
-    from cigen.config_file import find_config
+    from cigen.config.file import find_config
 
     path = find_config(root)
     if path is None:
         return _discover(root, None)
-    from cigen.config import parse_config
+    from cigen.config.loader import parse_config
 
     return _discover(root, parse_config(path))
 

@@ -35,7 +35,7 @@ def ecosystem(
     from cigen.render.ecosystem import DEFAULT_FILENAME, render_ecosystem
     from cigen.runtime.project import project
     from cigen.runtime.services import select
-    from cigen.write import diff_generated, write_generated
+    from cigen.adapters.write import diff_generated, write_generated
 
     config, workspace = load(root)
     proj = project(root, config, workspace)

@@ -59,10 +59,10 @@ def plan(
     """
     from cigen.cli.app import load
     from cigen.cli.batch import without_cycle_collector
-    from cigen.graph import build_graph
-    from cigen.plan import compute_plan
+    from cigen.graph.core import build_graph
+    from cigen.plan.stages import compute_plan
     from cigen.render import graph_formats
-    from cigen.select import select
+    from cigen.graph.select import select
 
     with without_cycle_collector():
         config, workspace = load(root)

@@ -74,9 +74,9 @@ def run(
     from cigen.executor.report import summary, to_json
     from cigen.executor.runner import execute
     from cigen.executor.work import prepare
-    from cigen.graph import build_graph
-    from cigen.plan import compute_plan, service_needs
-    from cigen.select import select
+    from cigen.graph.core import build_graph
+    from cigen.plan.stages import compute_plan, service_needs
+    from cigen.graph.select import select
 
     config, workspace = load(root)
     g = build_graph(workspace, include_root=config.include_root)

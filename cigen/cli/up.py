@@ -34,7 +34,7 @@ def up(
     left as they are.
     """
     from cigen.cli.app import load
-    from cigen.config import load_config
+    from cigen.config.loader import load_config
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
     from cigen.runtime.orchestrate import Progress
     from cigen.runtime.startup import Prepared, up as start_services

@@ -35,7 +35,7 @@ from cigen.errors import InputError
 from cigen.model import Member, Workspace
 
 if TYPE_CHECKING:
-    from cigen.config import Config
+    from cigen.config.root import Config
 
 __all__ = ["discover", "mark_startable"]
 

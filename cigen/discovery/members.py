@@ -2,7 +2,7 @@
 
 The readers here are the fast path of discovery: one ``open`` and one
 ``json.loads`` (or ``tomllib.loads``) per manifest. Only when that fails do
-they hand the file to :mod:`cigen.files`, which reads it again to say where
+they hand the file to :mod:`cigen.adapters.files`, which reads it again to say where
 (file:line:column) and why.
 """
 
@@ -34,7 +34,7 @@ def read_json(path: str) -> Any:
         # A plain UTF-8 decode runs in C; "utf-8-sig" does not. Only a BOM needs cutting.
         return json.loads((data[3:] if data.startswith(BOM) else data).decode("utf-8"))
     except (ValueError, OSError):
-        from cigen import files
+        from cigen.adapters import files
 
         return files.read_json(Path(path))  # raises with file:line:column
 
@@ -61,19 +61,19 @@ def read_toml(path: str) -> dict[str, Any]:
     try:
         return tomllib.loads(read_bytes(path).decode("utf-8-sig"))
     except (ValueError, OSError):
-        from cigen import files
+        from cigen.adapters import files
 
         return files.read_toml(Path(path))
 
 
 def read_jsonc(path: str) -> Any:
-    from cigen import files
+    from cigen.adapters import files
 
     return files.read_jsonc(Path(path))
 
 
 def read_yaml(path: str) -> Any:
-    from cigen import files
+    from cigen.adapters import files
 
     return files.read_yaml(Path(path))
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cigen import files
+from cigen.adapters import files
 from cigen.discovery.dependencies import normalize, requirement_url
 from cigen.discovery.node_links import Decision, Link, NoLink, Unsupported
 from cigen.errors import InputError

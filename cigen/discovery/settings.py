@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from cigen import files
+from cigen.adapters import files
 from cigen.errors import InputError
 from cigen.model import PackageManager
 

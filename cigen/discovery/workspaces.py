@@ -206,7 +206,7 @@ def _at(root: str, file: str, needle: str, message: str, *, hint: str | None = N
     """An InputError pointing at the first line of ``file`` that mentions ``needle``."""
     from pathlib import Path
 
-    from cigen.files import read_text
+    from cigen.adapters.files import read_text
 
     path = Path(root) / file
     line = column = None

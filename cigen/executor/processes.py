@@ -1,6 +1,6 @@
 """One task's process: a process group of its own, its output read line by line on a thread.
 
-subprocess.Popen, not :func:`cigen.proc.run`: ``run`` waits for a command and
+subprocess.Popen, not :func:`cigen.adapters.proc.run`: ``run`` waits for a command and
 hands back its output at the end, while ``cigen run`` streams each task's
 output as it comes and runs several tasks at once.
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cigen.executor.runner import RunResult, TaskResult
-from cigen.runtime.manifest import format_seconds
+from cigen.durations import format_seconds
 
 
 def to_json(result: RunResult) -> dict[str, Any]:

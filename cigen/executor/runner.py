@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Literal
 from cigen.executor.processes import TaskProcess, stop_all
 from cigen.executor.schedule import Outcome, Scheduler
 from cigen.executor.work import Step, Work, require_tools
-from cigen.signals import handling
+from cigen.adapters.signals import handling
 
 if TYPE_CHECKING:
-    from cigen.plan import Plan
+    from cigen.plan.stages import Plan
 
 STOP_GRACE = 5.0  # seconds a task gets between SIGTERM and SIGKILL when the run is interrupted
 _TICK = 0.05  # seconds between checks for exited tasks when no output arrives
@@ -104,7 +104,7 @@ def execute(
 ) -> RunResult:
     """Run ``work`` in ``plan``'s order and mode; SIGINT/SIGTERM stop every task and end the run.
 
-    ``needs``: each service's dependencies (:func:`cigen.plan.service_needs`);
+    ``needs``: each service's dependencies (:func:`cigen.plan.stages.service_needs`);
     ``concurrency``: services run at once (cascade: always one).
     """
     require_tools(work)

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from cigen.plan import Plan
+from cigen.plan.stages import Plan
 
 Why = Literal["dependency", "stopped", "interrupted"]
 
@@ -77,7 +77,7 @@ class Scheduler:
     def for_plan(
         cls, plan: Plan, needs: Mapping[str, Iterable[str]], *, limit: int | None, keep_going: bool
     ) -> Scheduler:
-        """The scheduler of ``plan``'s mode; ``needs`` from :func:`cigen.plan.service_needs`."""
+        """The scheduler of ``plan``'s mode; ``needs`` from :func:`cigen.plan.stages.service_needs`."""
         if plan.mode == "parallel":
             return cls(plan.services, {}, limit=limit, gated=False, stop_on_failure=False)
         return cls(

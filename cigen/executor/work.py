@@ -1,6 +1,6 @@
 """What each service runs for ``cigen run``: its folder and a command per task it defines.
 
-The commands are the workflow legs' own (:mod:`cigen.tasks`): the service's
+The commands are the workflow legs' own (:mod:`cigen.plan.tasks`): the service's
 package manager runs a Node script, a Python task's command runs inside the
 service's environment. A task the service does not define is left out (it is
 skipped, as ``npm run --if-present`` and Turborepo skip it), but a task no
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from cigen.errors import InputError, ToolError
 
 if TYPE_CHECKING:
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Workspace
-    from cigen.plan import Plan
+    from cigen.plan.stages import Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,9 @@ class Work:
 
 def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str]) -> dict[str, Work]:
     """What each planned service runs for ``tasks``, by path; bad task names are bad input."""
-    from cigen.tasks import python_commands, service_tasks, task_argv
-    from cigen.toolchains import detect
-    from cigen.workflow_config import TASK_NAME
+    from cigen.plan.tasks import python_commands, service_tasks, task_argv
+    from cigen.plan.toolchains import detect
+    from cigen.config.workflow import TASK_NAME
 
     wanted = tuple(tasks)
     for task in wanted:
@@ -77,7 +77,7 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
 
 def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...]) -> None:
     """A task no member defines is a typo, not an empty (green) run."""
-    from cigen.tasks import python_commands, service_tasks
+    from cigen.plan.tasks import python_commands, service_tasks
 
     defined = {t for m in workspace.members for t in service_tasks(m, config, tasks)}
     for task in tasks:

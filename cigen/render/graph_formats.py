@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from cigen.model import Edge, Member, Workspace
-    from cigen.plan import Plan
+    from cigen.plan.stages import Plan
 
 GRAPH_FORMATS = ("json", "mermaid", "dot", "text")
 PLAN_FORMATS = ("json", "text")
@@ -76,7 +76,7 @@ def _label(g: nx.DiGraph, path: str) -> str:
 class GraphView:
     """What the graph formats show: the whole workspace, root included.
 
-    Ordering an acyclic workspace needs no networkx (see :mod:`cigen.order`);
+    Ordering an acyclic workspace needs no networkx (see :mod:`cigen.graph.order`);
     the graph is built, and networkx imported, only to explain cycles.
     """
 
@@ -97,7 +97,7 @@ class GraphView:
 
 
 def graph_view(workspace: Workspace) -> GraphView:
-    from cigen.order import generations
+    from cigen.graph.order import generations
 
     members = {m.path: m for m in sorted(workspace.members, key=attrgetter("path"))}
     edges = tuple(sorted(
@@ -114,7 +114,7 @@ def graph_view(workspace: Workspace) -> GraphView:
     if sum(map(len, levels)) == len(members):
         return GraphView(workspace, members, labels, edges, levels, [], {}, None)
 
-    from cigen.graph import build_graph, cycles, cyclic_components
+    from cigen.graph.core import build_graph, cycles, cyclic_components
 
     g = build_graph(workspace, include_root=True)
     component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
@@ -185,7 +185,7 @@ def graph_text(view: GraphView) -> str:
         for i, level in enumerate(doc["levels"], 1):
             lines.append(f"  {i:>{width}}  {', '.join(level)}")
     if view.graph is not None:
-        from cigen.graph import feedback_edges
+        from cigen.graph.core import feedback_edges
 
         lines += ["", "cycles (no order exists until each is broken)"]
         lines += [f"  {cycle}" for cycle in cycles_with_paths(view)]
@@ -269,7 +269,7 @@ def _dot_id(text: str) -> str:
 
 
 def plan_document(plan: Plan, g: nx.DiGraph) -> dict[str, Any]:
-    from cigen.plan import stage_jobs
+    from cigen.plan.stages import stage_jobs
 
     return {
         "mode": plan.mode,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import jinja2
     import networkx as nx
 
-    from cigen.affected import Impact
+    from cigen.impact.affected import Impact
 
 SUMMARY_LIMIT = 1024 * 1024
 MERMAID_MAX_TEXT = 50_000

@@ -1,7 +1,7 @@
 """The pull-request impact workflow (``workflow.impact`` in cigen.yaml): a report, then one PR comment.
 
 Pure: :func:`render_impact_workflow` turns an :class:`ImpactModel` into a
-ruamel document; :mod:`cigen.generate` reads and writes the file. Shape::
+ruamel document; :mod:`cigen.app.generate` reads and writes the file. Shape::
 
     on: pull_request
     report   contents: read        runs `cigen affected --format markdown` (python -m cigen.action,
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from cigen.integrations_config import ImpactConfig
+from cigen.config.integrations import ImpactConfig
 from cigen.render.expressions import escape
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import run_step
-from cigen.workflow_config import WorkflowConfig
+from cigen.config.workflow import WorkflowConfig
 
 REPORT = "report"
 COMMENT = "comment"

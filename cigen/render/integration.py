@@ -25,8 +25,8 @@ from cigen.render.expressions import escape, json_text
 from cigen.render.outputs import everything_steps
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import bash_defaults, checkout, install_step, run_step, setup_steps
-from cigen.toolchains import Toolchain, Versions
-from cigen.workflow_config import WorkflowConfig
+from cigen.plan.toolchains import Toolchain, Versions
+from cigen.config.workflow import WorkflowConfig
 
 JOB = "integration"
 

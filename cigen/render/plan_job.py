@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedMap
 
-from cigen.plan import Job
+from cigen.plan.stages import Job
 from cigen.render.expressions import escape, literal
 from cigen.render.pins import uses_step
 from cigen.render.workflow_steps import CIGEN_PYTHON, bash_defaults, checkout, run_step, runs_on
-from cigen.workflow_config import WorkflowConfig
+from cigen.config.workflow import WorkflowConfig
 
 PLAN = "plan"
 

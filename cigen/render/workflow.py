@@ -1,7 +1,7 @@
 """The GitHub Actions workflow: a plan job, a matrix job per stage, and one gate.
 
 Pure: :func:`render_workflow` turns a :class:`WorkflowModel` (built by
-:mod:`cigen.generate` from the workspace, the plan and cigen.yaml) into a
+:mod:`cigen.app.generate` from the workspace, the plan and cigen.yaml) into a
 ruamel document; nothing here reads files.
 
 Shape of the workflow::
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from cigen.plan import Job, Plan
+from cigen.plan.stages import Job, Plan
 from cigen.render.expressions import all_of, condition, json_text, literal
 from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
@@ -50,8 +50,8 @@ from cigen.render.workflow_steps import (
     setup_steps,
     task_step,
 )
-from cigen.toolchains import Toolchain, Versions
-from cigen.workflow_config import WorkflowConfig
+from cigen.plan.toolchains import Toolchain, Versions
+from cigen.config.workflow import WorkflowConfig
 
 GATE = "cigen"
 SERVICE = "fromJSON(env.CIGEN_SERVICES)[matrix.service.path]"

@@ -1,6 +1,6 @@
 """The steps of a service leg that depend on its toolchain: set up, install, run a task.
 
-Each function takes a :class:`~cigen.toolchains.Toolchain` and an optional
+Each function takes a :class:`~cigen.plan.toolchains.Toolchain` and an optional
 ``when`` (the condition selecting that toolchain's legs, when a job mixes
 several) and returns plain steps. Commands are fixed text; the only values
 that vary per leg (the task, the service's folder) reach ``run:`` through
@@ -17,9 +17,9 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.render.expressions import condition, escape, literal
 from cigen.render.pins import uses_step
-from cigen.tasks import runner
-from cigen.toolchains import Toolchain, Versions
-from cigen.workflow_config import WorkflowConfig
+from cigen.plan.tasks import runner
+from cigen.plan.toolchains import Toolchain, Versions
+from cigen.config.workflow import WorkflowConfig
 
 SERVICE_FOLDER = "${{ matrix.service.path }}"
 CIGEN_PYTHON = "3.13"  # the Python cigen itself runs on in the plan and integration jobs
@@ -190,11 +190,11 @@ def install_step(tc: Toolchain, when: str | None, folder: str | None = None) -> 
 
 
 def task_step(task: str, tc: Toolchain, when: str | None, command: str | None = None) -> CommentedMap:
-    """Run ``task`` in the service's folder with its own package manager (:mod:`cigen.tasks`).
+    """Run ``task`` in the service's folder with its own package manager (:mod:`cigen.plan.tasks`).
 
     Node: the package.json script of that name. Python: ``command`` (from
     ``python_tasks``) inside the service's environment. The name or command
-    reaches the script through ``env:``, as the argument :func:`cigen.tasks.task_argv` appends.
+    reaches the script through ``env:``, as the argument :func:`cigen.plan.tasks.task_argv` appends.
     """
     if tc.node:
         return run_step(task, f'{shlex.join(runner(tc))} "$TASK"', if_=when, env={"TASK": task},

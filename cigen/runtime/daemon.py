@@ -72,7 +72,7 @@ class Bridge:
         self._next_id = 0
         self._lock = threading.Lock()
         self._stderr_path = home / "bridge.log"
-        # Popen, not cigen.proc.run: the bridge is a long-lived peer we talk to while it runs.
+        # Popen, not cigen.adapters.proc.run: the bridge is a long-lived peer we talk to while it runs.
         # Its own session keeps a terminal's Ctrl-C away from it: cigen decides what to stop.
         with open(self._stderr_path, "ab") as stderr:
             self._proc = subprocess.Popen(

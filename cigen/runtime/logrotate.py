@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from cigen.errors import ToolError
-from cigen.runtime.manifest import LogRotationConfig
+from cigen.config.runtime import LogRotationConfig
 from cigen.runtime.daemon import Pm2Error
 
 if TYPE_CHECKING:

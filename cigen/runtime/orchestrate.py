@@ -29,7 +29,7 @@ from typing import Any
 
 from cigen.errors import ToolError
 from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
-from cigen.runtime.manifest import format_seconds
+from cigen.durations import format_seconds
 from cigen.runtime.daemon import Pm2Error, Proc, ProcEvent, Session
 from cigen.runtime.probes import ProbeResult, port_in_use, run_probe
 from cigen.runtime.report import Failure, ServiceOutcome, UpResult, failure_details

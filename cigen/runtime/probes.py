@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cigen.runtime.manifest import format_seconds, format_status
+from cigen.durations import format_seconds
+from cigen.config.services import format_status
 
 _BODY_CHARS = 200  # of a failing response's body, shown in the report
 
@@ -148,7 +149,7 @@ def _tcp(probe: TcpProbe, timeout: float) -> tuple[bool, str]:
 
 def _cmd(probe: CmdProbe, timeout: float) -> tuple[bool, str]:
     from cigen.errors import ToolError
-    from cigen.proc import run
+    from cigen.adapters.proc import run
 
     try:
         result = run(probe.argv, cwd=probe.cwd, env=dict(probe.env), check=False, timeout=timeout)

@@ -10,7 +10,7 @@ from cigen.runtime.apps import log_files, pm2_app
 from cigen.runtime.services import ServiceSpec, resolve_services
 
 if TYPE_CHECKING:
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Workspace
 
 DEFAULT_NAMESPACE = "cigen"
@@ -48,7 +48,7 @@ class Project:
 
 def logs_folder(root: Path, config: Config) -> str:
     """``runtime.logs``, checked to stay inside the repository; relative to the root, "/"-separated."""
-    from cigen.config import find_config
+    from cigen.config.file import find_config
     from cigen.errors import InputError
 
     logs = Path(config.runtime.logs)
@@ -59,7 +59,7 @@ def logs_folder(root: Path, config: Config) -> str:
 
 
 def project(root: Path, config: Config, workspace: Workspace) -> Project:
-    from cigen.config import find_config
+    from cigen.config.file import find_config
 
     config_path = find_config(root) or root / "cigen.yaml"
     logs = logs_folder(root, config)

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cigen.runtime.manifest import format_seconds
+from cigen.durations import format_seconds
 
 if TYPE_CHECKING:
     from cigen.runtime.daemon import Proc

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cigen.errors import CycleError, InputError
-from cigen.runtime.manifest import HealthConfig, RestartConfig, ServiceConfig
+from cigen.config.services import HealthConfig, RestartConfig, ServiceConfig
 from cigen.runtime.probes import CmdProbe, HttpProbe, Probe, TcpProbe
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Member, Workspace
 
 RUNTIME_FIELDS = frozenset(
@@ -255,7 +255,7 @@ def runtime_graph(specs: dict[str, ServiceSpec]) -> nx.DiGraph:
 
 def select(specs: dict[str, ServiceSpec], names: Iterable[str]) -> list[str]:
     """``names`` (all when empty) and their runtime dependencies, dependencies first; cycles are errors."""
-    from cigen.graph import cycles, dependencies, topological_order
+    from cigen.graph.core import cycles, dependencies, topological_order
 
     g = runtime_graph(specs)
     wanted = list(names) or sorted(specs)

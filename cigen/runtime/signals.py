@@ -11,7 +11,7 @@ import contextlib
 import signal
 from types import FrameType
 
-from cigen.signals import handling
+from cigen.adapters.signals import handling
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

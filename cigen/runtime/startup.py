@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cigen.runtime.daemon import Session
-from cigen.runtime.manifest import LogRotationConfig
+from cigen.config.runtime import LogRotationConfig
 from cigen.runtime.orchestrate import Progress, Orchestrator
 from cigen.runtime.report import UpResult
 from cigen.runtime.services import ServiceSpec

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen import git
+from cigen.adapters import git
 from cigen.cli import main
 from tests.gitrepos import Repo
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.config import Config
+from cigen.config.root import Config
 from cigen.discovery import discover
 from cigen.errors import InputError
 from tests.discovery.trees import make_tree, paths, pkg, pyproject

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.conftest import copy_example
 from tests.examples.processes import Services
 

@@ -1,6 +1,6 @@
 """Real services as child processes for the example tests: start, wait for health, stop.
 
-subprocess.Popen is used directly (not cigen.proc.run, which waits for exit):
+subprocess.Popen is used directly (not cigen.adapters.proc.run, which waits for exit):
 these processes must outlive the call that starts them. Each runs in its own
 session so that stopping it reaches every process its start command spawned
 (``npm run start`` -> sh -> node), and its output goes to a log file that a

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.conftest import copy_example
 from tests.examples.conftest import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, npm_run, python_argv, python_env
 

@@ -65,10 +65,10 @@ def npm_monorepo(root: Path, packages: Mapping[str, Package], *, cigen_yaml: str
 
 def load(root: Path) -> tuple:
     """cigen.yaml, the workspace, its graph and its default plan: what `cigen run` reads."""
-    from cigen.config import load_config
+    from cigen.config.loader import load_config
     from cigen.discovery import discover
-    from cigen.graph import build_graph
-    from cigen.plan import compute_plan
+    from cigen.graph.core import build_graph
+    from cigen.plan.stages import compute_plan
 
     config = load_config(root)
     workspace = discover(root, config)

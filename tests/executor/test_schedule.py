@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cigen.executor.schedule import Outcome, Scheduler
-from cigen.graph import build_graph
-from cigen.plan import compute_plan, service_needs
+from cigen.graph.core import build_graph
+from cigen.plan.stages import compute_plan, service_needs
 from tests.workspace_builder import workspace
 
 # web -> ui -> utils, api -> db -> utils; docs alone.

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cigen.errors import ToolError
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.gha import artifacts, checkout
 from tests.gha.github_script import INPUTS as GITHUB_SCRIPT_INPUTS
 from tests.gha.github_script import github_script

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cigen.proc import CommandFailed, run
+from cigen.adapters.proc import CommandFailed, run
 from tests.gha.model import ActionError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.gha.events import Event, push_event
 from tests.gha.model import RunResult
 from tests.gha.runner import run_workflow

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.gha.model import WorkflowError
 
 ZERO_SHA = "0" * 40

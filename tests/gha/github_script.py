@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cigen.errors import ToolError
-from cigen.proc import run
+from cigen.adapters.proc import run
 from tests.gha.model import ActionError
 
 if TYPE_CHECKING:

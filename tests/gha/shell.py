@@ -51,7 +51,7 @@ def run_script(
 ) -> tuple[int, str]:
     """Run ``script`` as GitHub would; returns (exit code, interleaved stdout and stderr).
 
-    subprocess directly, not cigen.proc: a step's log must interleave stdout
+    subprocess directly, not cigen.adapters.proc: a step's log must interleave stdout
     and stderr as a runner's log does, the environment must be exactly the
     step's (not merged into this process's), and a step that outlives its
     timeout must be killed with everything it started.

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from cigen.graph import build_graph
+from cigen.graph.core import build_graph
 from cigen.model import Unlinked
-from cigen.plan import Plan, compute_plan
+from cigen.plan.stages import Plan, compute_plan
 from cigen.render.graph_formats import (
     GraphView,
     graph_document,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from cigen.affected import compute_impact, display_names
+from cigen.impact.affected import compute_impact, display_names
 from cigen.render.impact import MERMAID_MAX_EDGES, render_impact
 from tests.test_affected import CHAIN, graph, member, workspace
 

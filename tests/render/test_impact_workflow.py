@@ -27,8 +27,8 @@ from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
 from cigen.cli import main as cigen
-from cigen.config import Config
-from cigen.proc import run
+from cigen.config.root import Config
+from cigen.adapters.proc import run
 from cigen.render.impact_workflow import COMMENT_SCRIPT, MARKER, ImpactModel, render_impact_workflow
 from cigen.render.ownership import dump
 from cigen.render.pins import pin

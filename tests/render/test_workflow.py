@@ -17,9 +17,9 @@ import pytest
 from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
-from cigen.config import load_config
+from cigen.config.loader import load_config
 from cigen.discovery import discover
-from cigen.generate import generate_workflow
+from cigen.app.generate import generate_workflow
 from tests.render.yaml_snapshot import snapshot_yml  # noqa: F401 - a fixture
 from tests.validators import assert_valid_workflow
 

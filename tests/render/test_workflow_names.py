@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from cigen.config import Config
+from cigen.config.root import Config
 from cigen.discovery import discover
-from cigen.generate import generate_workflow
-from cigen.github_env import format_outputs, job_outputs, summary_outputs
-from cigen.graph import build_graph
-from cigen.plan import compute_plan, stage_jobs
+from cigen.app.generate import generate_workflow
+from cigen.adapters.github_env import format_outputs, job_outputs, summary_outputs
+from cigen.graph.core import build_graph
+from cigen.plan.stages import compute_plan, stage_jobs
 from tests.gha.events import push_event
 from tests.gha.expressions import interpolate
 from tests.gha.model import FAILURE, SKIPPED, SUCCESS
@@ -108,7 +108,7 @@ def generated(repo: Path) -> str:
 def _with_plan_outputs(text: str, repo: Path, outputs_file: Path) -> dict[str, Any]:
     """The workflow with its plan job's steps replaced by writing ``cigen affected``'s outputs for every service.
 
-    The outputs are made by cigen's own code (:mod:`cigen.github_env`), with
+    The outputs are made by cigen's own code (:mod:`cigen.adapters.github_env`), with
     the labels above as the services' names.
     """
     config = Config()

@@ -6,7 +6,7 @@ import pytest
 
 from cigen.render.expressions import condition, escape, json_text, literal
 from cigen.render.workflow_steps import install_step, setup_steps, task_step
-from cigen.toolchains import Toolchain, Versions
+from cigen.plan.toolchains import Toolchain, Versions
 from tests.gha.expressions import interpolate
 
 VERSIONS = Versions(node="24", node_file=None, python="3.13", python_file=None)
@@ -105,7 +105,7 @@ def test_expression_helpers() -> None:
 
 def test_the_integration_job_installs_a_toolchain_without_a_shared_folder_in_each_services_folder() -> None:
     from cigen.render.integration import IntegrationCI, integration_job
-    from cigen.workflow_config import WorkflowConfig
+    from cigen.config.workflow import WorkflowConfig
 
     pip = Toolchain(key="pip", manager="pip", root=None, lockfile=None)
     integration = IntegrationCI(

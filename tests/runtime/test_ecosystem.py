@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cigen.config import Config
+from cigen.config.root import Config
 from cigen.errors import InputError
 from cigen.model import Member, Workspace
 from cigen.render.ecosystem import render_ecosystem
 from cigen.runtime.apps import log_stem, pm2_app, spec_hash
 from cigen.runtime.project import project
 from cigen.runtime.services import resolve_services
-from cigen.write import has_marker
+from cigen.adapters.write import has_marker
 
 WS = Workspace(root=Path("/repo"), definition="package.json", package_manager="npm", members=(
     Member(path=".", name="shop", version=None, kind="package", language="node", package_manager="npm",

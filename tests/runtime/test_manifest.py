@@ -7,16 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from cigen.config import parse_config
+from cigen.config.loader import parse_config
 from cigen.errors import InputError
-from cigen.runtime.manifest import (
-    HealthConfig,
-    ServiceConfig,
-    format_seconds,
-    format_status,
-    parse_duration,
-    parse_status,
-)
+from cigen.config.services import HealthConfig, ServiceConfig, format_status, parse_status
+from cigen.durations import format_seconds, parse_duration
 
 
 @pytest.mark.parametrize(("given", "seconds"), [

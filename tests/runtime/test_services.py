@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cigen.config import Config
+from cigen.config.root import Config
 from cigen.errors import CycleError, InputError
 from cigen.model import Edge, Member, Workspace
 from cigen.runtime.probes import CmdProbe, HttpProbe, TcpProbe

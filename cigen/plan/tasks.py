@@ -20,9 +20,9 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Member
-    from cigen.toolchains import Toolchain
+    from cigen.plan.toolchains import Toolchain
 
 # What runs a package.json script; the script's name follows.
 NODE_RUN: dict[str, tuple[str, ...]] = {
@@ -63,7 +63,7 @@ def task_argv(task: str, tc: Toolchain, command: str | None = None) -> tuple[str
 
 def python_commands(config: Config) -> dict[str, str]:
     """Task -> the shell command it runs in a Python service (``python_tasks``, else the defaults)."""
-    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
+    from cigen.config.workflow import DEFAULT_PYTHON_TASKS
 
     wf = config.workflow
     return dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS)
@@ -81,7 +81,7 @@ def service_tasks(member: Member, config: Config, tasks: tuple[str, ...]) -> tup
     """
     if member.language == "node":
         return tuple(t for t in tasks if t in member.scripts)
-    from cigen.workflow_config import DEFAULT_PYTHON_TASKS
+    from cigen.config.workflow import DEFAULT_PYTHON_TASKS
 
     wf = config.workflow
     if wf.python_tasks is not None:

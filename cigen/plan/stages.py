@@ -91,7 +91,7 @@ def compute_plan(
         stages = (Stage("stage-1", order, ()),) if order else ()
         return Plan("parallel", stages, concurrency, False, order)
 
-    from cigen.graph import ordering
+    from cigen.graph.core import ordering
 
     generations, order = ordering(h)
     if len(order) < len(h):
@@ -209,7 +209,7 @@ def _selected_beyond(start: str, succ: dict, chosen: set[str], bridges: set[str]
 
 def _raise_cycle(g: nx.DiGraph, h: nx.DiGraph) -> None:
     """Name the cycles of ``g`` that pass through a planned member of ``h``."""
-    from cigen.graph import cyclic_components, require_acyclic
+    from cigen.graph.core import cyclic_components, require_acyclic
 
     involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
     require_acyclic(g.subgraph(n for c in involved for n in c))
@@ -217,7 +217,7 @@ def _raise_cycle(g: nx.DiGraph, h: nx.DiGraph) -> None:
 
 def _best_effort_order(g: nx.DiGraph) -> tuple[str, ...]:
     """The stable topological order; members on or behind a cycle follow, sorted."""
-    from cigen.graph import partial_order, sort_key
+    from cigen.graph.core import partial_order, sort_key
 
     order = partial_order(g)
     placed = set(order)

@@ -45,7 +45,7 @@ def _read_existing(path: Path) -> str | None:
         return None
     if not path.is_file():
         raise InputError("exists and is not a file", path=path, hint="move it away or choose another path")
-    from cigen.files import read_text
+    from cigen.adapters.files import read_text
 
     return read_text(path)
 

@@ -2,7 +2,7 @@
 or the GitHub event of the running workflow) turned into changed paths.
 
 This is the effectful half of change impact (it runs git through
-:mod:`cigen.git`); :mod:`cigen.affected` decides what the paths mean. Every
+:mod:`cigen.adapters.git`); :mod:`cigen.impact.affected` decides what the paths mean. Every
 way of failing to find a base ends in a :class:`ChangeSet` whose
 ``everything`` says why, and a warning: never in a silently empty change.
 """
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cigen import git
-from cigen.affected import MANIFESTS, NARROWABLE_LOCKFILES, LockfileImpact, removed_member_folders
+from cigen.adapters import git
+from cigen.impact.affected import MANIFESTS, NARROWABLE_LOCKFILES, LockfileImpact, removed_member_folders
 from cigen.errors import InputError
 from cigen.model import Workspace
 
@@ -145,8 +145,8 @@ def listed(root: Path, paths: Iterable[str]) -> ChangeSet:
 
 
 def from_event(root: Path, env: Mapping[str, str] | None = None) -> ChangeSet:
-    """The change a GitHub Actions run is about, from its event (see :func:`cigen.github_env.event_range`)."""
-    from cigen.github_env import event_range, read_event
+    """The change a GitHub Actions run is about, from its event (see :func:`cigen.adapters.github_env.event_range`)."""
+    from cigen.adapters.github_env import event_range, read_event
 
     name, payload = read_event(env)
     found = event_range(name, payload)
@@ -169,7 +169,7 @@ def lockfile_impacts(changes: ChangeSet, workspace: Workspace) -> dict[str, Lock
     for name in NARROWABLE_LOCKFILES:
         if name not in changes.files:
             continue
-        from cigen.lockfiles import lockfile_impact  # only when a lockfile changed: it imports parsers
+        from cigen.impact.lockfiles import lockfile_impact  # only when a lockfile changed: it imports parsers
         if changes.old_rev is None:
             out[name] = LockfileImpact(None, f"{name} changed and there is no base revision to compare it with")
             continue

@@ -1,12 +1,12 @@
 """Which services a change affects, and why: changed paths + workspace + graph -> :class:`Impact`.
 
-Pure: no git, no files. :mod:`cigen.changes` collects the changed paths and
+Pure: no git, no files. :mod:`cigen.impact.changes` collects the changed paths and
 the lockfile verdicts; this module applies the rules. For each changed path,
 the first rule that matches decides:
 
 1. an ``ignore`` glob (default ``*.md``, ``docs/**``): affects nothing. Ignore
    wins over everything below, so it can also switch off a built-in global file;
-2. a root lockfile whose change was narrowed (:mod:`cigen.lockfiles`): the
+2. a root lockfile whose change was narrowed (:mod:`cigen.impact.lockfiles`): the
    members whose resolved dependencies changed; a lockfile that cannot be
    narrowed makes everything affected, saying why;
 3. a global file (:data:`BUILTIN_GLOBAL_FILES`, the generated workflow at its
@@ -32,13 +32,10 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from pydantic import Field, field_validator
-
-from cigen.config import StrictModel
 
 if TYPE_CHECKING:
     from cigen.model import Workspace
@@ -60,24 +57,6 @@ DEFAULT_IGNORE = ("*.md", "docs/**")
 MANIFESTS = ("package.json", "pyproject.toml")
 
 
-def _check_globs(globs: tuple[str, ...]) -> tuple[str, ...]:
-    for glob in globs:
-        if not glob or glob.startswith("/") or "\\" in glob:
-            raise ValueError(f"{glob!r} is not a root-relative glob with / separators (write e.g. docs/**)")
-    return globs
-
-
-class AffectedConfig(StrictModel):
-    """The ``affected:`` section of cigen.yaml."""
-
-    global_files: tuple[str, ...] = Field(
-        default=(), description="globs of more files whose change affects every service (added to the built-in list)"
-    )
-    ignore: tuple[str, ...] = Field(
-        default=DEFAULT_IGNORE, description="globs of files whose change affects nothing; wins over global files"
-    )
-
-    _check = field_validator("global_files", "ignore")(_check_globs)
 
 
 def glob_regex(glob: str) -> str:
@@ -119,18 +98,19 @@ def _matcher(globs: Iterable[str]) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True)
 class Rules:
-    """The compiled globs of an :class:`AffectedConfig`."""
+    """The compiled globs of cigen.yaml's ``affected:`` section (plain tuples: no pydantic in the engine)."""
 
-    config: AffectedConfig = field(default_factory=AffectedConfig)
+    global_files: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = DEFAULT_IGNORE
     extra_global: tuple[str, ...] = ()  # e.g. the configured workflow path (cigen.yaml workflow.path)
 
     @cached_property
     def _ignore(self) -> re.Pattern[str] | None:
-        return _matcher(self.config.ignore)
+        return _matcher(self.ignore)
 
     @cached_property
     def _global(self) -> re.Pattern[str] | None:
-        return _matcher((*BUILTIN_GLOBAL_FILES, *self.extra_global, *self.config.global_files))
+        return _matcher((*BUILTIN_GLOBAL_FILES, *self.extra_global, *self.global_files))
 
     def ignored(self, path: str) -> bool:
         return self._ignore is not None and self._ignore.fullmatch(path) is not None
@@ -199,7 +179,7 @@ class ServiceGraph(Protocol):
 
 @dataclass(frozen=True)
 class EdgeIndex:
-    """The nodes and edges :func:`cigen.graph.build_graph` makes, as plain adjacency maps.
+    """The nodes and edges :func:`cigen.graph.core.build_graph` makes, as plain adjacency maps.
 
     ``cigen affected --format json|names`` needs no plan, and importing
     networkx is about a fifth of its start-up: this carries the same graph

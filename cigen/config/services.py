@@ -20,34 +20,10 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from cigen.config import StrictModel
+from cigen.config.base import StrictModel
+from cigen.durations import parse_duration
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_DURATION_TEXT = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+")
 _MEMORY = re.compile(r"[1-9]\d*[KMG]?")
-
-
-def parse_duration(value: Any) -> float:
-    """``250ms`` / ``2s`` / ``1m30s`` / ``1.5`` -> seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 250ms, 2s, 1m30s or a number of seconds")
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"\d+(?:\.\d+)?", text):
-            return float(text)
-        if _DURATION_TEXT.fullmatch(text):
-            return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
-    raise ValueError("expected a duration such as 250ms, 2s, 1m30s or a number of seconds")
-
-
-def format_seconds(seconds: float) -> str:
-    """How durations read in messages: ``2 s``, ``0.25 s``, ``1.3 s``."""
-    return f"{round(seconds, 2):g} s"
 
 
 def parse_status(value: Any) -> tuple[tuple[int, int], ...]:
@@ -148,30 +124,3 @@ class ServiceConfig(StrictModel):
         if isinstance(self.start, str) and not self.start.strip():
             raise ValueError("start must not be empty")
         return self
-
-
-class LogRotationConfig(StrictModel):
-    """pm2-logrotate settings, applied by ``cigen up`` (and listed in the ecosystem file)."""
-
-    max_size: Memory = "10M"
-    retain: int = Field(default=30, ge=1)
-    compress: bool = False
-    interval: str = Field(default="0 0 * * *", pattern=r"^[0-9*/,\- ]+$", description="cron: when to rotate")
-    check_every: Duration = Field(default=30.0, ge=1, description="how often the module checks sizes")
-
-
-class IntegrationConfig(StrictModel):
-    """The integration job of the generated workflow: ``cigen up``, this command, ``cigen down``."""
-
-    command: str = Field(min_length=1, description="runs in a shell from `cwd` once the services are healthy")
-    services: list[str] | None = Field(default=None, description="services to start; default: all")
-    cwd: str = Field(default=".", description="relative to the root")
-
-
-class RuntimeConfig(StrictModel):
-    logs: str = Field(default=".cigen/logs", description="service and PM2 logs, relative to the root")
-    namespace: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9_.@/-]+$", description="PM2 namespace; default the root package name"
-    )
-    log_rotation: LogRotationConfig | None = None
-    integration: IntegrationConfig | None = None

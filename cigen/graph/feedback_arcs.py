@@ -17,7 +17,7 @@ from collections import deque
 
 import networkx as nx
 
-from cigen.graph import _keys
+from cigen.graph.core import _keys
 
 Arc = tuple[str, str]
 

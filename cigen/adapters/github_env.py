@@ -78,7 +78,7 @@ def read_event(env: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any
     path = env.get("GITHUB_EVENT_PATH")
     payload: Any = {}
     if path:
-        from cigen.files import read_json
+        from cigen.adapters.files import read_json
 
         payload = read_json(Path(path))
     return name, payload if isinstance(payload, dict) else {}

@@ -138,7 +138,7 @@ def _glob_regex(glob: str, *, path: bool) -> re.Pattern[str]:
 
 
 def _resolve(g: nx.DiGraph, selector: Selector) -> set[str]:
-    from cigen.graph import dependencies, dependents
+    from cigen.graph.core import dependencies, dependents
 
     matched = _match(g, selector)
     result = set(matched)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cigen.affected import LockfileImpact
+from cigen.impact.affected import LockfileImpact
 from cigen.model import Workspace
 
 ROOT = "\0root"  # the node of the root package: reaching it means everything

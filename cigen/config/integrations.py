@@ -21,8 +21,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from cigen.config import StrictModel
-from cigen.workflow_config import WorkflowFile, WorkflowName
+from cigen.config.base import StrictModel
+from cigen.config.workflow_file import WorkflowFile, WorkflowName
 
 # owner/repo[/path]@<40 hex>: GitHub's own name rules, and a commit pin.
 ACTION_REF = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*@[0-9a-f]{40}")

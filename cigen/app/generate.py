@@ -2,7 +2,7 @@
 
 This is the edge around the pure renderer: it reads what the renderer needs
 to know about the repository (lockfiles, version files, the workflow already
-on disk) and returns text; writing it, or diffing it, is :mod:`cigen.write`'s.
+on disk) and returns text; writing it, or diffing it, is :mod:`cigen.adapters.write`'s.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from cigen.errors import InputError
 if TYPE_CHECKING:
     import networkx as nx
 
-    from cigen.config import Config
+    from cigen.config.root import Config
     from cigen.model import Workspace
     from cigen.render.integration import IntegrationCI
     from cigen.render.workflow import ServiceCI, WorkflowModel
-    from cigen.toolchains import Toolchain
+    from cigen.plan.toolchains import Toolchain
     from ruamel.yaml.comments import CommentedMap
 
 ARTIFACT_PREFIX = "cigen-"
@@ -69,7 +69,7 @@ def service_plan(
     integration job (``also_upload``).
     """
     from cigen.render.workflow import ServiceCI
-    from cigen.tasks import service_tasks
+    from cigen.plan.tasks import service_tasks
 
     planned = set(order)
     producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
@@ -94,8 +94,8 @@ def service_plan(
 
 def _started(workspace: Workspace, config: Config, g: nx.DiGraph) -> tuple[tuple[str, ...], set[str]] | None:
     """The services the integration job starts (names for `cigen up`) and the members it needs built."""
-    from cigen.config import find_config
-    from cigen.graph import dependencies
+    from cigen.config.file import find_config
+    from cigen.graph.core import dependencies
     from cigen.runtime.services import resolve_services, select
 
     specs = resolve_services(config, workspace, find_config(workspace.root) or "cigen.yaml")
@@ -112,7 +112,7 @@ def _integration(
     services: dict[str, ServiceCI], python_commands: dict[str, str],
 ) -> IntegrationCI:
     from cigen.render.integration import Build, IntegrationCI
-    from cigen.tasks import task_argv
+    from cigen.plan.tasks import task_argv
 
     integ = config.runtime.integration
     ordered = [services[p] for p in order if p in needed]
@@ -154,11 +154,11 @@ def _warn_unpinned(config: Config) -> None:
 
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen import __version__
-    from cigen.graph import build_graph
-    from cigen.plan import compute_plan, stage_jobs
+    from cigen.graph.core import build_graph
+    from cigen.plan.stages import compute_plan, stage_jobs
     from cigen.render.workflow import WorkflowModel
-    from cigen.tasks import python_commands as commands_of
-    from cigen.toolchains import detect, versions
+    from cigen.plan.tasks import python_commands as commands_of
+    from cigen.plan.toolchains import detect, versions
 
     _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
@@ -188,7 +188,7 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
     """The workflow's new text, keeping what a person added to the generated file on disk.
 
     A file on disk that cigen did not generate contributes nothing: without
-    ``force`` :func:`cigen.write.write_generated` refuses to replace it, with
+    ``force`` :func:`cigen.adapters.write.write_generated` refuses to replace it, with
     ``force`` it is replaced whole.
     """
     from cigen.render.workflow import render_workflow
@@ -202,8 +202,8 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
 def generate_impact_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated | None:
     """The pull-request impact workflow's new text, when cigen.yaml asks for it (``workflow.impact``)."""
     from cigen import __version__
-    from cigen.config import find_config
-    from cigen.integrations_config import DEFAULT_IMPACT_PATH
+    from cigen.config.file import find_config
+    from cigen.config.integrations import DEFAULT_IMPACT_PATH
     from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
 
     impact = config.workflow.impact
@@ -223,8 +223,8 @@ def _warn_left_behind(root: Path, relative: str) -> None:
     """A generated impact workflow that cigen.yaml no longer asks for still runs on every pull request."""
     import logging
 
-    from cigen.files import read_text
-    from cigen.write import has_marker
+    from cigen.adapters.files import read_text
+    from cigen.adapters.write import has_marker
 
     path = root / relative
     if path.is_file() and has_marker(read_text(path)):
@@ -240,10 +240,10 @@ def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None
     A repository that committed the ecosystem file keeps it current with the
     workflow; one that never ran ``cigen ecosystem`` does not get one.
     """
-    from cigen.files import read_text
+    from cigen.adapters.files import read_text
     from cigen.render.ecosystem import DEFAULT_FILENAME, render_ecosystem
     from cigen.runtime.project import project
-    from cigen.write import has_marker
+    from cigen.adapters.write import has_marker
 
     path = workspace.root / DEFAULT_FILENAME
     if not path.is_file() or not has_marker(read_text(path)):
@@ -263,9 +263,9 @@ def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -
 
 
 def _regenerate(path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
-    from cigen.files import read_text
+    from cigen.adapters.files import read_text
     from cigen.render.ownership import YAMLError, regenerate
-    from cigen.write import has_marker
+    from cigen.adapters.write import has_marker
 
     existing = read_text(path) if path.is_file() else None
     if existing is not None and not has_marker(existing):

@@ -33,11 +33,13 @@ applies to every Python service.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from cigen.config import StrictModel
+from cigen.config.base import StrictModel
+from cigen.config.integrations import ActionRef, ImpactSetting
+from cigen.config.workflow_file import WorkflowFile, WorkflowName
 
 # Script names as package managers write them ("test", "test:unit", "build.prod").
 # The renderer puts a task name inside expression literals and step names, so
@@ -45,31 +47,12 @@ from cigen.config import StrictModel
 TASK_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.@+-]*")
 # A runner label or a version: what GitHub and the setup actions accept.
 LABEL = re.compile(r"[A-Za-z0-9_.*/+=@:<>^~|-][A-Za-z0-9_.*/+=@:<>^~| -]*")
-# The workflow's path: .github/workflows/<file>.yml, the only place GitHub reads.
-WORKFLOW_PATH = re.compile(r"\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml")
 BRANCH = re.compile(r"[A-Za-z0-9_./-]+")
 DEFAULT_PYTHON_TASKS = {"lint": "ruff check .", "test": "pytest"}
 STEP_KEYS = frozenset(
     {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error",
      "timeout-minutes"}
 )
-
-
-def _workflow_file(value: str) -> str:
-    if not WORKFLOW_PATH.fullmatch(value):
-        raise ValueError("must be a file in .github/workflows/ ending in .yml or .yaml")
-    return value
-
-
-def _workflow_name(value: str) -> str:
-    if "${{" in value or "\n" in value:
-        raise ValueError("must be one line without ${{")
-    return value
-
-
-# A generated workflow's path and name (the main workflow's and the impact workflow's).
-WorkflowFile = Annotated[str, AfterValidator(_workflow_file)]
-WorkflowName = Annotated[str, AfterValidator(_workflow_name)]
 
 
 def _check_step(step: dict[str, Any]) -> dict[str, Any]:
@@ -96,8 +79,8 @@ class WorkflowConfig(StrictModel):
     outputs: tuple[str, ...] = Field(default=("dist", "build"), description="build output globs, per service")
     setup: tuple[dict[str, Any], ...] = Field(default=(), description="extra steps before install")
     cigen_requirement: str | None = Field(default=None, description="pip requirement the plan job installs")
-    action: cigen.integrations_config.ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
-    impact: cigen.integrations_config.ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
+    action: ActionRef | None = Field(default=None, description="the cigen action the plan and impact jobs use")
+    impact: ImpactSetting = Field(default=None, description="the pull-request impact workflow, when wanted")
 
     @field_validator("default_branch")
     @classmethod
@@ -163,8 +146,3 @@ class WorkflowConfig(StrictModel):
         if missing:
             raise ValueError(f"python_tasks.{missing[0]} is not in tasks ({', '.join(self.tasks)}): add it there too")
         return self
-
-
-# The action and impact models import cigen.config, which imports this module:
-# imported last, as config.py does with its sections; pydantic resolves them on first use.
-import cigen.integrations_config  # noqa: E402

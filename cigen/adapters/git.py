@@ -1,8 +1,8 @@
-"""The few git calls change impact needs, all through :func:`cigen.proc.run`.
+"""The few git calls change impact needs, all through :func:`cigen.adapters.proc.run`.
 
 Paths come back exactly as git stores them (``-z`` output, never quoted),
 relative to the repository's top level. Nothing here decides what a change
-means; :mod:`cigen.changes` does, and :mod:`cigen.affected` turns the result
+means; :mod:`cigen.impact.changes` does, and :mod:`cigen.impact.affected` turns the result
 into services.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cigen.errors import InputError
-from cigen.proc import CommandFailed, run
+from cigen.adapters.proc import CommandFailed, run
 
 log = logging.getLogger("cigen")
 

@@ -1,56 +1,19 @@
-"""cigen.yaml: the models, and loading them with errors that name the key.
+"""Loading cigen.yaml: YAML with the position of every key, validated into :class:`~cigen.config.root.Config`.
 
-Each section's model lives with the code that reads it; this module holds the
-root model and the machinery that turns a pydantic error into one clear line
+The machinery here turns a pydantic error into one clear line
 ("cigen.yaml:4:3: unknown key plan.fast (allowed: concurrency, mode)").
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from cigen.config_file import CONFIG_NAMES, find_config
+from cigen.config.file import find_config
+from cigen.config.root import Config
 from cigen.errors import InputError
-
-__all__ = ["CONFIG_NAMES", "Config", "PlanConfig", "StrictModel", "find_config", "load_config", "parse_config"]
-
-
-class StrictModel(BaseModel):
-    """Base of every cigen.yaml section: unknown keys are errors, values frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlanConfig(StrictModel):
-    mode: Literal["auto", "cascade", "parallel"] = "auto"
-    concurrency: int | None = Field(default=None, ge=1, description="services run at once; none = no limit")
-
-
-class Config(StrictModel):
-    workspaces: list[str] | None = Field(
-        default=None, description="member globs; replaces the package manager's workspace definition"
-    )
-    include_root: bool = Field(default=False, description="let the root package become a stage of its own")
-    kinds: dict[str, Literal["package", "service", "app"]] = Field(
-        default_factory=dict, description="member name or path glob -> kind, over the folder-based default"
-    )
-    plan: PlanConfig = Field(default_factory=PlanConfig)
-    workflow: cigen.workflow_config.WorkflowConfig = Field(
-        default_factory=lambda: cigen.workflow_config.WorkflowConfig(), description="how the workflow is generated"
-    )
-    affected: cigen.affected.AffectedConfig = Field(
-        default_factory=lambda: cigen.affected.AffectedConfig(), description="global and ignored files of change impact"
-    )
-    services: dict[str, cigen.runtime.manifest.ServiceConfig] = Field(
-        default_factory=dict, description="member name or path -> how PM2 runs it and how it is health-gated"
-    )
-    runtime: cigen.runtime.manifest.RuntimeConfig = Field(
-        default_factory=lambda: cigen.runtime.manifest.RuntimeConfig(), description="logs, PM2 namespace, integration job"
-    )
-
 
 def load_config(root: Path) -> Config:
     """The validated cigen.yaml of ``root``; defaults when there is none."""
@@ -61,7 +24,7 @@ def load_config(root: Path) -> Config:
 
 
 def parse_config(path: Path) -> Config:
-    from cigen.files import read_text
+    from cigen.adapters.files import read_text
 
     text = read_text(path)
     data = _load_yaml_with_marks(path, text)
@@ -111,7 +74,7 @@ class _Node:
 def _load_yaml_with_marks(path: Path, text: str) -> _Node | None:
     import yaml
 
-    from cigen.files import read_yaml  # for its error translation
+    from cigen.adapters.files import read_yaml  # for its error translation
 
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -199,10 +162,3 @@ def _first_error(path: Path, data: _Node, exc: ValidationError) -> InputError:
         f"{key}: {err['msg'].lower()}{got_text}", path=path, line=node.line, column=node.column,
         hint="see the cigen.yaml reference in the README",
     )
-
-
-# Section models live with the code that reads them and subclass StrictModel,
-# so they are imported last; pydantic resolves the annotations above on first use.
-import cigen.affected  # noqa: E402
-import cigen.runtime.manifest  # noqa: E402
-import cigen.workflow_config  # noqa: E402

@@ -1,7 +1,7 @@
 """Topological generations and the stable topological order, over plain adjacency dicts.
 
-The algorithms behind :func:`cigen.graph.levels` and
-:func:`cigen.graph.topological_order`, kept free of networkx so that
+The algorithms behind :func:`cigen.graph.core.levels` and
+:func:`cigen.graph.core.topological_order`, kept free of networkx so that
 ``cigen graph`` orders an acyclic workspace without paying networkx's ~70 ms
 import. ``succ`` maps a node to its dependencies and ``pred`` to its
 dependents: the dict-of-dicts a ``networkx.DiGraph`` keeps (``g._succ``,

@@ -61,7 +61,7 @@ def ordering(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
 
     ``len(order) < len(g)`` tells there is a cycle, without the cost of naming it.
     """
-    from cigen.order import generations, stable_order
+    from cigen.graph.order import generations, stable_order
 
     keys = _keys(g)
     return generations(g._succ, g._pred, keys), stable_order(g._succ, g._pred, keys)
@@ -69,7 +69,7 @@ def ordering(g: nx.DiGraph) -> tuple[list[list[str]], list[str]]:
 
 def partial_order(g: nx.DiGraph) -> list[str]:
     """The stable topological order of every member that is neither on a cycle nor depends on one."""
-    from cigen.order import stable_order
+    from cigen.graph.order import stable_order
 
     return stable_order(g._succ, g._pred, _keys(g))
 
@@ -84,7 +84,7 @@ def topological_order(g: nx.DiGraph) -> list[str]:
 
 def levels(g: nx.DiGraph) -> list[list[str]]:
     """Topological generations, dependencies first: level 0 has no internal dependencies."""
-    from cigen.order import generations
+    from cigen.graph.order import generations
 
     result = generations(g._succ, g._pred, _keys(g))
     if sum(map(len, result)) < len(g):
@@ -190,7 +190,7 @@ def require_acyclic(g: nx.DiGraph) -> None:
 
 def feedback_edges(g: nx.DiGraph) -> tuple[list[tuple[str, str]], bool]:
     """A smallest set of edges whose removal leaves ``g`` acyclic, and whether it is proven smallest."""
-    from cigen.feedback_arcs import minimum_feedback_arcs
+    from cigen.graph.feedback_arcs import minimum_feedback_arcs
 
     return minimum_feedback_arcs(g, cyclic_components(g))
 

@@ -1,0 +1,1 @@
+"""The dependency graph (pure): build, order, levels, cycles, reachability and selection."""
