@@ -7,16 +7,16 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from cigen.graph.graph import Graph, build_graph, display_names
 from cigen.impact.affected import (
     LockfileImpact,
     Rules,
     compute_impact,
-    display_names,
-    glob_regex,
     owner,
     removed_member_folders,
 )
 from cigen.model import Dependency, Edge, Member, Workspace
+from cigen.pathglob import glob_regex
 
 
 def member(path: str, name: str | None = None, deps: tuple[str, ...] = (), *, root: bool = False) -> Member:
@@ -42,12 +42,8 @@ def workspace(members: list[Member], edges: list[tuple[str, str]]) -> Workspace:
     )
 
 
-def graph(ws: Workspace, *, include_root: bool = False) -> nx.DiGraph:
-    """The graph the way cigen.graph builds it: nodes are paths, edges dependent -> dependency."""
-    g = nx.DiGraph()
-    g.add_nodes_from(m.path for m in ws.members if include_root or not m.is_root)
-    g.add_edges_from((e.source, e.target) for e in ws.edges if e.source in g and e.target in g)
-    return g
+def graph(ws: Workspace, *, include_root: bool = False) -> Graph:
+    return build_graph(ws, include_root=include_root)
 
 
 # core <- util <- api <- web ; core <- worker ; docs-site alone ; packages/ui/icons nested in packages/ui
@@ -84,7 +80,7 @@ def test_a_changed_file_affects_its_member_and_every_transitive_dependent():
 
 def test_each_affected_member_carries_the_chain_from_the_file_through_its_dependencies():
     result = impact(["packages/core/index.js"])
-    names = display_names(CHAIN)
+    names = display_names(CHAIN.members)
     assert result.reasons["packages/core"].text(names) == "packages/core/index.js -> core"
     assert result.reasons["apps/web"].text(names) == "packages/core/index.js -> core -> util -> api -> web"
     assert result.reasons["services/worker"].text(names) == "packages/core/index.js -> core -> worker"
@@ -92,7 +88,7 @@ def test_each_affected_member_carries_the_chain_from_the_file_through_its_depend
 
 def test_a_member_with_several_changed_files_names_the_first_and_counts_the_rest():
     result = impact(["packages/core/b.js", "packages/core/a.js", "packages/core/c.js"])
-    assert result.reasons["packages/core"].text(display_names(CHAIN)) == "packages/core/a.js (+2 more) -> core"
+    assert result.reasons["packages/core"].text(display_names(CHAIN.members)) == "packages/core/a.js (+2 more) -> core"
 
 
 def test_the_deepest_member_folder_owns_a_file():
@@ -118,7 +114,7 @@ def test_build_dependencies_adds_unaffected_dependencies_as_build_only():
     result = impact(["services/api/server.js"], build_dependencies=True)
     assert result.affected == ("apps/web", "services/api")
     assert result.build_only == ("packages/core", "packages/util")
-    assert result.reasons["packages/core"].text(display_names(CHAIN)) == "build only, needed by api -> util -> core"
+    assert result.reasons["packages/core"].text(display_names(CHAIN.members)) == "build only, needed by api -> util -> core"
 
 
 def test_build_dependencies_never_lists_an_affected_member_as_build_only():
@@ -192,7 +188,7 @@ def test_a_narrowed_lockfile_change_affects_only_the_listed_members_and_their_de
     result = impact(["pnpm-lock.yaml"], lockfiles=lock)
     assert result.everything is None
     assert result.affected == ("apps/web", "packages/util", "services/api")
-    assert result.reasons["services/api"].text(display_names(CHAIN)) == (
+    assert result.reasons["services/api"].text(display_names(CHAIN.members)) == (
         "pnpm-lock.yaml (resolved dependencies changed) -> util -> api"
     )
 
@@ -213,7 +209,7 @@ def test_a_removed_member_affects_the_members_that_still_declare_it():
     assert removed_member_folders(["packages/gone/package.json", "packages/gone/index.js"], ws) == ["packages/gone"]
     result = compute_impact(["packages/gone/package.json"], ws, graph(ws), removed={"packages/gone": "gone"})
     assert result.affected == ("packages/a",)
-    assert result.reasons["packages/a"].text(display_names(ws)) == "packages/gone (member removed) -> a"
+    assert result.reasons["packages/a"].text(display_names(ws.members)) == "packages/gone (member removed) -> a"
 
 
 def test_a_deleted_manifest_of_a_member_that_still_exists_is_no_removal():
@@ -234,7 +230,7 @@ def test_a_path_outside_the_monorepo_root_belongs_to_no_member_not_even_the_root
 
 def test_repeated_names_are_shown_with_their_path():
     ws = workspace([member("a/utils", "utils"), member("b/utils", "utils"), member("c", None)], [])
-    assert display_names(ws) == {"a/utils": "utils (a/utils)", "b/utils": "utils (b/utils)", "c": "c"}
+    assert display_names(ws.members) == {"a/utils": "utils (a/utils)", "b/utils": "utils (b/utils)", "c": "c"}
 
 
 def test_the_result_does_not_depend_on_the_order_of_the_input():
@@ -284,18 +280,17 @@ def test_an_unknown_key_in_the_affected_section_lists_the_allowed_keys(tmp_path)
         parse_config(tmp_path / "cigen.yaml")
 
 
-def test_the_edge_index_holds_the_same_graph_as_build_graph():
-    from cigen.impact.affected import EdgeIndex
-    from cigen.graph.core import build_graph
-
+def test_the_graph_holds_the_members_and_the_edges_between_them():
     ws = workspace(
         [member(".", "mono", root=True), *CHAIN.members],
         [*((e.source, e.target) for e in CHAIN.edges), (".", "packages/core"), ("packages/core", "packages/gone")],
     )
     for include_root in (False, True):
-        nx_graph, index = build_graph(ws, include_root=include_root), EdgeIndex.of(ws, include_root=include_root)
-        assert set(index.nodes) == set(nx_graph.nodes)
-        for node in nx_graph.nodes:
-            assert sorted(index.successors(node)) == sorted(nx_graph.successors(node))
-            assert sorted(index.predecessors(node)) == sorted(nx_graph.predecessors(node))
-        assert compute_impact(["packages/core/x"], ws, index) == compute_impact(["packages/core/x"], ws, nx_graph)
+        oracle = nx.DiGraph()  # built independently: nodes are paths, edges dependent -> dependency
+        oracle.add_nodes_from(m.path for m in ws.members if include_root or not m.is_root)
+        oracle.add_edges_from((e.source, e.target) for e in ws.edges if e.source in oracle and e.target in oracle)
+        g = build_graph(ws, include_root=include_root)
+        assert set(g) == set(oracle.nodes)
+        for node in oracle.nodes:
+            assert sorted(g.successors(node)) == sorted(oracle.successors(node))
+            assert sorted(g.predecessors(node)) == sorted(oracle.predecessors(node))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cigen.errors import CycleError, InputError
-from cigen.graph.core import build_graph
+from cigen.graph.graph import build_graph
 from cigen.plan.stages import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, service_needs, stage_jobs
 from tests.workspace_builder import workspace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cigen.errors import InputError
-from cigen.graph.core import build_graph
+from cigen.graph.graph import build_graph
 from cigen.graph.select import select
 from tests.workspace_builder import workspace
 
@@ -20,7 +20,7 @@ G = build_graph(workspace({
     "packages/nested/docs:docs": [],
     "tools/gen:": [],
 }))
-ALL = set(G.nodes)
+ALL = set(G)
 
 
 def sel(*patterns: str) -> set[str]:
@@ -141,3 +141,20 @@ def test_the_root_is_selected_by_dot_when_the_graph_holds_it() -> None:
     g = build_graph(workspace({"a": []}, root=True), include_root=True)
     assert select(g, ["."]) == {"."}
     assert select(g, ["./"]) == {"."}
+
+
+@pytest.mark.parametrize("glob", ["packages/[du]*", "packages/[!u]*", "packages/?b", "packages/**/docs", "*/ui"])
+def test_a_path_glob_selects_the_members_whose_folder_affected_ignore_reads_it_as(glob: str) -> None:
+    # --select './glob' and affected.ignore: [glob] read the same glob: they match the same paths.
+    from cigen.impact.affected import Rules
+
+    ignored = {p for p in ALL if Rules(ignore=(glob,)).ignored(p)}
+    assert ignored, glob
+    assert sel("./" + glob) == ignored
+
+
+def test_a_bracket_in_a_path_glob_is_a_character_class_not_a_git_range() -> None:
+    assert sel("./packages/[du]*") == {"packages/db", "packages/ui", "packages/utils"}
+    assert sel("{./packages/[u]i}") == {"packages/ui"}
+    with pytest.raises(InputError, match="git ranges"):
+        sel("{./packages/*}[main]")

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 from cigen.errors import InputError
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from cigen.config.root import Config
+    from cigen.graph.graph import Graph
     from cigen.model import Workspace
     from cigen.render.integration import IntegrationCI
     from cigen.render.workflow import ServiceCI, WorkflowModel
@@ -59,7 +58,7 @@ def artifact_names(paths: Iterable[str]) -> dict[str, str]:
 
 
 def service_plan(
-    workspace: Workspace, config: Config, g: nx.DiGraph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
+    workspace: Workspace, config: Config, g: Graph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
     *, share_outputs: bool, also_upload: frozenset[str] = frozenset(),
 ) -> dict[str, ServiceCI]:
     """What each planned service's leg runs, uploads and downloads.
@@ -92,10 +91,9 @@ def service_plan(
     return services
 
 
-def _started(workspace: Workspace, config: Config, g: nx.DiGraph) -> tuple[tuple[str, ...], set[str]] | None:
+def _started(workspace: Workspace, config: Config, g: Graph) -> tuple[tuple[str, ...], set[str]] | None:
     """The services the integration job starts (names for `cigen up`) and the members it needs built."""
     from cigen.config.file import find_config
-    from cigen.graph.core import dependencies
     from cigen.runtime.services import resolve_services, select
 
     specs = resolve_services(config, workspace, find_config(workspace.root) or "cigen.yaml")
@@ -104,7 +102,7 @@ def _started(workspace: Workspace, config: Config, g: nx.DiGraph) -> tuple[tuple
     wanted = config.runtime.integration.services if config.runtime.integration else None
     started = select(specs, wanted or [])  # validates the names; adds runtime dependencies
     members = [specs[n].member for n in started if specs[n].member is not None and specs[n].member in g]
-    return tuple(wanted or ()), set(members) | dependencies(g, members)
+    return tuple(wanted or ()), set(members) | g.dependencies(members)
 
 
 def _integration(
@@ -154,7 +152,7 @@ def _warn_unpinned(config: Config) -> None:
 
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     from cigen import __version__
-    from cigen.graph.core import build_graph
+    from cigen.graph.graph import build_graph
     from cigen.plan.stages import compute_plan, stage_jobs
     from cigen.render.workflow import WorkflowModel
     from cigen.plan.tasks import python_commands as commands_of

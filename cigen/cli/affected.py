@@ -75,7 +75,8 @@ def affected(
     ignored files (affected.ignore, default *.md and docs/**) affect nothing.
     """
     from cigen.impact import changes
-    from cigen.impact.affected import EdgeIndex, Rules, compute_impact, display_names
+    from cigen.graph.graph import build_graph, display_names
+    from cigen.impact.affected import Rules, compute_impact
     from cigen.cli.app import load
     from cigen.errors import InputError
 
@@ -88,12 +89,7 @@ def affected(
         raise InputError("--format github writes to $GITHUB_OUTPUT, which is not set",
                          hint="it is set inside GitHub Actions; elsewhere use --format json")
     config, workspace = load(root)
-    if format in (AffectedFormat.github, AffectedFormat.markdown):
-        from cigen.graph.core import build_graph  # the plan needs networkx's graph
-
-        g = build_graph(workspace, include_root=config.include_root)
-    else:
-        g = EdgeIndex.of(workspace, include_root=config.include_root)
+    g = build_graph(workspace, include_root=config.include_root)
 
     if base is not None:
         change = changes.between(root, base, head)
@@ -115,7 +111,7 @@ def affected(
         removed=changes.removed_members(change, workspace),
         everything=change.everything, direct=direct, build_dependencies=build_deps,
     )
-    names = display_names(workspace)
+    names = display_names(workspace.members)
     if impact.everything:
         typer.echo(f"cigen: every service is affected: {impact.everything}", err=True)
 

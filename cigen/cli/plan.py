@@ -59,7 +59,7 @@ def plan(
     """
     from cigen.cli.app import load
     from cigen.cli.batch import without_cycle_collector
-    from cigen.graph.core import build_graph
+    from cigen.graph.graph import build_graph
     from cigen.plan.stages import compute_plan
     from cigen.render import graph_formats
     from cigen.graph.select import select

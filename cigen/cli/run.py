@@ -74,7 +74,7 @@ def run(
     from cigen.executor.report import summary, to_json
     from cigen.executor.runner import execute
     from cigen.executor.work import prepare
-    from cigen.graph.core import build_graph
+    from cigen.graph.graph import build_graph
     from cigen.plan.stages import compute_plan, service_needs
     from cigen.graph.select import select
 

@@ -40,6 +40,7 @@ from pydantic import Field, field_validator, model_validator
 from cigen.config.base import StrictModel
 from cigen.config.integrations import ActionRef, ImpactSetting
 from cigen.config.workflow_file import WorkflowFile, WorkflowName
+from cigen.impact.affected import WORKFLOW_PATH
 
 # Script names as package managers write them ("test", "test:unit", "build.prod").
 # The renderer puts a task name inside expression literals and step names, so
@@ -67,7 +68,7 @@ def _check_step(step: dict[str, Any]) -> dict[str, Any]:
 class WorkflowConfig(StrictModel):
     """The ``workflow:`` section of cigen.yaml."""
 
-    path: WorkflowFile = Field(default=".github/workflows/cigen.yml", description="where the workflow is written")
+    path: WorkflowFile = Field(default=WORKFLOW_PATH, description="where the workflow is written")
     name: WorkflowName = Field(default="cigen", min_length=1, description="the workflow's name")
     default_branch: str = Field(default="main", description="pushes to it run CI; its runs are never cancelled")
     runs_on: str | tuple[str, ...] = Field(default="ubuntu-latest", description="runner label(s) of every job")

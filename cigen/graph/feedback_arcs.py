@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Mapping
 
-import networkx as nx
-
-from cigen.graph.core import _keys
+from cigen.graph.graph import Graph, Key
 
 Arc = tuple[str, str]
 
@@ -35,9 +34,9 @@ class _OutOfBudget(Exception):
     pass
 
 
-def minimum_feedback_arcs(g: nx.DiGraph, components: list[list[str]]) -> tuple[list[Arc], bool]:
+def minimum_feedback_arcs(g: Graph, components: list[list[str]]) -> tuple[list[Arc], bool]:
     """The arcs to cut in each cyclic component (sorted), and whether the set is proven smallest."""
-    keys = _keys(g)
+    keys = g.keys
     arcs: list[Arc] = []
     exact = True
     for component in components:
@@ -49,11 +48,11 @@ def minimum_feedback_arcs(g: nx.DiGraph, components: list[list[str]]) -> tuple[l
 
 
 class _Component:
-    def __init__(self, g: nx.DiGraph, component: list[str], keys: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, g: Graph, component: list[str], keys: Mapping[str, Key]) -> None:
         members = set(component)
         self.keys = keys
         self.nodes = component  # sorted by key
-        self.succ = {n: sorted((t for t in g._succ[n] if t in members), key=keys.__getitem__) for n in component}
+        self.succ = {n: sorted((t for t in g.succ[n] if t in members), key=keys.__getitem__) for n in component}
         self.pred: dict[str, list[str]] = {n: [] for n in component}
         for n in component:
             for t in self.succ[n]:
@@ -63,7 +62,7 @@ class _Component:
 
         def preference(arc: Arc) -> tuple[int, tuple[str, str], tuple[str, str]]:
             # Development-only edges first: cutting one is the usual fix.
-            soft = set(g._succ[arc[0]][arc[1]]["kinds"]) <= _SOFT_KINDS
+            soft = set(g.kinds(*arc)) <= _SOFT_KINDS
             return (0 if soft else 1, keys[arc[0]], keys[arc[1]])
 
         self.preference = preference
@@ -116,7 +115,9 @@ class _Component:
         if not alive:
             return None
         # Every node of the core has a live successor, so walking must close a loop.
-        node, position, path = min(alive, key=self.keys.__getitem__), {}, []
+        node = min(alive, key=self.keys.__getitem__)
+        position: dict[str, int] = {}
+        path: list[str] = []
         while node not in position:
             position[node] = len(path)
             path.append(node)

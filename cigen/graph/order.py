@@ -1,11 +1,10 @@
 """Topological generations and the stable topological order, over plain adjacency dicts.
 
 The algorithms behind :func:`cigen.graph.core.levels` and
-:func:`cigen.graph.core.topological_order`, kept free of networkx so that
-``cigen graph`` orders an acyclic workspace without paying networkx's ~70 ms
-import. ``succ`` maps a node to its dependencies and ``pred`` to its
-dependents: the dict-of-dicts a ``networkx.DiGraph`` keeps (``g._succ``,
-``g._pred``) serves as is. ``keys`` gives each node its sort key.
+:func:`cigen.graph.core.topological_order`. ``succ`` maps a node to its
+dependencies and ``pred`` to its dependents (a
+:class:`~cigen.graph.graph.Graph`'s ``succ`` and ``pred`` serve as they are);
+``keys`` gives each node its sort key.
 
 Both leave out the nodes on a cycle and every node that depends on one, so a
 result shorter than ``succ`` means there is a cycle.

@@ -17,10 +17,16 @@ pattern                selects
 ``!pattern``           remove what ``pattern`` selects
 =====================  ======================================================
 
+Path globs are :mod:`cigen.pathglob`'s, the syntax of cigen.yaml's
+``affected:`` globs (``[abc]`` classes included), matched against member
+paths; name globs are :func:`cigen.pathglob.name_regex`'s.
+
 Patterns without ``!`` add up; ``!`` patterns are removed afterwards, from
 every member when no pattern adds any. Dependents and dependencies are
 transitive, as in ``turbo run --filter``. Turborepo's git ranges
-(``[main]``) are ``cigen affected``'s job. A pattern that selects nothing is
+(``[main]``, ``api...[HEAD^1]``: a bracket in a name, or a bracketed part
+ending the pattern after nothing, ``}`` or ``...``) are ``cigen affected``'s
+job. A pattern that selects nothing is
 an error: a typo must not turn into an empty (green) CI run.
 """
 
@@ -30,14 +36,13 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cigen.errors import InputError
-
-if TYPE_CHECKING:
-    import networkx as nx
+from cigen.graph.graph import Graph
+from cigen.pathglob import glob_regex, name_regex
 
 _BRACES = re.compile(r"^(?P<name>[^{}]*)\{(?P<dir>[^{}]*)\}$")
+_GIT_RANGE = re.compile(r"(?:^|\}|\.\.\.)\[[^\[\]]*\]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class Selector:
     exclude_self: bool = False
 
 
-def select(g: nx.DiGraph, patterns: Sequence[str]) -> set[str]:
+def select(g: Graph, patterns: Sequence[str]) -> set[str]:
     """The member paths of ``g`` that ``patterns`` select."""
     selectors = [parse_selector(p) for p in patterns]
     includes = [s for s in selectors if not s.exclude]
@@ -85,8 +90,9 @@ def parse_selector(raw: str) -> Selector:
     def bad(why: str, hint: str) -> InputError:
         return InputError(f"selection {raw!r}: {why}", hint=hint)
 
-    if "[" in body or "]" in body:
-        raise bad("git ranges are not supported here", "use `cigen affected --base REF` for what a change affects")
+    git_range = bad("git ranges are not supported here", "use `cigen affected --base REF` for what a change affects")
+    if _GIT_RANGE.search(body):
+        raise git_range
     if body.startswith("^") or body.endswith("^"):
         raise bad("^ goes with ...", "write ...^name (dependents only) or name^... (dependencies only)")
     name: str | None = body
@@ -99,6 +105,8 @@ def parse_selector(raw: str) -> Selector:
             raise bad("empty {}", "put a path inside the braces, e.g. {./apps/*}")
     elif body in (".", "..") or body.startswith(("./", "../")) or ("/" in body and not body.startswith("@")):
         name, directory = None, body
+    if name and ("[" in name or "]" in name):
+        raise git_range
     if not name and directory is None:
         raise bad("nothing to match", "give a name, a glob or a path, e.g. web, @acme/*, ./apps/*")
     if directory is not None:
@@ -115,51 +123,27 @@ def _normalise_path(raw: str, path: str) -> str:
     return "/".join(parts) or "."
 
 
-def _glob_regex(glob: str, *, path: bool) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i) and path:
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i) and path:
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*" if path else ".*")
-            i += 1
-        elif glob[i] == "?" and path:
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
-def _resolve(g: nx.DiGraph, selector: Selector) -> set[str]:
-    from cigen.graph.core import dependencies, dependents
-
+def _resolve(g: Graph, selector: Selector) -> set[str]:
     matched = _match(g, selector)
     result = set(matched)
     if selector.dependents:
-        result |= dependents(g, matched)
+        result |= g.dependents(matched)
     if selector.dependencies:
-        result |= dependencies(g, result)
+        result |= g.dependencies(result)
     if selector.exclude_self:
         result -= matched
     return result
 
 
-def _match(g: nx.DiGraph, selector: Selector) -> set[str]:
-    members = {path: attrs["member"] for path, attrs in g.nodes(data=True)}
+def _match(g: Graph, selector: Selector) -> set[str]:
+    members = g.members
     candidates = set(members)
     if selector.directory is not None:
-        pattern = _glob_regex(selector.directory, path=True)
+        pattern = re.compile(glob_regex(selector.directory))
         candidates = {p for p in candidates if pattern.fullmatch(p)}
     if selector.name is not None:
-        pattern = _glob_regex(selector.name, path=False)
-        candidates = {p for p in candidates if members[p].name and pattern.fullmatch(members[p].name)}
+        pattern = re.compile(name_regex(selector.name))
+        candidates = {p for p in candidates if (name := members[p].name) and pattern.fullmatch(name)}
     if not candidates:
         if selector.name is not None:
             wanted, known = selector.name, sorted({m.name for m in members.values() if m.name})

@@ -21,9 +21,8 @@ dependents only with ``direct``), each with one reason chain
 ``build_dependencies`` the unaffected members the affected ones depend on are
 listed too, as build-only: a partial build needs their outputs.
 
-Globs are matched against the whole path relative to the monorepo root:
-``*`` and ``?`` stay within one folder, ``**`` spans folders, a trailing ``/``
-means everything below, so ``*.md`` is the root's Markdown files only and
+Globs are :mod:`cigen.pathglob`'s, matched against the whole path relative
+to the monorepo root: ``*.md`` is the root's Markdown files only and
 ``**/*.md`` is every Markdown file.
 """
 
@@ -34,11 +33,12 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal
 
-
-if TYPE_CHECKING:
-    from cigen.model import Workspace
+from cigen.discovery.dependencies import normalize
+from cigen.graph.graph import Graph
+from cigen.model import Workspace
+from cigen.pathglob import glob_regex
 
 WORKFLOW_PATH = ".github/workflows/cigen.yml"
 NARROWABLE_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "uv.lock")
@@ -55,40 +55,6 @@ BUILTIN_GLOBAL_FILES = (
 )
 DEFAULT_IGNORE = ("*.md", "docs/**")
 MANIFESTS = ("package.json", "pyproject.toml")
-
-
-
-
-def glob_regex(glob: str) -> str:
-    """A regular expression (for ``fullmatch``) equivalent to a root-relative glob."""
-    if glob.endswith("/"):
-        glob += "**"
-    out: list[str] = []
-    i, n = 0, len(glob)
-    while i < n:
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif glob[i] == "[" and "]" in glob[i + 2 :]:
-            end = glob.index("]", i + 2)
-            body = glob[i + 1 : end]
-            negate = body[:1] in ("!", "^")
-            body = body[1:] if negate else body
-            out.append("[" + ("^/" if negate else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return "".join(out)
 
 
 def _matcher(globs: Iterable[str]) -> re.Pattern[str] | None:
@@ -167,58 +133,6 @@ class Impact:
     everything: str | None  # why every service is affected, or None
 
 
-class ServiceGraph(Protocol):
-    """What change impact reads of the service graph; a networkx DiGraph from cigen.graph fits."""
-
-    @property
-    def nodes(self) -> Iterable[str]: ...
-    def predecessors(self, node: str) -> Iterable[str]: ...
-    def successors(self, node: str) -> Iterable[str]: ...
-    def __contains__(self, node: object) -> bool: ...
-
-
-@dataclass(frozen=True)
-class EdgeIndex:
-    """The nodes and edges :func:`cigen.graph.core.build_graph` makes, as plain adjacency maps.
-
-    ``cigen affected --format json|names`` needs no plan, and importing
-    networkx is about a fifth of its start-up: this carries the same graph
-    without it (a test keeps the two equal).
-    """
-
-    nodes: frozenset[str]
-    _succ: Mapping[str, tuple[str, ...]]
-    _pred: Mapping[str, tuple[str, ...]]
-
-    @classmethod
-    def of(cls, workspace: Workspace, *, include_root: bool = False) -> EdgeIndex:
-        nodes = frozenset(m.path for m in workspace.members if include_root or not m.is_root)
-        succ: dict[str, list[str]] = {}
-        pred: dict[str, list[str]] = {}
-        for e in workspace.edges:
-            if e.source in nodes and e.target in nodes:
-                succ.setdefault(e.source, []).append(e.target)
-                pred.setdefault(e.target, []).append(e.source)
-        return cls(nodes, {k: tuple(v) for k, v in succ.items()}, {k: tuple(v) for k, v in pred.items()})
-
-    def successors(self, node: str) -> tuple[str, ...]:
-        return self._succ.get(node, ())
-
-    def predecessors(self, node: str) -> tuple[str, ...]:
-        return self._pred.get(node, ())
-
-    def __contains__(self, node: object) -> bool:
-        return node in self.nodes
-
-
-def display_names(workspace: Workspace) -> dict[str, str]:
-    """Member path -> the name to show: its label, or ``label (path)`` when labels repeat."""
-    counts: dict[str, int] = {}
-    for m in workspace.members:
-        counts[m.label] = counts.get(m.label, 0) + 1
-    return {m.path: m.label if counts[m.label] == 1 else f"{m.label} ({m.path})" for m in workspace.members}
-
-
 def owner(path: str, members: frozenset[str] | set[str]) -> str | None:
     """The deepest member folder holding ``path``; the root member "." holds whatever no other does.
 
@@ -246,15 +160,10 @@ def removed_member_folders(deleted: Iterable[str], workspace: Workspace) -> list
     return sorted(folders)
 
 
-def _normalise(name: str) -> str:
-    # PEP 503 for Python names; harmless for npm names, which are lower case already.
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def compute_impact(
     files: Iterable[str],
     workspace: Workspace,
-    graph: ServiceGraph,
+    graph: Graph,
     rules: Rules | None = None,
     *,
     lockfiles: Mapping[str, LockfileImpact] | None = None,
@@ -272,7 +181,7 @@ def compute_impact(
     rules = rules or Rules()
     lockfiles = lockfiles or {}
     # The services are the graph's nodes: the root package is one only when cigen.yaml says so.
-    members = frozenset(graph.nodes)
+    members = frozenset(graph)
     paths = tuple(sorted(set(files)))
     effects: dict[str, tuple[FileEffect, str | None]] = {}
     owned: dict[str, list[str]] = {}
@@ -281,9 +190,9 @@ def compute_impact(
     for path in paths:
         if rules.ignored(path):
             effects[path] = ("ignored", None)
-        elif path in lockfiles and lockfiles[path].members is not None:
+        elif path in lockfiles and (narrowed := lockfiles[path].members) is not None:
             effects[path] = ("lockfile", None)
-            for member in sorted(lockfiles[path].members & members):
+            for member in sorted(narrowed & members):
                 lock_members.setdefault(member, path)
         elif path in lockfiles or rules.is_global(path):
             effects[path] = ("global", None)
@@ -303,7 +212,7 @@ def compute_impact(
         if not name:
             continue
         for m in workspace.members:
-            if m.path in members and any(_normalise(d.name) == _normalise(name) for d in m.dependencies):
+            if m.path in members and any(normalize(d.name) == normalize(name) for d in m.dependencies):
                 seeds.setdefault(m.path, Reason("removed", folder, (m.path,)))
     changed = tuple(sorted(seeds))
 
@@ -327,7 +236,7 @@ def compute_impact(
 
 
 def _spread(
-    seeds: Mapping[str, Reason], graph: ServiceGraph, members: frozenset[str], *, upward: bool, depth: int | None = None
+    seeds: Mapping[str, Reason], graph: Graph, members: frozenset[str], *, upward: bool, depth: int | None = None
 ) -> dict[str, Reason]:
     """Breadth-first from ``seeds`` to dependents (upward) or dependencies, keeping one shortest chain each.
 

@@ -26,12 +26,13 @@ service.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import Literal, get_args
 
-if TYPE_CHECKING:
-    import networkx as nx
+from cigen.errors import InputError
+from cigen.graph.core import cyclic_components, ordering, partial_order, require_acyclic
+from cigen.graph.graph import Graph, Kinds, from_edges
 
 Mode = Literal["auto", "cascade", "parallel"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -67,7 +68,7 @@ class Job:
 
 
 def compute_plan(
-    g: nx.DiGraph,
+    g: Graph,
     *,
     mode: Mode = "auto",
     concurrency: int | None = None,
@@ -78,8 +79,6 @@ def compute_plan(
     Raises :class:`~cigen.errors.CycleError` when ``mode`` needs an order and a
     cycle passes through a planned member.
     """
-    from cigen.errors import InputError
-
     if mode not in MODES:
         raise InputError(f"unknown plan mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
     if concurrency is not None and concurrency < 1:
@@ -87,15 +86,14 @@ def compute_plan(
     h = g if selected is None else _restrict(g, selected)
 
     if mode == "parallel":
-        order = _best_effort_order(h)
-        stages = (Stage("stage-1", order, ()),) if order else ()
-        return Plan("parallel", stages, concurrency, False, order)
-
-    from cigen.graph.core import ordering
+        everything = _best_effort_order(h)
+        together: tuple[Stage, ...] = (Stage("stage-1", everything, ()),) if everything else ()
+        return Plan("parallel", together, concurrency, False, everything)
 
     generations, order = ordering(h)
     if len(order) < len(h):
         _raise_cycle(g, h)
+    stages: tuple[Stage, ...]
     if mode == "cascade":
         stages = tuple(
             Stage(f"stage-{i}", (path,), (f"stage-{i - 1}",) if i > 1 else ()) for i, path in enumerate(order, 1)
@@ -107,7 +105,7 @@ def compute_plan(
         Stage(
             f"stage-{i}",
             tuple(generation),
-            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in h._succ[p]})),
+            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in h.successors(p)})),
         )
         for i, generation in enumerate(generations, 1)
     )
@@ -145,7 +143,7 @@ def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
     return tuple(jobs)
 
 
-def service_needs(g: nx.DiGraph, plan: Plan) -> dict[str, tuple[str, ...]]:
+def service_needs(g: Graph, plan: Plan) -> dict[str, tuple[str, ...]]:
     """Each planned service's direct dependencies among the planned ones, in plan order.
 
     What a per-service scheduler waits for (``cigen run`` in auto mode): the
@@ -154,18 +152,16 @@ def service_needs(g: nx.DiGraph, plan: Plan) -> dict[str, tuple[str, ...]]:
     """
     h = _restrict(g, plan.services)
     position = {path: i for i, path in enumerate(plan.services)}
-    return {path: tuple(sorted(h._succ[path], key=position.__getitem__)) for path in plan.services}
+    return {path: tuple(sorted(h.successors(path), key=position.__getitem__)) for path in plan.services}
 
 
-def _restrict(g: nx.DiGraph, selected: Iterable[str]) -> nx.DiGraph:
+def _restrict(g: Graph, selected: Iterable[str]) -> Graph:
     """The selected members, with an edge wherever one reaches another directly or through unselected ones."""
-    import networkx as nx
-
     chosen = set(selected)
     unknown = sorted(p for p in chosen if p not in g)
     if unknown:
         raise KeyError(f"not members of the graph: {', '.join(unknown)}")
-    succ, pred = g._succ, g._pred
+    succ, pred = g.succ, g.pred
     # Unselected members on a path between two selected ones. For the usual
     # selections (affected sets are closed under dependents) there are none.
     bridges: set[str] = set()
@@ -176,23 +172,23 @@ def _restrict(g: nx.DiGraph, selected: Iterable[str]) -> nx.DiGraph:
             bridges.add(node)
             stack.extend(p for p in pred[node] if p not in chosen and p not in bridges)
 
-    h = nx.DiGraph()
-    h.add_nodes_from((n, attrs) for n, attrs in g._node.items() if n in chosen)
+    edges: list[tuple[str, str, Kinds]] = []
     beyond: dict[str, set[str]] = {}
-    for source in h._node:
-        for target, attrs in succ[source].items():
+    for source in (n for n in g if n in chosen):
+        for target, kinds in succ[source].items():
             if target in chosen:
-                h.add_edge(source, target, **attrs)
+                edges.append((source, target, kinds))
             elif target in bridges:
                 if target not in beyond:
                     beyond[target] = _selected_beyond(target, succ, chosen, bridges)
-                for reached in beyond[target]:
-                    if reached not in succ[source]:
-                        h.add_edge(source, reached, kinds=())
-    return h
+                # Reached only through unselected members: an edge with no kinds (a direct one keeps its own).
+                edges.extend((source, reached, ()) for reached in beyond[target] if reached not in succ[source])
+    return from_edges((g.member(n) for n in g if n in chosen), edges)
 
 
-def _selected_beyond(start: str, succ: dict, chosen: set[str], bridges: set[str]) -> set[str]:
+def _selected_beyond(
+    start: str, succ: Mapping[str, Mapping[str, Kinds]], chosen: set[str], bridges: set[str]
+) -> set[str]:
     """Selected members reached from ``start`` through unselected ones only."""
     reached: set[str] = set()
     seen = {start}
@@ -207,19 +203,15 @@ def _selected_beyond(start: str, succ: dict, chosen: set[str], bridges: set[str]
     return reached
 
 
-def _raise_cycle(g: nx.DiGraph, h: nx.DiGraph) -> None:
+def _raise_cycle(g: Graph, h: Graph) -> None:
     """Name the cycles of ``g`` that pass through a planned member of ``h``."""
-    from cigen.graph.core import cyclic_components, require_acyclic
-
     involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
     require_acyclic(g.subgraph(n for c in involved for n in c))
 
 
-def _best_effort_order(g: nx.DiGraph) -> tuple[str, ...]:
+def _best_effort_order(g: Graph) -> tuple[str, ...]:
     """The stable topological order; members on or behind a cycle follow, sorted."""
-    from cigen.graph.core import partial_order, sort_key
-
     order = partial_order(g)
     placed = set(order)
-    rest = sorted((n for n in g if n not in placed), key=lambda n: sort_key(g, n))
+    rest = sorted((n for n in g if n not in placed), key=g.sort_key)
     return tuple(order + rest)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable
+# typeshed leaves out the C accelerator's factory, which json.encoder does export.
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Sequence
+from typing import Any, Callable
 
-if TYPE_CHECKING:
-    import networkx as nx
-
-    from cigen.model import Edge, Member, Workspace
-    from cigen.plan.stages import Plan
+from cigen.graph.core import cycles, cyclic_components, feedback_edges
+from cigen.graph.graph import Graph, build_graph
+from cigen.graph.order import generations
+from cigen.model import Edge, Member, Workspace
+from cigen.plan.stages import Plan, stage_jobs
 
 GRAPH_FORMATS = ("json", "mermaid", "dot", "text")
 PLAN_FORMATS = ("json", "text")
@@ -51,8 +54,6 @@ def _item_encoder() -> Callable[[Any], str]:
     26 ms with one encoder). ``c_make_encoder`` is how ``json`` itself makes
     it; where the C accelerator is missing, the plain method does the same.
     """
-    from json.encoder import c_make_encoder, encode_basestring
-
     if c_make_encoder is None:
         return json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     # Arguments: markers (None: no circular check, the document is a tree), default, string encoder,
@@ -61,12 +62,8 @@ def _item_encoder() -> Callable[[Any], str]:
     return lambda value: "".join(encoder(value, 0))
 
 
-def _member(g: nx.DiGraph, path: str) -> Member:
-    return g._node[path]["member"]
-
-
-def _label(g: nx.DiGraph, path: str) -> str:
-    return _member(g, path).label
+def _label(g: Graph, path: str) -> str:
+    return g.member(path).label
 
 
 # -- graph ------------------------------------------------------------------
@@ -74,11 +71,7 @@ def _label(g: nx.DiGraph, path: str) -> str:
 
 @dataclass(frozen=True)
 class GraphView:
-    """What the graph formats show: the whole workspace, root included.
-
-    Ordering an acyclic workspace needs no networkx (see :mod:`cigen.graph.order`);
-    the graph is built, and networkx imported, only to explain cycles.
-    """
+    """What the graph formats show: the whole workspace, root included."""
 
     workspace: Workspace
     members: dict[str, Member]  # by path, sorted
@@ -87,7 +80,7 @@ class GraphView:
     levels: list[list[str]]  # paths, dependencies first; empty when there is a cycle
     cycles: list[list[str]]  # one cycle of paths per cyclic component
     component: dict[str, int]  # path -> index of its cyclic component, for members on a cycle
-    graph: nx.DiGraph | None  # built when there is a cycle
+    graph: Graph  # root included
 
     def label(self, path: str) -> str:
         return self.labels[path]
@@ -97,26 +90,16 @@ class GraphView:
 
 
 def graph_view(workspace: Workspace) -> GraphView:
-    from cigen.graph.order import generations
-
+    g = build_graph(workspace, include_root=True)
     members = {m.path: m for m in sorted(workspace.members, key=attrgetter("path"))}
     edges = tuple(sorted(
         (e for e in workspace.edges if e.source in members and e.target in members),
         key=attrgetter("source", "target"),
     ))
-    succ: dict[str, list[str]] = {p: [] for p in members}
-    pred: dict[str, list[str]] = {p: [] for p in members}
-    for e in edges:
-        succ[e.source].append(e.target)
-        pred[e.target].append(e.source)
     labels = {p: m.label for p, m in members.items()}
-    levels = generations(succ, pred, {p: (label, p) for p, label in labels.items()})
-    if sum(map(len, levels)) == len(members):
-        return GraphView(workspace, members, labels, edges, levels, [], {}, None)
-
-    from cigen.graph.core import build_graph, cycles, cyclic_components
-
-    g = build_graph(workspace, include_root=True)
+    found = generations(g.succ, g.pred, g.keys)
+    if sum(map(len, found)) == len(g):  # acyclic: no cycle search needed
+        return GraphView(workspace, members, labels, edges, found, [], {}, g)
     component = {n: i for i, c in enumerate(cyclic_components(g)) for n in c}
     return GraphView(workspace, members, labels, edges, [], cycles(g), component, g)
 
@@ -184,9 +167,7 @@ def graph_text(view: GraphView) -> str:
         width = len(str(len(doc["levels"])))
         for i, level in enumerate(doc["levels"], 1):
             lines.append(f"  {i:>{width}}  {', '.join(level)}")
-    if view.graph is not None:
-        from cigen.graph.core import feedback_edges
-
+    if view.cycles:
         lines += ["", "cycles (no order exists until each is broken)"]
         lines += [f"  {cycle}" for cycle in cycles_with_paths(view)]
         arcs, exact = feedback_edges(view.graph)
@@ -268,9 +249,7 @@ def _dot_id(text: str) -> str:
 # -- plan -------------------------------------------------------------------
 
 
-def plan_document(plan: Plan, g: nx.DiGraph) -> dict[str, Any]:
-    from cigen.plan.stages import stage_jobs
-
+def plan_document(plan: Plan, g: Graph) -> dict[str, Any]:
     return {
         "mode": plan.mode,
         "concurrency": plan.concurrency,
@@ -298,7 +277,7 @@ def plan_document(plan: Plan, g: nx.DiGraph) -> dict[str, Any]:
     }
 
 
-def plan_json(plan: Plan, g: nx.DiGraph) -> str:
+def plan_json(plan: Plan, g: Graph) -> str:
     return _dump(plan_document(plan, g))
 
 
@@ -309,7 +288,7 @@ _ON_FAILURE = {
 }
 
 
-def plan_text(plan: Plan, g: nx.DiGraph) -> str:
+def plan_text(plan: Plan, g: Graph) -> str:
     limit = "no limit" if plan.concurrency is None else str(plan.concurrency)
     lines = [
         f"{plan.mode} plan: {_count(len(plan.stages), 'stage')}, {_count(len(plan.services), 'service')}, "
@@ -332,6 +311,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

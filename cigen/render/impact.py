@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from importlib.resources import files
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    import jinja2
-    import networkx as nx
+import jinja2
 
-    from cigen.impact.affected import Impact
+from cigen.graph.graph import Graph
+from cigen.impact.affected import FileEffect, Impact
 
 SUMMARY_LIMIT = 1024 * 1024
 MERMAID_MAX_TEXT = 50_000
@@ -33,10 +33,6 @@ class _Job(Protocol):
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    from importlib.resources import files
-
-    import jinja2
-
     text = (files("cigen") / "templates" / "impact.md.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
@@ -74,7 +70,7 @@ def _why(impact: Impact, path: str, names: Mapping[str, str]) -> str:
     return f"{start} → {chain}"
 
 
-def _mermaid(graph: nx.DiGraph, nodes: Sequence[str], impact: Impact, names: Mapping[str, str]) -> str | None:
+def _mermaid(graph: Graph, nodes: Sequence[str], impact: Impact, names: Mapping[str, str]) -> str | None:
     """The subgraph on ``nodes``, arrows from a service to its dependents; None when GitHub would refuse it."""
     chosen = set(nodes)
     edges = sorted((t, s) for s in chosen for t in graph.successors(s) if t in chosen)
@@ -107,7 +103,9 @@ def _stage_mermaid(stages: list[dict[str, Any]], jobs: Sequence[_Job]) -> str:
     return "\n".join(lines + (edges if len(edges) <= MERMAID_MAX_EDGES else []))
 
 
-def _graph(impact: Impact, graph: nx.DiGraph, names: Mapping[str, str], stages, jobs) -> dict[str, Any]:
+def _graph(
+    impact: Impact, graph: Graph, names: Mapping[str, str], stages: list[dict[str, Any]], jobs: Sequence[_Job]
+) -> dict[str, Any]:
     shown = [*impact.affected, *impact.build_only]
     if not shown:
         return {"mermaid": None, "graph_title": "", "graph_note": ""}
@@ -130,7 +128,7 @@ def _graph(impact: Impact, graph: nx.DiGraph, names: Mapping[str, str], stages, 
 
 def render_impact(
     impact: Impact,
-    graph: nx.DiGraph,
+    graph: Graph,
     names: Mapping[str, str],
     *,
     jobs: Sequence[_Job] | None = None,
@@ -149,7 +147,7 @@ def render_impact(
         for job in jobs or ()
     ]
     effects = [e for e, _ in impact.effects.values()]
-    kinds = (("member", "in services"), ("lockfile", "in lockfiles"), ("global", "global"),
+    kinds: tuple[tuple[FileEffect, str], ...] = (("member", "in services"), ("lockfile", "in lockfiles"), ("global", "global"),
              ("ignored", "ignored"), ("unowned", "outside any service"))
     breakdown = ", ".join(f"{effects.count(k)} {label}" for k, label in kinds if effects.count(k))
     if base:
@@ -163,7 +161,7 @@ def render_impact(
     rows = [{"name": cell(names.get(p, p)), "path": cell(p), "why": _why(impact, p, names)} for p in ordered]
     values: dict[str, Any] = {
         "affected_count": len(impact.affected),
-        "total": graph.number_of_nodes(),
+        "total": len(graph),
         "changed_count": sum(p in changed for p in impact.affected),
         "dependent_count": sum(p not in changed for p in impact.affected),
         "build_count": len(impact.build_only),

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 from cigen.errors import CycleError, InputError
 from cigen.config.services import HealthConfig, RestartConfig, ServiceConfig
+from cigen.graph.core import cycles, topological_order
+from cigen.graph.graph import Graph, from_names
 from cigen.runtime.probes import CmdProbe, HttpProbe, Probe, TcpProbe
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from cigen.config.root import Config
     from cigen.model import Member, Workspace
 
@@ -122,15 +122,15 @@ def resolve_services(config: Config, workspace: Workspace, config_path: Path | s
             chosen[name] = (key, cfg, member)
 
     aliases: dict[str, str] = {}
-    for name, (key, _, member) in chosen.items():
-        aliases.update({alias: name for alias in (name, key, member.path if member else None) if alias})
+    for name, (entry, _, member) in chosen.items():
+        aliases.update({alias: name for alias in (name, entry, member.path if member else None) if alias})
     by_path = {member.path: name for name, (_, _, member) in chosen.items() if member}
     package_deps = _package_dependencies(workspace, by_path)
 
     specs: dict[str, ServiceSpec] = {}
     for name in sorted(chosen):
-        key, cfg, member = chosen[name]
-        label = where(key or name)
+        entry, cfg, member = chosen[name]
+        label = where(entry or name)
         explicit = set()
         for dep in cfg.depends_on:
             target = aliases.get(dep)
@@ -243,28 +243,20 @@ def _health(cfg: ServiceConfig, cwd: str, env: tuple[tuple[str, str], ...], labe
     return Health(probe, h.interval, h.timeout, h.start_period, h.deadline, h.retries)
 
 
-def runtime_graph(specs: dict[str, ServiceSpec]) -> nx.DiGraph:
+def runtime_graph(specs: dict[str, ServiceSpec]) -> Graph:
     """Service names, edge dependent -> dependency."""
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_nodes_from(specs)
-    g.add_edges_from((name, dep) for name, spec in specs.items() for dep in spec.depends_on)
-    return g
+    return from_names(specs, ((name, dep) for name, spec in specs.items() for dep in spec.depends_on))
 
 
 def select(specs: dict[str, ServiceSpec], names: Iterable[str]) -> list[str]:
     """``names`` (all when empty) and their runtime dependencies, dependencies first; cycles are errors."""
-    from cigen.graph.core import cycles, dependencies, topological_order
-
     g = runtime_graph(specs)
     wanted = list(names) or sorted(specs)
     unknown = [n for n in wanted if n not in specs]
     if unknown:
         raise InputError(f"no service is named {unknown[0]!r}",
                          hint=suggest(unknown[0], sorted(specs)) or f"services: {', '.join(sorted(specs)) or 'none'}")
-    chosen = set(wanted) | dependencies(g, wanted)
-    sub = g.subgraph(chosen).copy()
+    sub = g.subgraph(set(wanted) | g.dependencies(wanted))
     found = cycles(sub)
     if found:
         shown = " -> ".join([*found[0], found[0][0]])

@@ -67,7 +67,7 @@ def load(root: Path) -> tuple:
     """cigen.yaml, the workspace, its graph and its default plan: what `cigen run` reads."""
     from cigen.config.loader import load_config
     from cigen.discovery import discover
-    from cigen.graph.core import build_graph
+    from cigen.graph.graph import build_graph
     from cigen.plan.stages import compute_plan
 
     config = load_config(root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cigen.executor.schedule import Outcome, Scheduler
-from cigen.graph.core import build_graph
+from cigen.graph.graph import build_graph
 from cigen.plan.stages import compute_plan, service_needs
 from tests.workspace_builder import workspace
 

@@ -22,7 +22,7 @@ from cigen.config.root import Config
 from cigen.discovery import discover
 from cigen.app.generate import generate_workflow
 from cigen.adapters.github_env import format_outputs, job_outputs, summary_outputs
-from cigen.graph.core import build_graph
+from cigen.graph.graph import build_graph
 from cigen.plan.stages import compute_plan, stage_jobs
 from tests.gha.events import push_event
 from tests.gha.expressions import interpolate
