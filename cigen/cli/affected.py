@@ -194,4 +194,4 @@ def _github(change: ChangeSet, impact: Impact, g, names, config) -> None:
         else:
             github_env.append_summary(path, report)
     running = sum(1 for job in jobs if values[f"{job.id}-count"] != "0")
-    out(f"{len(impact.affected)} of {g.number_of_nodes()} services affected; {running} of {len(jobs)} jobs run")
+    out(f"{len(impact.affected)} of {len(g)} services affected; {running} of {len(jobs)} jobs run")

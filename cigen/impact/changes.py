@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cigen.adapters import git
+from cigen.adapters.github_env import event_range, read_event
+from cigen.adapters.proc import CommandFailed
 from cigen.impact.affected import MANIFESTS, NARROWABLE_LOCKFILES, LockfileImpact, removed_member_folders
 from cigen.errors import InputError
+from cigen.impact.lockfiles import lockfile_impact
 from cigen.model import Workspace
 
 log = logging.getLogger("cigen")
@@ -90,7 +94,7 @@ def between(
     if base_sha is None and git.has_remote(repo):
         try:
             git.fetch(repo, *refspecs, depth=1 if git.is_shallow(repo) else None)
-        except git.CommandFailed as exc:
+        except CommandFailed as exc:
             log.warning("could not fetch %s from origin: %s", base, exc.stderr.strip() or exc)
         base_sha = git.resolve(repo, base)
     if base_sha is None:
@@ -146,8 +150,6 @@ def listed(root: Path, paths: Iterable[str]) -> ChangeSet:
 
 def from_event(root: Path, env: Mapping[str, str] | None = None) -> ChangeSet:
     """The change a GitHub Actions run is about, from its event (see :func:`cigen.adapters.github_env.event_range`)."""
-    from cigen.adapters.github_env import event_range, read_event
-
     name, payload = read_event(env)
     found = event_range(name, payload)
     if found.everything is not None or found.base is None:
@@ -169,7 +171,6 @@ def lockfile_impacts(changes: ChangeSet, workspace: Workspace) -> dict[str, Lock
     for name in NARROWABLE_LOCKFILES:
         if name not in changes.files:
             continue
-        from cigen.impact.lockfiles import lockfile_impact  # only when a lockfile changed: it imports parsers
         if changes.old_rev is None:
             out[name] = LockfileImpact(None, f"{name} changed and there is no base revision to compare it with")
             continue
@@ -199,8 +200,6 @@ def _manifest_name(manifest: str, text: str) -> str | None:
         if manifest == "package.json":
             name = json.loads(text).get("name")
         else:
-            import tomllib
-
             data = tomllib.loads(text)
             name = (data.get("project") or {}).get("name") or ((data.get("tool") or {}).get("poetry") or {}).get("name")
     except (ValueError, AttributeError):

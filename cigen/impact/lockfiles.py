@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import yaml
 
 from cigen.impact.affected import LockfileImpact
 from cigen.model import Workspace
@@ -114,8 +117,6 @@ def _node_of_member(lock: _Lock, path: str, node: str) -> None:
 
 
 def _yaml(text: str) -> Any:
-    import yaml
-
     # The base loader keeps every scalar a string: "1.10" stays "1.10", never a float.
     try:
         return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))  # noqa: S506
@@ -285,8 +286,6 @@ def _yarn_berry(text: str, workspace: Workspace) -> _Lock:
 
 
 def _uv(text: str, workspace: Workspace) -> _Lock:
-    import tomllib
-
     data = tomllib.loads(text)
     packages = data.pop("package", [])
     manifest = dict(data.get("manifest") or {})
