@@ -5,7 +5,7 @@ Usage (from the checkout root)::
 
     .venv/bin/python bench/bench_up.py [--runs 3] [--interval 50ms]
 
-It writes a monorepo of 16 real Node services (tests/fixtures/runtime/server.js)
+It writes a monorepo of 16 real Node services (testing/servers/server.js)
 in four layers; each waits ``DELAY_MS`` before it listens and is gated on an
 HTTP ``/health`` probe every ``--interval``. Each layer's services depend on one
 or two of the layer before, so the longest chain has four services.
@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SERVER = REPO / "tests" / "fixtures" / "runtime" / "server.js"
+SERVER = REPO / "testing" / "servers" / "server.js"
 NODE_BIN = REPO / "tools" / "node" / "node_modules" / ".bin"
 
 # name -> (delay in ms, dependencies): four layers, 16 services.

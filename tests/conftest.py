@@ -1,23 +1,21 @@
-"""What the whole suite shares: where things are, the pinned tools, ports, example copies.
+"""What the whole suite shares: the pinned tools on PATH, ports, example copies, ``../shared``.
 
-- ``REPO_ROOT``, ``EXAMPLES``, ``NODE_BIN``: the checkout, its bundled example
-  monorepos, and the pinned Node tools (``tools/node/node_modules/.bin``).
 - The pinned Node tools and this interpreter's scripts come first on ``PATH``
-  for every test, exactly as under ``./dev test``, so running ``pytest``
-  directly finds the same ``pm2``, ``turbo``, ``zizmor`` and ``cigen``.
-- ``node_tool(name)``: the path of a pinned Node tool; fails (not skips) with
-  how to install it when missing, because a suite that skips what it cannot
-  find passes without testing.
+  for every test (and every process a test starts), exactly as under
+  ``./dev test``, so running ``pytest`` directly finds the same ``pm2``,
+  ``turbo``, ``zizmor`` and ``cigen``.
 - ``shared_dir``: ``../shared`` beside the checkout; skips when it is absent.
 - ``free_port``: call it for a TCP port on 127.0.0.1 that nothing listens on.
 - ``example_copy``: call it for an installed copy of a bundled example in tmp;
-  ``copy_example(name, dest)`` does the same for module- or session-scoped fixtures.
+  :func:`testing.examples.copy_example` does the same for module- or session-scoped fixtures.
+
+Where things are (``REPO_ROOT``, ``EXAMPLES``, ``NODE_BIN``, ``node_tool``) is
+in :mod:`testing.paths`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import sys
 from collections.abc import Callable
@@ -25,31 +23,28 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO_ROOT / "examples"
-NODE_BIN = REPO_ROOT / "tools" / "node" / "node_modules" / ".bin"
-SHARED = (REPO_ROOT / ".." / "shared").resolve()
-
-# What an example's copy leaves out: installs and build outputs of the checkout.
-_NOT_COPIED = shutil.ignore_patterns("node_modules", "dist", ".venv", "__pycache__", ".pytest_cache")
+from testing.examples import copy_example
+from testing.paths import NODE_BIN, SHARED
 
 
-def _put_tools_on_path() -> None:
-    scripts = str(Path(sys.executable).parent)
-    entries = os.environ.get("PATH", "").split(os.pathsep)
-    wanted = [str(NODE_BIN), scripts]
+_PATH_BEFORE = pytest.StashKey[str | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Put the pinned Node tools and this interpreter's scripts first on PATH, from collection on."""
+    before = os.environ.get("PATH")
+    config.stash[_PATH_BEFORE] = before
+    wanted = [str(NODE_BIN), str(Path(sys.executable).parent)]
+    entries = (before or "").split(os.pathsep)
     os.environ["PATH"] = os.pathsep.join(wanted + [e for e in entries if e not in wanted])
 
 
-_put_tools_on_path()
-
-
-def node_tool(name: str) -> Path:
-    """The pinned Node tool ``name`` (pm2, turbo, ...) from tools/node."""
-    path = NODE_BIN / name
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run ./dev setup (or npm ci --prefix tools/node)", pytrace=False)
-    return path
+def pytest_unconfigure(config: pytest.Config) -> None:
+    before = config.stash.get(_PATH_BEFORE, None)
+    if before is None:
+        os.environ.pop("PATH", None)
+    else:
+        os.environ["PATH"] = before
 
 
 @pytest.fixture(scope="session")
@@ -89,25 +84,6 @@ def free_port() -> Callable[[], int]:
                 return port
 
     return pick
-
-
-def copy_example(name: str, dest: Path, *, install: bool = True) -> Path:
-    """A fresh copy of the bundled example ``name`` at ``dest/name``, npm-installed unless ``install=False``.
-
-    The copy leaves the checkout untouched (builds write dist/, installs write
-    node_modules/). The examples have no third-party dependencies, so the
-    install is offline and takes about a second.
-    """
-    from cigen.adapters.proc import run
-
-    source = EXAMPLES / name
-    if not source.is_dir():
-        pytest.fail(f"no example monorepo {source}", pytrace=False)
-    target = dest / name
-    shutil.copytree(source, target, ignore=_NOT_COPIED, symlinks=True)
-    if install and (target / "package-lock.json").exists():
-        run(["npm", "ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, timeout=300)
-    return target
 
 
 @pytest.fixture

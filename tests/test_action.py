@@ -28,12 +28,12 @@ from cigen.action import COMMENT_BUDGET, command_line, grouped, main, read_outpu
 from cigen.errors import InputError
 from cigen.adapters.github_env import format_outputs
 from cigen.render.pins import pin
-from tests.conftest import REPO_ROOT, node_tool
-from tests.gha.events import pull_request_event
-from tests.gha.model import SUCCESS
-from tests.gha.runner import run_workflow
-from tests.gitrepos import Repo
-from tests.validators import assert_valid_action
+from testing.paths import REPO_ROOT, node_tool
+from testing.gha.events import pull_request_event
+from testing.gha.model import SUCCESS
+from testing.gha.runner import run_workflow
+from testing.gitrepos import Repo
+from testing.validators import assert_valid_action
 
 ACTION = REPO_ROOT / "action.yml"
 
@@ -350,7 +350,7 @@ def _readme_block(after: str, language: str) -> str:
 
 
 def test_the_readmes_workflow_example_passes_the_validators(tmp_path: Path) -> None:
-    from tests.validators import assert_valid_workflow
+    from testing.validators import assert_valid_workflow
 
     example = _readme_block("In a workflow of your own", "yaml")
     path = tmp_path / ".github" / "workflows" / "affected.yml"

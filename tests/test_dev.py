@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from testing.paths import REPO_ROOT
 
 # The venv's python: records `-m` calls (pip, pytest) and answers them; anything else (the
 # version check, the hash of a file) runs on the real interpreter.

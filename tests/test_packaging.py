@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cigen.adapters.proc import run
-from tests.conftest import EXAMPLES, REPO_ROOT
+from testing.paths import EXAMPLES, REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from cigen.cli import main as cigen
-from tests.conftest import REPO_ROOT
+from testing.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / ".cache"
 HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from tests.conftest import REPO_ROOT
-from tests.validators import assert_valid_workflow
+from testing.paths import REPO_ROOT
+from testing.validators import assert_valid_workflow
 
 README = (REPO_ROOT / "README.md").read_text()
 CI_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"

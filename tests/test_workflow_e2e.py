@@ -1,7 +1,7 @@
 """The example monorepo's generated workflow, run for real with the local executor.
 
 The shop (examples/shop) is copied into a fresh git repository, ``cigen
-generate`` writes its workflow, and tests/gha runs it: the plan job installs
+generate`` writes its workflow, and testing/gha runs it: the plan job installs
 cigen (the wheel of this checkout, through ``workflow.cigen_requirement``) and
 runs ``cigen affected``; every stage's legs check out, install with npm or uv,
 exchange build outputs as artifacts and run their tasks; the gate job sums up.
@@ -26,10 +26,10 @@ import pytest
 from ruamel.yaml import YAML
 
 from cigen.adapters.proc import run
-from tests.gha.events import Event, dispatch_event, pull_request_event
-from tests.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
-from tests.gha.runner import run_workflow
-from tests.validators import assert_valid_workflow
+from testing.gha.events import Event, dispatch_event, pull_request_event
+from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
+from testing.gha.runner import run_workflow
+from testing.validators import assert_valid_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop"

@@ -11,7 +11,7 @@ import pytest
 
 from cigen.adapters import git
 from cigen.cli import main
-from tests.gitrepos import Repo
+from testing.gitrepos import Repo
 
 # core <- util <- api <- web; core <- worker; core <- "späce svc"; ui, ui/icons (nested) alone.
 PNPM_LOCK = """\

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.monorepos import cigen
+from testing.monorepos import cigen
 
 
 def _monorepo(root: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.monorepos import SHOP, cigen, write_monorepo
+from testing.monorepos import SHOP, cigen, write_monorepo
 
 WORKFLOW = ".github/workflows/cigen.yml"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.monorepos import CYCLIC, SHOP, cigen, write_monorepo
+from testing.monorepos import CYCLIC, SHOP, cigen, write_monorepo
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.monorepos import cigen
-from tests.executor.npm_monorepo import Package, most_at_once, npm_monorepo, record, span
+from testing.monorepos import cigen
+from testing.npm_monorepo import Package, most_at_once, npm_monorepo, record, span
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

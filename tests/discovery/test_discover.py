@@ -9,7 +9,7 @@ import pytest
 
 from cigen.discovery import discover
 from cigen.errors import InputError
-from tests.discovery.trees import make_tree, paths, pkg
+from testing.trees import make_tree, paths, pkg
 
 
 def test_members_come_sorted_by_path_with_slashes(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cigen.discovery import globs
-from tests.discovery.trees import make_tree
+from testing.trees import make_tree
 
 FOLDERS = [
     "packages/a/", "packages/a/nested/", "packages/b/", "packages/b/deep/x/", "packages/.hidden/",

@@ -10,7 +10,7 @@ import pytest
 from cigen.config.root import Config
 from cigen.discovery import discover, mark_startable
 from cigen.errors import InputError
-from tests.discovery.trees import make_tree, paths, pkg, pyproject
+from testing.trees import make_tree, paths, pkg, pyproject
 
 
 def workspace_of(tmp_path: Path, members: dict, **root_fields) -> object:  # noqa: ANN003

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from cigen.discovery.semver import max_satisfying, parse_range, parse_version, satisfies
-from tests.conftest import REPO_ROOT
+from testing.paths import REPO_ROOT
 
 NODE_SEMVER = REPO_ROOT / "tools" / "node" / "node_modules" / "semver"
 

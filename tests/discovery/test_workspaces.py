@@ -10,7 +10,7 @@ import pytest
 from cigen.config.root import Config
 from cigen.discovery import discover
 from cigen.errors import InputError
-from tests.discovery.trees import make_tree, paths, pkg, pyproject
+from testing.trees import make_tree, paths, pkg, pyproject
 
 THREE = {
     "packages/a/package.json": pkg("a"),

@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cigen.adapters.proc import run
-from tests.conftest import copy_example
-from tests.examples.processes import Services
-
-# The shop's Node members that have a build, each after the members it imports
-# (core <- data, server <- auth, api <- web). Hand-written on purpose: these
-# tests check the example itself, independently of cigen's graph.
-BUILD_ORDER = ("packages/core", "packages/data", "packages/server", "services/auth", "services/api", "apps/web")
-NODE_MEMBERS = ("packages/tooling", *BUILD_ORDER)
-PYTHON_MEMBERS = ("packages/ranking", "services/recommend")
-# The import path of each Python member: its own src/ and those of its workspace dependencies.
-PYTHON_PATHS = {
-    "packages/ranking": ("packages/ranking/src",),
-    "services/recommend": ("services/recommend/src", "packages/ranking/src"),
-}
-
-
-def scripts(member: Path) -> dict[str, str]:
-    return json.loads((member / "package.json").read_text())["scripts"]
-
-
-def npm_run(member: Path, script: str) -> str:
-    return run(["npm", "run", "--silent", script], cwd=member, timeout=120).stdout
-
-
-def python_env(shop: Path, member: str) -> Mapping[str, str]:
-    return {"PYTHONPATH": os.pathsep.join(str(shop / p) for p in PYTHON_PATHS[member]), "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def python_argv(*args: str) -> list[str]:
-    return [sys.executable, *args]
+from testing.examples import BUILD_ORDER, copy_example, npm_run
+from testing.processes import Services
 
 
 @pytest.fixture(scope="module")

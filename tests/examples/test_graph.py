@@ -9,7 +9,7 @@ import sys
 from functools import cache
 from typing import Any
 
-from tests.conftest import EXAMPLES
+from testing.paths import EXAMPLES
 
 SHOP = EXAMPLES / "shop"
 

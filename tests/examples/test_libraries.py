@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cigen.adapters.proc import run
-from tests.conftest import copy_example
-from tests.examples.conftest import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, npm_run, python_argv, python_env
+from testing.examples import copy_example
+from testing.examples import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, npm_run, python_argv, python_env
 
 
 def node_test(member: Path) -> tuple[int, int]:

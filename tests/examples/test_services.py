@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.conftest import python_argv, python_env, scripts
-from tests.examples.processes import Services, group_alive, http_get
+from testing.examples import python_argv, python_env, scripts
+from testing.processes import Services, group_alive, http_get
 
 NODE_SERVICES = ("services/auth", "services/api", "apps/web")
 

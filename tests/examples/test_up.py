@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.processes import http_get
+from testing.processes import http_get
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import EXAMPLES
-from tests.validators import assert_valid_workflow
+from testing.paths import EXAMPLES
+from testing.validators import assert_valid_workflow
 
 SHOP = EXAMPLES / "shop"
 WORKFLOW = SHOP / ".github" / "workflows" / "cigen.yml"

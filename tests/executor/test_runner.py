@@ -9,7 +9,7 @@ from pathlib import Path
 from cigen.executor.runner import Reporter, ServiceResult, TaskResult, execute
 from cigen.executor.work import Step, Work, prepare
 from cigen.plan.stages import Plan, service_needs
-from tests.executor.npm_monorepo import Package, load, npm_monorepo, record
+from testing.npm_monorepo import Package, load, npm_monorepo, record
 
 
 class Recorder(Reporter):

@@ -7,7 +7,7 @@ import pytest
 from cigen.executor.schedule import Outcome, Scheduler
 from cigen.graph.graph import build_graph
 from cigen.plan.stages import compute_plan, service_needs
-from tests.workspace_builder import workspace
+from testing.workspace_builder import workspace
 
 # web -> ui -> utils, api -> db -> utils; docs alone.
 SHOP = {"web": ["ui", "utils"], "api": ["db"], "ui": ["utils"], "db": ["utils"], "utils": [], "docs": []}

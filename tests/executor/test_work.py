@@ -8,7 +8,7 @@ import pytest
 
 from cigen.errors import InputError, ToolError
 from cigen.executor.work import Step, Work, prepare, require_tools
-from tests.executor.npm_monorepo import Package, load, npm_monorepo
+from testing.npm_monorepo import Package, load, npm_monorepo
 
 
 def test_each_service_runs_the_tasks_it_defines_with_its_own_package_manager(tmp_path: Path) -> None:

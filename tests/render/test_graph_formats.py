@@ -23,7 +23,7 @@ from cigen.render.graph_formats import (
     plan_json,
     plan_text,
 )
-from tests.workspace_builder import workspace
+from testing.workspace_builder import workspace
 
 UNLINKED = Unlinked("apps/web", "ui", "^2.0.0", "dependencies", "ui is 1.0.0, outside ^2.0.0: npm installs it from the registry")
 

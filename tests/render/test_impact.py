@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cigen.graph.graph import display_names
 from cigen.impact.affected import compute_impact
 from cigen.render.impact import MERMAID_MAX_EDGES, render_impact
-from tests.test_affected import CHAIN, graph, member, workspace
+from tests.impact.test_affected import CHAIN, graph, member, workspace
 
 
 @dataclass

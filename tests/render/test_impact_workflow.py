@@ -32,14 +32,14 @@ from cigen.adapters.proc import run
 from cigen.render.impact_workflow import COMMENT_SCRIPT, MARKER, ImpactModel, render_impact_workflow
 from cigen.render.ownership import dump
 from cigen.render.pins import pin
-from tests.conftest import REPO_ROOT
-from tests.gha.events import pull_request_event
-from tests.gha.github_script import comments
-from tests.gha.model import SKIPPED, SUCCESS
-from tests.gha.runner import run_workflow
-from tests.gitrepos import Repo
+from testing.paths import REPO_ROOT
+from testing.gha.events import pull_request_event
+from testing.gha.github_script import comments
+from testing.gha.model import SKIPPED, SUCCESS
+from testing.gha.runner import run_workflow
+from testing.gitrepos import Repo
 from tests.render.yaml_snapshot import snapshot_yml  # noqa: F401 - a fixture
-from tests.validators import assert_valid_workflow
+from testing.validators import assert_valid_workflow
 
 ACTION = "acme/cigen@0123456789abcdef0123456789abcdef01234567"
 VARIANTS = {

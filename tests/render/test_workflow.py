@@ -21,7 +21,7 @@ from cigen.config.loader import load_config
 from cigen.discovery import discover
 from cigen.app.generate import generate_workflow
 from tests.render.yaml_snapshot import snapshot_yml  # noqa: F401 - a fixture
-from tests.validators import assert_valid_workflow
+from testing.validators import assert_valid_workflow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workflow"
 NAMES = ("chain", "diamond", "groups", "mixed")

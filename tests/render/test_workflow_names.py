@@ -24,11 +24,11 @@ from cigen.app.generate import generate_workflow
 from cigen.adapters.github_env import format_outputs, job_outputs, summary_outputs
 from cigen.graph.graph import build_graph
 from cigen.plan.stages import compute_plan, stage_jobs
-from tests.gha.events import push_event
-from tests.gha.expressions import interpolate
-from tests.gha.model import FAILURE, SKIPPED, SUCCESS
-from tests.gha.runner import run_workflow
-from tests.validators import assert_valid_workflow
+from testing.gha.events import push_event
+from testing.gha.expressions import interpolate
+from testing.gha.model import FAILURE, SKIPPED, SUCCESS
+from testing.gha.runner import run_workflow
+from testing.validators import assert_valid_workflow
 
 # folder -> (npm name, dependencies); c depends on b depends on a.
 FOLDERS = {

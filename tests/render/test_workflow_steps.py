@@ -7,7 +7,7 @@ import pytest
 from cigen.render.expressions import condition, escape, json_text, literal
 from cigen.render.workflow_steps import install_step, setup_steps, task_step
 from cigen.plan.toolchains import Toolchain, Versions
-from tests.gha.expressions import interpolate
+from testing.gha.expressions import interpolate
 
 VERSIONS = Versions(node="24", node_file=None, python="3.13", python_file=None)
 

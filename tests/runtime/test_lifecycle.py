@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from tests.runtime.conftest import RuntimeRepo, progress_lines
+from testing.runtime import RuntimeRepo, progress_lines
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import pytest
 
 from cigen.errors import ToolError
 from cigen.runtime import daemon, pm2
-from tests.conftest import NODE_BIN
+from testing.paths import NODE_BIN
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.runtime.conftest import RuntimeRepo, progress_lines
+from testing.runtime import RuntimeRepo, progress_lines
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,64 @@
+"""Copies of the bundled example monorepos, and what the example tests know about examples/shop."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from cigen.adapters.proc import run
+from testing.paths import EXAMPLES
+
+# What an example's copy leaves out: installs and build outputs of the checkout.
+_NOT_COPIED = shutil.ignore_patterns("node_modules", "dist", ".venv", "__pycache__", ".pytest_cache")
+
+# The shop's Node members that have a build, each after the members it imports
+# (core <- data, server <- auth, api <- web). Hand-written on purpose: these
+# tests check the example itself, independently of cigen's graph.
+BUILD_ORDER = ("packages/core", "packages/data", "packages/server", "services/auth", "services/api", "apps/web")
+NODE_MEMBERS = ("packages/tooling", *BUILD_ORDER)
+PYTHON_MEMBERS = ("packages/ranking", "services/recommend")
+# The import path of each Python member: its own src/ and those of its workspace dependencies.
+PYTHON_PATHS = {
+    "packages/ranking": ("packages/ranking/src",),
+    "services/recommend": ("services/recommend/src", "packages/ranking/src"),
+}
+
+
+def copy_example(name: str, dest: Path, *, install: bool = True) -> Path:
+    """A fresh copy of the bundled example ``name`` at ``dest/name``, npm-installed unless ``install=False``.
+
+    The copy leaves the checkout untouched (builds write dist/, installs write
+    node_modules/). The examples have no third-party dependencies, so the
+    install is offline and takes about a second.
+    """
+    source = EXAMPLES / name
+    if not source.is_dir():
+        pytest.fail(f"no example monorepo {source}", pytrace=False)
+    target = dest / name
+    shutil.copytree(source, target, ignore=_NOT_COPIED, symlinks=True)
+    if install and (target / "package-lock.json").exists():
+        run(["npm", "ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, timeout=300)
+    return target
+
+
+def scripts(member: Path) -> dict[str, str]:
+    found: dict[str, str] = json.loads((member / "package.json").read_text())["scripts"]
+    return found
+
+
+def npm_run(member: Path, script: str) -> str:
+    return run(["npm", "run", "--silent", script], cwd=member, timeout=120).stdout
+
+
+def python_env(shop: Path, member: str) -> Mapping[str, str]:
+    return {"PYTHONPATH": os.pathsep.join(str(shop / p) for p in PYTHON_PATHS[member]), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def python_argv(*args: str) -> list[str]:
+    return [sys.executable, *args]
