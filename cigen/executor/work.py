@@ -9,7 +9,6 @@ member defines at all is a typo, and bad input.
 
 from __future__ import annotations
 
-import difflib
 import shlex
 import shutil
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cigen.errors import InputError, ToolError
+from cigen.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from cigen.config.root import Config
@@ -86,10 +86,9 @@ def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...
         known = {s for m in workspace.members for s in m.scripts}
         if any(m.language == "python" for m in workspace.members):
             known |= set(python_commands(config))
-        close = difflib.get_close_matches(task, sorted(known - {task}), n=2, cutoff=0.6)
         raise InputError(
             f"no service defines a task {task!r}",
-            hint=f"did you mean {' or '.join(close)}?" if close else
+            hint=did_you_mean(task, known) or
             "a Node service needs a package.json script of that name; a Python one, workflow.python_tasks",
         )
 

@@ -32,12 +32,12 @@ an error: a typo must not turn into an empty (green) CI run.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cigen.errors import InputError
+from cigen.suggest import did_you_mean
 from cigen.graph.graph import Graph
 from cigen.pathglob import glob_regex, name_regex
 
@@ -149,7 +149,6 @@ def _match(g: Graph, selector: Selector) -> set[str]:
             wanted, known = selector.name, sorted({m.name for m in members.values() if m.name})
         else:
             wanted, known = selector.directory or "", sorted(members)
-        close = difflib.get_close_matches(wanted, known, n=2, cutoff=0.6)
-        hint = f"did you mean {' or '.join(close)}?" if close else "`cigen graph --format text` lists the members"
+        hint = did_you_mean(wanted, known) or "`cigen graph --format text` lists the members"
         raise InputError(f"selection {selector.raw!r} matches no member", hint=hint)
     return candidates

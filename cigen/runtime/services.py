@@ -11,7 +11,6 @@ dependencies; never devDependencies or dependency groups).
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import shlex
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cigen.errors import CycleError, InputError
+from cigen.suggest import did_you_mean
 from cigen.config.services import HealthConfig, RestartConfig, ServiceConfig
 from cigen.graph.core import cycles, topological_order
 from cigen.graph.graph import Graph, from_names
@@ -159,8 +159,8 @@ def _find_member(key: str, members: list[Member], config_path: Path | str) -> Me
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"did you mean {close[0]!r}?" if close else None
+    """The hint for a misspelt service name: one candidate, quoted as cigen.yaml spells it."""
+    return did_you_mean(word, choices, n=1, quote=True)
 
 
 def _package_dependencies(workspace: Workspace, service_of: dict[str, str]) -> dict[str, set[str]]:
