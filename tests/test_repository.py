@@ -3,6 +3,7 @@ cigen's CI workflow passes the validators, and the README's tables match the cod
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -140,3 +141,17 @@ def test_the_scripts_are_executable(script: str) -> None:
     import os
 
     assert os.access(REPO_ROOT / script, os.X_OK)
+
+
+def test_the_readmes_layout_names_every_folder_of_the_package_and_only_those() -> None:
+    block = re.search(r"```\n(.*?)```", readme_section("Development"), re.S).group(1)
+    listed = {line.split()[0].rstrip("/") for line in block.splitlines() if line.startswith("cigen/")}
+    package = REPO_ROOT / "cigen"
+    folders = {f"cigen/{p.parent.relative_to(package)}" for p in package.glob("*/__init__.py")}
+    assert listed == folders
+
+
+def test_every_package_folder_says_in_its_docstring_what_it_holds() -> None:
+    for init in sorted((REPO_ROOT / "cigen").glob("*/__init__.py")):
+        docstring = ast.get_docstring(ast.parse(init.read_text()))
+        assert docstring and len(docstring) > 40, f"{init.relative_to(REPO_ROOT)} has no docstring saying what it holds"
