@@ -42,7 +42,9 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from cigen import reporting
 from cigen.errors import CigenError, InputError
+from cigen.reporting import reporting_to
 
 COMMANDS = ("affected", "check", "impact", "up", "down")
 COMPARING = frozenset({"affected", "impact"})  # the commands that take base and head
@@ -58,17 +60,17 @@ _SET_BY_ACTION = {
 
 def main(env: Mapping[str, str] | None = None) -> int:
     """Run the command the environment names; returns its exit code."""
-    from cigen.cli.app import error, install_logging
+    from cigen.cli.app import TerminalReporter, error
 
     env = os.environ if env is None else env
-    install_logging()
     try:
         command, argv = command_line(env)
-        if command == "affected":
-            return _affected(argv, _output_file(env))
-        if command == "impact":
-            return _impact(argv, _output_file(env), env)
-        return _cigen(argv)
+        with reporting_to(TerminalReporter()):
+            if command == "affected":
+                return _affected(argv, _output_file(env))
+            if command == "impact":
+                return _impact(argv, _output_file(env), env)
+            return _cigen(argv)
     except InputError as exc:
         error(str(exc))
         return exc.exit_code
@@ -180,8 +182,6 @@ def grouped(values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _impact(argv: Sequence[str], outputs: Path, env: Mapping[str, str]) -> int:
-    import logging
-
     from cigen.adapters.github_env import append_summary, write_outputs
 
     code, full = _captured([argv[0], "--format", "markdown", *argv[1:]])
@@ -197,9 +197,9 @@ def _impact(argv: Sequence[str], outputs: Path, env: Mapping[str, str]) -> int:
         try:
             append_summary(Path(summary), full)
         except CigenError as exc:  # a summary filled by earlier steps loses the report, never the outputs
-            logging.getLogger("cigen").warning("no step summary written: %s", exc)
+            reporting.warn(f"no step summary written: {exc}")
     write_outputs(outputs, {"report": comment, "report-file": str(report)})
-    print(f"cigen: the impact report is in the step summary and {report}", file=sys.stderr)
+    reporting.progress(f"the impact report is in the step summary and {report}")
     return 0
 
 

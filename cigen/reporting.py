@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 Level = Literal["warning", "progress"]
 
@@ -42,6 +42,7 @@ class Recorder:
 
 
 _current: Reporter = _Dropped()
+R = TypeVar("R", bound=Reporter)
 
 
 def warn(message: str) -> None:
@@ -55,7 +56,7 @@ def progress(message: str) -> None:
 
 
 @contextmanager
-def reporting_to(reporter: Reporter) -> Iterator[Reporter]:
+def reporting_to(reporter: R) -> Iterator[R]:
     """Send reports to ``reporter`` for the span of the block, then restore the previous one."""
     global _current
     previous, _current = _current, reporter

@@ -8,14 +8,13 @@ into services.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from cigen import reporting
 from cigen.errors import InputError
 from cigen.adapters.proc import CommandFailed, run
 
-log = logging.getLogger("cigen")
 
 REMOTE = "origin"
 # A shallow clone is deepened by these many commits at a time (about 2,000 in
@@ -99,11 +98,11 @@ def find_merge_base(repo: Path, base: str, head: str, refspecs: tuple[str, ...])
     for step in DEEPEN_STEPS:
         if found is not None or not is_shallow(repo) or not has_remote(repo):
             break
-        log.info("shallow clone: fetching %d more commits to find the merge-base of %s and %s", step, base, head)
+        reporting.progress(f"shallow clone: fetching {step} more commits to find the merge-base of {base} and {head}")
         try:
             fetch(repo, *refspecs, deepen=step)
         except CommandFailed as exc:
-            log.warning("could not deepen the shallow clone: %s", exc.stderr.strip() or exc)
+            reporting.warn(f"could not deepen the shallow clone: {exc.stderr.strip() or exc}")
             return None
         found = merge_base(repo, base, head)
     return found

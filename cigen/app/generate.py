@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cigen import reporting
 from cigen.errors import InputError
 
 if TYPE_CHECKING:
@@ -140,12 +141,10 @@ _PINNED = re.compile(r"[^@\s]+@[0-9a-f]{40}")
 
 def _warn_unpinned(config: Config) -> None:
     """A setup step's action not pinned to a commit weakens the workflow (zizmor flags it)."""
-    import logging
-
     for index, step in enumerate(config.workflow.setup):
         uses = step.get("uses")
         if isinstance(uses, str) and not uses.startswith(("./", "docker://")) and not _PINNED.fullmatch(uses):
-            logging.getLogger("cigen").warning(
+            reporting.warn(
                 f"workflow.setup[{index}]: {uses} is not pinned to a commit SHA; a tag can be moved to other code"
             )
 
@@ -219,14 +218,12 @@ def generate_impact_workflow(workspace: Workspace, config: Config, *, force: boo
 
 def _warn_left_behind(root: Path, relative: str) -> None:
     """A generated impact workflow that cigen.yaml no longer asks for still runs on every pull request."""
-    import logging
-
     from cigen.adapters.files import read_text
     from cigen.adapters.write import has_marker
 
     path = root / relative
     if path.is_file() and has_marker(read_text(path)):
-        logging.getLogger("cigen").warning(
+        reporting.warn(
             f"{relative} is a cigen impact workflow, but cigen.yaml no longer sets workflow.impact; "
             "it still runs on every pull request until you delete it (cigen never deletes files)"
         )

@@ -29,11 +29,12 @@ from cigen.cli import run as _run  # noqa: E402,F401
 def main(argv: Sequence[str] | None = None) -> int:
     import typer
 
-    from cigen.cli.app import error, install_logging, silence_stdout
+    from cigen.cli.app import TerminalReporter, error, silence_stdout
+    from cigen.reporting import reporting_to
 
-    install_logging()
     try:
-        result = app(args=list(argv) if argv is not None else None, prog_name="cigen", standalone_mode=False)
+        with reporting_to(TerminalReporter()):
+            result = app(args=list(argv) if argv is not None else None, prog_name="cigen", standalone_mode=False)
         sys.stdout.flush()  # here, where a closed pipe is handled, not at interpreter exit
     except CigenError as exc:
         error(str(exc))

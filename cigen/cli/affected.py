@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import enum
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -26,7 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from cigen import reporting
 from cigen.cli.app import RootOption, app, out
+from cigen.render.impact import ReportDoesNotFit
 
 if TYPE_CHECKING:
     from cigen.impact.affected import Impact
@@ -189,8 +190,8 @@ def _github(change: ChangeSet, impact: Impact, g, names, config) -> None:
         path = Path(summary)
         try:
             report = _markdown(change, impact, g, names, config, github_env.summary_budget(path))
-        except ValueError as exc:  # earlier steps filled the summary: the outputs matter, the report does not
-            logging.getLogger("cigen").warning("no step summary written: %s", exc)
+        except ReportDoesNotFit as exc:  # earlier steps filled the summary: the outputs matter, the report does not
+            reporting.warn(f"no step summary written: {exc}")
         else:
             github_env.append_summary(path, report)
     running = sum(1 for job in jobs if values[f"{job.id}-count"] != "0")

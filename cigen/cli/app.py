@@ -1,13 +1,13 @@
 """The Typer application, the options every command shares, and the output helpers.
 
 This package is the only place in cigen that writes to the terminal: the core
-reports through the ``cigen`` logger, which :func:`install_logging` sends to
-stderr, and returns values that the commands print.
+returns values, which the commands print, and reports warnings and progress
+through :mod:`cigen.reporting`, which the :class:`TerminalReporter` that
+:func:`cigen.cli.main` installs sends to stderr.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cigen import reporting
 from cigen.errors import EXIT_PIPE
+from cigen.reporting import Level
 
 if TYPE_CHECKING:
     from cigen.config.root import Config
@@ -36,18 +38,11 @@ RootOption = Annotated[
 ]
 
 
-class _StderrHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        level = record.levelname.lower()
-        print(f"cigen: {level}: {record.getMessage()}", file=sys.stderr)
+class TerminalReporter:
+    """Diagnostics and progress on stderr, each a line ``cigen: LEVEL: MESSAGE`` (progress: ``cigen: MESSAGE``)."""
 
-
-def install_logging(level: int = logging.WARNING) -> None:
-    logger = logging.getLogger("cigen")
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        logger.addHandler(_StderrHandler())
-    logger.setLevel(level)
-    logger.propagate = False
+    def report(self, level: Level, message: str) -> None:
+        print(f"cigen: {level}: {message}" if level == "warning" else f"cigen: {message}", file=sys.stderr)
 
 
 def out(text: str) -> None:
@@ -103,7 +98,6 @@ def _discover(root: Path, config: Config | None) -> Workspace:
     from cigen.discovery import discover
 
     workspace = discover(root, config)
-    log = logging.getLogger("cigen")
     for warning in workspace.warnings:
-        log.warning(warning)
+        reporting.warn(warning)
     return workspace

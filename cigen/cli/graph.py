@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from cigen import reporting
 from cigen.cli.app import RootOption, app, out
 
 
@@ -50,7 +50,7 @@ def graph(
         out(render(view))
     if view.cycles:
         count = len(view.cycles)
-        logging.getLogger("cigen").warning(
+        reporting.warn(
             f"{count} dependency cycle{'s' if count > 1 else ''} ({'; '.join(graph_formats.cycles_with_paths(view))}): "
             "commands that need an order fail until each is broken"
         )

@@ -10,13 +10,13 @@ way of failing to find a base ends in a :class:`ChangeSet` whose
 from __future__ import annotations
 
 import json
-import logging
 import posixpath
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cigen import reporting
 from cigen.adapters import git
 from cigen.adapters.github_env import event_range, read_event
 from cigen.adapters.proc import CommandFailed
@@ -25,7 +25,6 @@ from cigen.errors import InputError
 from cigen.impact.lockfiles import lockfile_impact
 from cigen.model import Workspace
 
-log = logging.getLogger("cigen")
 
 
 @dataclass(frozen=True)
@@ -95,18 +94,18 @@ def between(
         try:
             git.fetch(repo, *refspecs, depth=1 if git.is_shallow(repo) else None)
         except CommandFailed as exc:
-            log.warning("could not fetch %s from origin: %s", base, exc.stderr.strip() or exc)
+            reporting.warn(f"could not fetch {base} from origin: {exc.stderr.strip() or exc}")
         base_sha = git.resolve(repo, base)
     if base_sha is None:
         if not event:
             raise InputError(f"unknown revision {base!r} (--base)", hint="fetch it first, or name a branch, tag or commit")
         why = f"the base {base} could not be fetched, so everything runs"
-        log.warning(why)
+        reporting.warn(why)
         return ChangeSet((), base=base, head=head, everything=why, repo=repo, prefix=prefix)
 
     current = git.resolve(repo, "HEAD")
     if head_sha != current:
-        log.warning("the service graph is read from the working tree (HEAD), not from %s", head)
+        reporting.warn(f"the service graph is read from the working tree (HEAD), not from {head}")
     merge_base = git.find_merge_base(repo, base_sha, head_sha, (*refspecs, head_sha))
     if merge_base is None:
         if git.is_shallow(repo):
@@ -114,7 +113,7 @@ def between(
                    "shallow clone, so everything runs (check out with fetch-depth: 0 to avoid this)")
         else:
             why = f"{base} and {head} share no history, so everything runs"
-        log.warning(why)
+        reporting.warn(why)
         return ChangeSet((), base=base, head=head, everything=why, repo=repo, prefix=prefix)
     files, deleted = _collect(git.diff(repo, merge_base, head_sha), prefix)
     return ChangeSet(files, deleted, base, head, merge_base, None, repo, prefix, merge_base, head_sha)

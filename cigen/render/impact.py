@@ -18,12 +18,16 @@ from typing import Any, Protocol
 
 import jinja2
 
+from cigen.adapters.github_env import SUMMARY_LIMIT
 from cigen.graph.graph import Graph
 from cigen.impact.affected import FileEffect, Impact
 
-SUMMARY_LIMIT = 1024 * 1024
 MERMAID_MAX_TEXT = 50_000
 MERMAID_MAX_EDGES = 500
+
+
+class ReportDoesNotFit(ValueError):
+    """Even the smallest form of the report is larger than the bytes left (earlier steps filled the summary)."""
 
 
 class _Job(Protocol):
@@ -198,5 +202,5 @@ def _fit(values: dict[str, Any], rows: list[dict[str, str]], budget: int) -> str
         values = {**values, "mermaid": None, "graph_note": "", "stages": []}
         text = render(0)
     if len(text.encode("utf-8")) > budget:
-        raise ValueError(f"the impact report needs more than the {budget} bytes left in the summary")
+        raise ReportDoesNotFit(f"the impact report needs more than the {budget} bytes left in the summary")
     return text

@@ -28,6 +28,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from cigen import reporting
+
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
 OWNED_JOB = re.compile(r"plan|integration|cigen|stage-\d+(?:-part-\d+)?")
@@ -93,13 +95,11 @@ def regenerate(
 
 def _warn_dangling_needs(jobs: CommentedMap) -> None:
     """A kept job that needs a job cigen no longer writes would make the workflow invalid: say so."""
-    import logging
-
     for job_id, job in jobs.items():
         needs = job.get("needs") if isinstance(job, dict) else None
         for needed in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
             if needed not in jobs:
-                logging.getLogger("cigen").warning(
+                reporting.warn(
                     f"your job {job_id} needs {needed}, which the workflow no longer has; update its needs"
                 )
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from cigen.reporting import Recorder, reporting_to
 from cigen.config.root import Config
 from cigen.config.loader import load_config
 from cigen.discovery import discover
@@ -185,15 +186,15 @@ def test_setup_steps_are_copied_into_every_job_without_yaml_aliases(tmp_path: Pa
     assert text.count("args: echo hi") == 2
 
 
-def test_an_unpinned_setup_action_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unpinned_setup_action_is_warned_about(tmp_path: Path) -> None:
     root = write_monorepo(tmp_path / "m", {
         ".": {"name": "m", "private": True, "workspaces": ["packages/*"]},
         "packages/a": {"name": "a", "scripts": {"test": "t"}},
     }, config="workflow:\n  setup:\n    - uses: some/action@v1\n    - uses: other/action@" + "a" * 40 + "\n")
     config = load_config(root)
-    with caplog.at_level("WARNING", logger="cigen"):
+    with reporting_to(Recorder()) as reported:
         generate_workflow(discover(root, config), config)
-    assert [r.getMessage() for r in caplog.records] == [
+    assert reported.warnings() == [
         "workflow.setup[0]: some/action@v1 is not pinned to a commit SHA; a tag can be moved to other code"
     ]
 
@@ -240,8 +241,7 @@ def test_the_pm2_the_integration_job_installs_is_the_one_cigen_is_tested_with() 
 
 
 def test_an_impact_workflow_left_behind_after_impact_is_switched_off_is_warned_about(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+    tmp_path: Path) -> None:
     from cigen.app.generate import generate_impact_workflow
     from cigen.adapters.write import write_generated
 
@@ -254,21 +254,21 @@ def test_an_impact_workflow_left_behind_after_impact_is_switched_off_is_warned_a
 
     (root / "cigen.yaml").write_text("workflow:\n  impact: false\n")
     config = load_config(root)
-    with caplog.at_level("WARNING", logger="cigen"):
+    with reporting_to(Recorder()) as reported:
         assert generate_impact_workflow(discover(root, config), config) is None
 
-    assert [r.getMessage() for r in caplog.records] == [
+    assert reported.warnings() == [
         ".github/workflows/cigen-impact.yml is a cigen impact workflow, but cigen.yaml no longer sets "
         "workflow.impact; it still runs on every pull request until you delete it (cigen never deletes files)"
     ]
     assert generated.path.is_file(), "cigen warns; it never deletes what is there"
 
 
-def test_no_warning_when_impact_was_never_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_warning_when_impact_was_never_used(tmp_path: Path) -> None:
     from cigen.app.generate import generate_impact_workflow
 
     root = write_monorepo(tmp_path / "m", {".": {"name": "m", "private": True, "workspaces": ["packages/*"]}})
     config = load_config(root)
-    with caplog.at_level("WARNING", logger="cigen"):
+    with reporting_to(Recorder()) as reported:
         assert generate_impact_workflow(discover(root, config), config) is None
-    assert caplog.records == []
+    assert reported.messages == []

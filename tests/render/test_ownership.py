@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml.comments import CommentedMap
 
+from cigen.reporting import Recorder, reporting_to
 from cigen.render.ownership import OWNED_JOB, dump, load, regenerate
 
 GENERATED = """\
@@ -106,13 +107,13 @@ def test_dump_never_folds_a_long_expression() -> None:
     assert dump(doc).count("\n") == 1
 
 
-def test_a_kept_job_needing_a_job_that_is_gone_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_kept_job_needing_a_job_that_is_gone_is_warned_about() -> None:
     edited = GENERATED.replace(
         "  cigen:\n", "  deploy:\n    needs: [stage-1, stage-9]\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - run: d\n  cigen:\n",
     )
-    with caplog.at_level("WARNING", logger="cigen"):
+    with reporting_to(Recorder()) as reported:
         regenerate(fresh(), edited)
-    assert [r.getMessage() for r in caplog.records] == [
+    assert reported.warnings() == [
         "your job deploy needs stage-9, which the workflow no longer has; update its needs"
     ]
