@@ -1,7 +1,11 @@
-"""The one gateway for subprocesses.
+"""The one gateway for subprocesses: nothing else in cigen imports :mod:`subprocess`.
 
-Every external command cigen runs goes through :func:`run`, so a failure always
-reports the same things: the command, its exit code, and what it printed.
+A command cigen waits for goes through :func:`run`, so a failure always
+reports the same things: the command, its exit code, and what it printed. A
+process cigen keeps talking to or streams from while it runs (the PM2
+bridge, the tasks of ``cigen run``) starts through :func:`spawn`, so one that
+cannot start fails the same way everywhere: :class:`CannotStart`, naming the
+command and why.
 """
 
 from __future__ import annotations
@@ -11,8 +15,16 @@ import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
+
 
 from cigen.errors import ToolError
+
+# Re-exported so callers of spawn() name streams and the timeout without importing subprocess.
+PIPE = subprocess.PIPE
+DEVNULL = subprocess.DEVNULL
+STDOUT = subprocess.STDOUT
+TimeoutExpired = subprocess.TimeoutExpired
 
 _TAIL = 2000  # characters of stdout/stderr kept in an error message
 
@@ -76,3 +88,37 @@ def run(
     if check and result.returncode != 0:
         raise CommandFailed(argv, result.returncode, result.stdout, result.stderr)
     return result
+
+
+class CannotStart(ToolError):
+    """A process could not be started: no such program, no such folder, or not executable."""
+
+    def __init__(self, argv: Sequence[str], reason: OSError) -> None:
+        self.argv = list(argv)
+        why = reason.strerror or str(reason)
+        super().__init__(f"{shlex.join(self.argv)}: {why}", hint=f"check that {argv[0]} is installed and on PATH"
+                         if isinstance(reason, FileNotFoundError) else None)
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: int | IO[bytes] | None = None,
+    stdout: int | IO[bytes] | None = None,
+    stderr: int | IO[bytes] | None = None,
+    new_session: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` (never through a shell) and return at once; its streams are bytes.
+
+    Unlike :func:`run`, ``env`` is the child's whole environment when given (a
+    long-lived peer gets exactly what it is handed). ``new_session`` puts it in a
+    session, so a process group, of its own: a terminal's Ctrl-C reaches cigen
+    alone, and stopping the group reaches everything the command spawned.
+    """
+    try:
+        return subprocess.Popen(list(argv), cwd=cwd, env=None if env is None else dict(env), stdin=stdin,
+                                stdout=stdout, stderr=stderr, start_new_session=new_session)
+    except OSError as exc:
+        raise CannotStart(argv, exc) from exc

@@ -1,6 +1,6 @@
 """One task's process: a process group of its own, its output read line by line on a thread.
 
-subprocess.Popen, not :func:`cigen.adapters.proc.run`: ``run`` waits for a command and
+:func:`cigen.adapters.proc.spawn`, not :func:`~cigen.adapters.proc.run`: ``run`` waits for a command and
 hands back its output at the end, while ``cigen run`` streams each task's
 output as it comes and runs several tasks at once.
 
@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
+
+from cigen.adapters import proc
 
 # Seconds what a finished command left running in its group gets between SIGTERM and SIGKILL.
 LEFTOVER_GRACE = 1.0
@@ -32,15 +33,9 @@ class TaskProcess:
     """A running command; its output lines go to ``sink`` from a reader thread, tagged with ``key``."""
 
     def __init__(self, key: Hashable, argv: Sequence[str], cwd: Path, sink: Sink) -> None:
-        """Start ``argv`` in ``cwd``; raises OSError when it cannot start (no such program or folder)."""
-        self._proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        """Start ``argv`` in ``cwd``; raises :class:`~cigen.adapters.proc.CannotStart` (no such program or folder)."""
+        self._proc = proc.spawn(argv, cwd=cwd, stdin=proc.DEVNULL, stdout=proc.PIPE, stderr=proc.STDOUT,
+                                new_session=True)
         self._reader = threading.Thread(target=self._read, args=(key, sink), name=f"cigen-run-{self._proc.pid}",
                                         daemon=True)
         self._reader.start()

@@ -20,6 +20,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from cigen.adapters.proc import CannotStart
 from cigen.executor.processes import TaskProcess, stop_all
 from cigen.executor.schedule import Outcome, Scheduler
 from cigen.executor.work import Step, Work, require_tools
@@ -169,7 +170,7 @@ class _Run:
         state.started = time.monotonic()
         try:
             state.process = TaskProcess((path, index), step.argv, state.work.cwd, self._sink)
-        except OSError as exc:
+        except CannotStart as exc:
             state.process = None
             self._task_ended(path, TaskResult(step.task, "failed", 0.0, None, f"could not start: {exc}"))
 

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cigen.adapters import proc
 from cigen.errors import ToolError
 from cigen.runtime.pm2 import Pm2Install, daemon_pid, descendants, find_node, find_pm2, home_lock, orphans, pm2_home, reap
 
@@ -72,13 +72,11 @@ class Bridge:
         self._next_id = 0
         self._lock = threading.Lock()
         self._stderr_path = home / "bridge.log"
-        # Popen, not cigen.adapters.proc.run: the bridge is a long-lived peer we talk to while it runs.
+        # spawn, not run: the bridge is a long-lived peer we talk to while it runs.
         # Its own session keeps a terminal's Ctrl-C away from it: cigen decides what to stop.
         with open(self._stderr_path, "ab") as stderr:
-            self._proc = subprocess.Popen(
-                [find_node(), str(_BRIDGE), str(install.package)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=stderr, cwd=home, env=env, start_new_session=True,
-            )
+            self._proc = proc.spawn([find_node(), str(_BRIDGE), str(install.package)], stdin=proc.PIPE,
+                                    stdout=proc.PIPE, stderr=stderr, cwd=home, env=env, new_session=True)
         self._reader = threading.Thread(target=self._read, name="pm2-bridge", daemon=True)
         self._reader.start()
 
@@ -112,7 +110,7 @@ class Bridge:
 
     def list(self, *, modules: bool = False) -> list[Proc]:
         """The daemon's processes; PM2 modules (pm2-logrotate) only with ``modules``."""
-        return [proc for proc in (Proc(**p) for p in self.call("list")) if modules or not proc.module]
+        return [process for process in (Proc(**p) for p in self.call("list")) if modules or not process.module]
 
     def close(self) -> None:
         if self._proc.stdin and not self._proc.stdin.closed:
@@ -120,7 +118,7 @@ class Bridge:
                 self._proc.stdin.close()
         try:
             self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        except proc.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
         self._reader.join(timeout=1)

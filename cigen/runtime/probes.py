@@ -15,12 +15,13 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
-import subprocess
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cigen.durations import format_seconds
+from cigen.adapters.proc import TimeoutExpired, run
+from cigen.errors import ToolError
 from cigen.config.services import format_status
 
 _BODY_CHARS = 200  # of a failing response's body, shown in the report
@@ -148,13 +149,10 @@ def _tcp(probe: TcpProbe, timeout: float) -> tuple[bool, str]:
 
 
 def _cmd(probe: CmdProbe, timeout: float) -> tuple[bool, str]:
-    from cigen.errors import ToolError
-    from cigen.adapters.proc import run
-
     try:
         result = run(probe.argv, cwd=probe.cwd, env=dict(probe.env), check=False, timeout=timeout)
     except ToolError as exc:
-        if isinstance(exc.__cause__, subprocess.TimeoutExpired):
+        if isinstance(exc.__cause__, TimeoutExpired):
             return False, f"timed out after {format_seconds(timeout)}"
         return False, exc.message
     if result.returncode == 0:
