@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cigen import reporting
 from cigen.errors import InputError
-from cigen.adapters.proc import CommandFailed, run
+from cigen.adapters.proc import CommandFailed, Completed, run
 
 
 REMOTE = "origin"
@@ -34,7 +34,7 @@ class FileChange:
     old_path: str | None = None
 
 
-def _git(repo: Path, *args: str, check: bool = True, timeout: float | None = 600):
+def _git(repo: Path, *args: str, check: bool = True, timeout: float | None = 600) -> Completed[str]:
     # -c core.quotePath=false: keep non-ASCII names readable in messages;
     # every listing below uses -z anyway, so nothing is ever quoted or escaped.
     return run(["git", "-c", "core.quotePath=false", *args], cwd=repo, check=check, timeout=timeout)

@@ -116,9 +116,11 @@ def _get(data: Mapping[str, Any], *keys: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class _Job(Protocol):
-    id: str
-    services: tuple[str, ...]
+class _Job(Protocol):  # read-only, so plan's frozen Job satisfies it
+    @property
+    def id(self) -> str: ...
+    @property
+    def services(self) -> tuple[str, ...]: ...
 
 
 def compact(value: Any) -> str:

@@ -25,6 +25,7 @@ PIPE = subprocess.PIPE
 DEVNULL = subprocess.DEVNULL
 STDOUT = subprocess.STDOUT
 TimeoutExpired = subprocess.TimeoutExpired
+Completed = subprocess.CompletedProcess  # what run() returns, for callers' annotations
 
 _TAIL = 2000  # characters of stdout/stderr kept in an error message
 

@@ -102,8 +102,15 @@ def _started(workspace: Workspace, config: Config, g: Graph) -> tuple[tuple[str,
         return None
     wanted = config.runtime.integration.services if config.runtime.integration else None
     started = select(specs, wanted or [])  # validates the names; adds runtime dependencies
-    members = [specs[n].member for n in started if specs[n].member is not None and specs[n].member in g]
+    members = [m for n in started if (m := specs[n].member) is not None and m in g]
     return tuple(wanted or ()), set(members) | g.dependencies(members)
+
+
+def _install_folders(toolchain: Toolchain, ordered: list[ServiceCI]) -> list[str]:
+    """Where the integration job installs ``toolchain``: its shared root, else each service's folder."""
+    if toolchain.root is not None:
+        return [toolchain.root]
+    return [s.path for s in ordered if s.toolchain.key == toolchain.key]
 
 
 def _integration(
@@ -126,8 +133,7 @@ def _integration(
         installs=tuple(
             (toolchains[k], folder)
             for k in sorted(toolchains)
-            for folder in ([toolchains[k].root] if toolchains[k].root is not None
-                           else [s.path for s in ordered if s.toolchain.key == k])
+            for folder in _install_folders(toolchains[k], ordered)
         ),
         builds=tuple(
             Build(s.path, s.artifact or "", task_argv("build", s.toolchain, python_commands.get("build")))

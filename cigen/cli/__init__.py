@@ -28,6 +28,7 @@ from cigen.cli import run as _run  # noqa: E402,F401
 
 def main(argv: Sequence[str] | None = None) -> int:
     import typer
+    from typer._click.exceptions import ClickException
 
     from cigen.cli.app import TerminalReporter, error, silence_stdout
     from cigen.reporting import reporting_to
@@ -41,8 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.TyperException as exc:
+    except ClickException as exc:
         # Typer vendors click (pyproject pins a version that does): every usage error is one of these.
+        # Its public base, typer.TyperException, does not declare show(), so the vendored class is named.
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
     except (typer.Abort, KeyboardInterrupt):

@@ -11,17 +11,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from cigen import reporting
 from cigen.errors import EXIT_PIPE
 from cigen.reporting import Level
 
-if TYPE_CHECKING:
-    from cigen.config.root import Config
-    from cigen.model import Workspace
 
 app = typer.Typer(
     name="cigen",
@@ -66,38 +62,3 @@ def silence_stdout() -> None:
 
 def error(message: str) -> None:
     print(f"cigen: error: {message}", file=sys.stderr)
-
-
-def load(root: Path) -> tuple[Config, Workspace]:
-    """cigen.yaml and the discovered workspace of ``root``; warnings go to the logger."""
-    from cigen.config.loader import load_config
-
-    config = load_config(root)
-    return config, _discover(root, config)
-
-
-def load_workspace(root: Path) -> Workspace:
-    """The discovered workspace of ``root``, with its cigen.yaml applied when it has one.
-
-    For commands that need nothing from cigen.yaml but what discovery reads
-    (``cigen graph``): without the file, discovery runs on its defaults, and
-    pydantic and the config models are never imported (~0.07 s of start-up).
-    A cigen.yaml is validated whole, as :func:`load` does.
-    """
-    from cigen.config.file import find_config
-
-    path = find_config(root)
-    if path is None:
-        return _discover(root, None)
-    from cigen.config.loader import parse_config
-
-    return _discover(root, parse_config(path))
-
-
-def _discover(root: Path, config: Config | None) -> Workspace:
-    from cigen.discovery import discover
-
-    workspace = discover(root, config)
-    for warning in workspace.warnings:
-        reporting.warn(warning)
-    return workspace

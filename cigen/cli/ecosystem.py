@@ -30,7 +30,7 @@ def ecosystem(
     The file resolves its paths against its own folder, so it is the same on every
     machine; commit it, and `cigen ecosystem --check` in CI keeps it current.
     """
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.errors import EXIT_FAILED, InputError
     from cigen.render.ecosystem import DEFAULT_FILENAME, render_ecosystem
     from cigen.runtime.project import project

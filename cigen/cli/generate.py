@@ -47,7 +47,7 @@ def check(root: RootOption = Path(".")) -> int:
 
 
 def _run(root: Path, *, check: bool, force: bool, exit_code: bool) -> int:
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.errors import EXIT_FAILED, EXIT_OK
     from cigen.app.generate import generate_all
     from cigen.adapters.write import diff_generated, write_generated

@@ -34,7 +34,7 @@ def graph(
     even when the graph has cycles (it lists each one, with a warning on stderr);
     commands that need an order (plan, generate) exit 1 on a cycle.
     """
-    from cigen.cli.app import load_workspace
+    from cigen.app.workspace import load_workspace
     from cigen.cli.batch import without_cycle_collector
     from cigen.render import graph_formats
 

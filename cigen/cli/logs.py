@@ -21,7 +21,7 @@ def logs(
     import sys
     import time
 
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.errors import InputError
     from cigen.runtime.project import project
     from cigen.runtime.report import tail

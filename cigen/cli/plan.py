@@ -57,7 +57,7 @@ def plan(
     passes through a planned service; the message names the cycle and the
     fewest edges to remove.
     """
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.cli.batch import without_cycle_collector
     from cigen.graph.graph import build_graph
     from cigen.plan.stages import compute_plan

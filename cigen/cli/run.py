@@ -69,7 +69,7 @@ def run(
     import json
     import os
 
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
     from cigen.executor.report import summary, to_json
     from cigen.executor.runner import execute

@@ -20,7 +20,7 @@ def status(
 
     Never starts a PM2 daemon: without one every service shows "not running".
     """
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.runtime.project import project
     from cigen.runtime.status import collect, render_table
 

@@ -33,7 +33,7 @@ def up(
     stopped). Services already running healthy with the same definition are
     left as they are.
     """
-    from cigen.cli.app import load
+    from cigen.app.workspace import load
     from cigen.config.loader import load_config
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
     from cigen.runtime.orchestrate import Progress

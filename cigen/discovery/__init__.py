@@ -98,7 +98,7 @@ class _Collector:
             # pnpm, yarn and npm all treat the root package as a workspace project.
             self._add(self._node(self.root, ".", manifest, names), self.root_real)
         project = pyproject.get("project") if pyproject else None
-        if isinstance(project, Mapping) and any(d.language != "node" for d in self.layout.definitions):
+        if pyproject and isinstance(project, Mapping) and any(d.language != "node" for d in self.layout.definitions):
             if "." in self.by_path:
                 self.warnings.append(
                     "the root holds both package.json and a Python [project]; the root member is the Node package"

@@ -96,7 +96,7 @@ def link_members(
                 continue  # a package's reference to itself (pkg[extra] inside pkg) is no edge
             if isinstance(decision, Unsupported):
                 unsupported[decision.protocol].append(f"{m.path} -> {target.label}")
-            if duplicated and not decision.via_path:
+            if duplicated and not decision.via_path and target.name is not None:
                 key = (m.language, normalize(target.name) if m.language == "python" else target.name)
                 if key in duplicated:
                     ambiguous[key].append(f"{m.path} -> {target.path}")

@@ -77,8 +77,8 @@ class PythonLinker:
     def _source(
         self, name: str, source: object, declared_in: str, candidates: Sequence[Member], manifest: str
     ) -> Decision:
-        entries = source if isinstance(source, list) else [source]
-        entries = [e for e in entries if isinstance(e, Mapping)]
+        given: list[object] = source if isinstance(source, list) else [source]
+        entries: list[Mapping[str, Any]] = [e for e in given if isinstance(e, Mapping)]
         if any(e.get("workspace") is True for e in entries):
             if not candidates:
                 raise InputError(
@@ -143,6 +143,6 @@ def _poetry_path(pyproject: Mapping[str, Any], name: str) -> str | None:
         if not isinstance(table, Mapping):
             continue
         for key, value in table.items():
-            if normalize(key) == name and isinstance(value, Mapping) and isinstance(value.get("path"), str):
-                return value["path"]
+            if normalize(key) == name and isinstance(value, Mapping) and isinstance(path := value.get("path"), str):
+                return path
     return None

@@ -286,10 +286,10 @@ def _parse_set(text: str) -> tuple[Comparator, ...]:
         m = _COMPARATOR.match(c)
         if m is None:
             continue
-        comp = _parse_comparator(m)
-        if comp.value == _NULL_SET:
-            return (comp,)
-        comparators[comp.value] = comp
+        comparator = _parse_comparator(m)
+        if comparator.value == _NULL_SET:
+            return (comparator,)
+        comparators[comparator.value] = comparator
     if len(comparators) > 1:
         comparators.pop("", None)
     return tuple(comparators.values())

@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from cigen.adapters import proc
@@ -26,13 +26,14 @@ from cigen.adapters import proc
 # Seconds what a finished command left running in its group gets between SIGTERM and SIGKILL.
 LEFTOVER_GRACE = 1.0
 
-Sink = Callable[[Hashable, "str | None"], None]  # (key, line); None once the output has ended
+TaskKey = tuple[str, int]  # (the service's path, the step's index)
+Sink = Callable[[TaskKey, "str | None"], None]  # (key, line); None once the output has ended
 
 
 class TaskProcess:
     """A running command; its output lines go to ``sink`` from a reader thread, tagged with ``key``."""
 
-    def __init__(self, key: Hashable, argv: Sequence[str], cwd: Path, sink: Sink) -> None:
+    def __init__(self, key: TaskKey, argv: Sequence[str], cwd: Path, sink: Sink) -> None:
         """Start ``argv`` in ``cwd``; raises :class:`~cigen.adapters.proc.CannotStart` (no such program or folder)."""
         self._proc = proc.spawn(argv, cwd=cwd, stdin=proc.DEVNULL, stdout=proc.PIPE, stderr=proc.STDOUT,
                                 new_session=True)
@@ -44,7 +45,7 @@ class TaskProcess:
     def pid(self) -> int:
         return self._proc.pid
 
-    def _read(self, key: Hashable, sink: Sink) -> None:
+    def _read(self, key: TaskKey, sink: Sink) -> None:
         assert self._proc.stdout is not None
         with self._proc.stdout as pipe:
             for raw in iter(pipe.readline, b""):

@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import queue
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from cigen.adapters.proc import CannotStart
-from cigen.executor.processes import TaskProcess, stop_all
+from cigen.executor.processes import TaskKey, TaskProcess, stop_all
 from cigen.executor.schedule import Outcome, Scheduler
 from cigen.executor.work import Step, Work, require_tools
 from cigen.adapters.signals import handling
@@ -121,7 +121,7 @@ class _Run:
         self.reporter = reporter
         self.grace = grace
         self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going)
-        self.events: queue.SimpleQueue[tuple[Hashable, str | None]] = queue.SimpleQueue()
+        self.events: queue.SimpleQueue[tuple[TaskKey, str | None]] = queue.SimpleQueue()
         self.active: dict[str, _Active] = {}
         self.ended: dict[str, ServiceResult] = {}
         self.signals: list[int] = []
@@ -174,7 +174,7 @@ class _Run:
             state.process = None
             self._task_ended(path, TaskResult(step.task, "failed", 0.0, None, f"could not start: {exc}"))
 
-    def _sink(self, key: Hashable, line: str | None) -> None:  # called on reader threads
+    def _sink(self, key: TaskKey, line: str | None) -> None:  # called on reader threads
         self.events.put((key, line))
 
     def _pump(self, timeout: float) -> None:
@@ -182,7 +182,7 @@ class _Run:
         try:
             event = self.events.get(timeout=timeout) if timeout > 0 else self.events.get_nowait()
             while True:
-                (path, index), line = event  # type: ignore[misc]
+                (path, index), line = event
                 if line is not None:
                     self.reporter.output(self.work[path], self.work[path].steps[index], line)
                 event = self.events.get_nowait()
@@ -209,7 +209,9 @@ class _Run:
         del self.active[path]
         ok = result.status == "passed"
         item = state.work
-        self.ended[path] = ServiceResult(path, item.name, item.label, "passed" if ok else result.status, None,
+        # Only a task that ran ends a service here ("not run" and "no script" rows are made by _rows).
+        ended: ServiceStatus = "interrupted" if result.status == "interrupted" else "passed" if ok else "failed"
+        self.ended[path] = ServiceResult(path, item.name, item.label, ended, None,
                                          self._rows(item, state.results))
         self._finish_service(path, ok)
 

@@ -30,9 +30,11 @@ class ReportDoesNotFit(ValueError):
     """Even the smallest form of the report is larger than the bytes left (earlier steps filled the summary)."""
 
 
-class _Job(Protocol):
-    id: str
-    services: tuple[str, ...]
+class _Job(Protocol):  # read-only, so plan's frozen Job satisfies it
+    @property
+    def id(self) -> str: ...
+    @property
+    def services(self) -> tuple[str, ...]: ...
 
 
 @lru_cache(maxsize=1)

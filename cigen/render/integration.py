@@ -94,7 +94,7 @@ def integration_job(
     steps.append(uses_step("actions/setup-python", name="Set up Python for cigen", with_={"python-version": python}))
     steps.append(run_step("Install cigen", 'python -m pip install "$CIGEN_REQUIREMENT"',
                           env={"CIGEN_REQUIREMENT": escape(requirement)}))
-    steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
+    steps += [CommentedMap(deepcopy(step)) for step in cfg.setup]  # no shared nodes: YAML would alias them
     for tc, folder in integration.installs:
         steps.append(install_step(tc, None, folder))
     steps.append(run_step("Install pm2 (unless the repository has its own)", _INSTALL_PM2))

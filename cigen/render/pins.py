@@ -17,7 +17,9 @@ from ruamel.yaml.comments import CommentedMap
 
 @cache
 def _pins() -> dict[str, dict[str, str]]:
-    return json.loads(resources.files("cigen.render").joinpath("actions.json").read_text("utf-8"))
+    pins: dict[str, dict[str, str]] = json.loads(
+        resources.files("cigen.render").joinpath("actions.json").read_text("utf-8"))
+    return pins
 
 
 def pin(action: str) -> tuple[str, str]:

@@ -195,7 +195,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
     steps: list[CommentedMap] = [checkout()]
     for tc in toolchains:
         steps += setup_steps(tc, model.versions, on(tc))
-    steps += [deepcopy(step) for step in cfg.setup]  # no shared nodes: YAML would alias them
+    steps += [CommentedMap(deepcopy(step)) for step in cfg.setup]  # no shared nodes: YAML would alias them
     for tc in toolchains:
         steps.append(install_step(tc, on(tc)))
     if any(s.dependencies for s in services):

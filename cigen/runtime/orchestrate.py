@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ class Orchestrator:
         self._adopt_or_mark(self.session.list())
         while self.failed is None and any(r.state != "healthy" for r in self.runs.values()):
             self._launch_ready()
-            if self.failed is not None:
+            if self._failing():  # a method, not self.failed: mypy would keep the loop test's narrowing
                 break
             timeout = max(0.0, self._next_due() - time.monotonic())
             try:
@@ -132,6 +133,9 @@ class Orchestrator:
                 run.replace = f"PM2 shows it {existing[0].status}"
             else:
                 run.replace = "its definition changed"
+
+    def _failing(self) -> bool:
+        return self.failed is not None
 
     def _launch_ready(self) -> None:
         for name in self.order:
@@ -243,7 +247,10 @@ class Orchestrator:
                 run.probing, run.next_probe = True, None
                 probe, timeout = health.probe, health.timeout
                 task = self.probes.submit(run_probe, probe, timeout)
-                task.add_done_callback(lambda f, n=name, t=now: self.inbox.put(("probed", (n, t, f.result()))))
+                task.add_done_callback(partial(self._probed, name, now))
+
+    def _probed(self, name: str, at: float, done: Future[ProbeResult]) -> None:  # on a probe's thread
+        self.inbox.put(("probed", (name, at, done.result())))
 
     def _poll(self) -> None:
         """The safety net: a process PM2 shows errored, stopped or restarted fails its gate."""

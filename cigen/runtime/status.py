@@ -36,8 +36,8 @@ def collect(project: Project) -> list[Row]:
     now_ms = time.time() * 1000
     names = sorted(set(project.specs) | {p.name for p in procs})
     by_name: dict[str, Proc] = {}
-    for proc in procs:
-        by_name.setdefault(proc.name, proc)
+    for listed in procs:
+        by_name.setdefault(listed.name, listed)
     checks = {}
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
         for name in names:

@@ -1,0 +1,166 @@
+"""``cigen affected`` and the action's ``affected``/``impact``: which services a change affects, and why.
+
+:func:`affected` picks the change source, computes the impact once, and
+returns an :class:`Affected`, which renders the shapes the callers need (the
+JSON document, the Markdown report at any size, the GitHub outputs) without
+computing anything again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cigen import reporting
+from cigen.adapters import github_env
+from cigen.app.workspace import load
+from cigen.config.root import Config
+from cigen.errors import CycleError, InputError
+from cigen.graph.graph import Graph, build_graph, display_names
+from cigen.impact import changes
+from cigen.impact.affected import Impact, Rules, compute_impact
+from cigen.impact.changes import ChangeSet
+from cigen.model import Workspace
+from cigen.plan.stages import Job, compute_plan, stage_jobs
+from cigen.render.impact import ReportDoesNotFit, render_impact
+
+
+@dataclass(frozen=True)
+class ChangeSource:
+    """Where the change comes from: at most one of ``base``, ``uncommitted`` and ``files``; none means
+    the GitHub Actions event of the run."""
+
+    base: str | None = None
+    head: str = "HEAD"
+    uncommitted: bool = False
+    files: Sequence[str] | None = None
+
+    def check(self) -> None:
+        if sum((self.base is not None, self.uncommitted, self.files is not None)) > 1:
+            raise InputError("give only one of --base, --uncommitted and --files")
+        if self.head != "HEAD" and self.base is None:
+            raise InputError("--head needs --base", hint="name the revision to compare with: --base main")
+
+    def read(self, root: Path, env: Mapping[str, str]) -> ChangeSet:
+        if self.base is not None:
+            return changes.between(root, self.base, self.head)
+        if self.uncommitted:
+            return changes.working_tree(root)
+        if self.files is not None:
+            return changes.listed(root, self.files)
+        if not github_env.in_actions(env):
+            raise InputError("no change given", hint="pass --base REF, --uncommitted or --files (inside GitHub "
+                             "Actions the run's event is used)")
+        return changes.from_event(root, env)
+
+
+@dataclass(frozen=True)
+class Affected:
+    config: Config
+    workspace: Workspace
+    graph: Graph
+    change: ChangeSet
+    impact: Impact
+    build_deps: bool
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return display_names(self.workspace.members)
+
+    def affected_names(self) -> list[str]:
+        return sorted(self.names[p] for p in self.impact.affected)
+
+    def jobs(self) -> tuple[Job, ...]:
+        """The stage jobs of the plan (a cycle raises, as it fails the workflow's generation)."""
+        plan = self.config.plan
+        return stage_jobs(compute_plan(self.graph, mode=plan.mode, concurrency=plan.concurrency))
+
+    def document(self) -> dict[str, Any]:
+        """The JSON shape of ``--format json`` (a contract); ``build_only`` only with --build-deps."""
+        impact, names = self.impact, self.names
+        reasons = {names[p]: impact.reasons[p].text(names) for p in impact.affected}
+        document: dict[str, Any] = {
+            "base": self.change.base,
+            "head": self.change.head,
+            "merge_base": self.change.merge_base,
+            "changed_files": list(impact.files),
+            "changed": sorted(names[p] for p in impact.changed),
+            "affected": self.affected_names(),
+            "reasons": dict(sorted(reasons.items())),
+            "all": impact.everything or False,
+        }
+        if self.build_deps:
+            document["build_only"] = sorted(names[p] for p in impact.build_only)
+            reasons.update((names[p], impact.reasons[p].text(names)) for p in impact.build_only)
+            document["reasons"] = dict(sorted(reasons.items()))
+        return document
+
+    def markdown(self, budget: int = github_env.SUMMARY_LIMIT) -> str:
+        """The Markdown report in at most ``budget`` bytes; raises :class:`ReportDoesNotFit`."""
+        try:
+            jobs: tuple[Job, ...] | None = self.jobs()
+            note = ""
+        except CycleError as exc:
+            jobs, note = None, f"No stages: {exc}"
+        change = self.change
+        return render_impact(self.impact, self.graph, self.names, jobs=jobs, base=change.base, head=change.head,
+                             merge_base=change.merge_base, stages_note=note, budget=budget)
+
+    def github_outputs(self, jobs: Sequence[Job]) -> dict[str, str]:
+        """The step outputs the generated workflow's stage jobs read (see :mod:`cigen.adapters.github_env`)."""
+        values = github_env.summary_outputs(self.affected_names(), self.impact.everything)
+        values.update(github_env.job_outputs(jobs, self.impact.affected, self.impact.build_only, self.names))
+        return values
+
+
+def affected(root: Path, source: ChangeSource, env: Mapping[str, str], *, direct: bool = False,
+             build_deps: bool = False) -> Affected:
+    """The impact of the change ``source`` names on the monorepo at ``root``."""
+    source.check()
+    config, workspace = load(root)
+    graph = build_graph(workspace, include_root=config.include_root)
+    change = source.read(root, env)
+    rules = Rules(config.affected.global_files, config.affected.ignore, extra_global=(config.workflow.path,))
+    impact = compute_impact(
+        change.files, workspace, graph, rules,
+        lockfiles=changes.lockfile_impacts(change, workspace) if change.everything is None else None,
+        removed=changes.removed_members(change, workspace),
+        everything=change.everything, direct=direct, build_dependencies=build_deps,
+    )
+    return Affected(config, workspace, graph, change, impact, build_deps)
+
+
+@dataclass(frozen=True)
+class GithubWritten:
+    jobs: int
+    running: int  # jobs with at least one service to run
+
+
+def github_output(env: Mapping[str, str]) -> Path:
+    """The file GitHub reads a step's outputs from; outside Actions there is none."""
+    outputs = env.get("GITHUB_OUTPUT")
+    if not outputs:
+        raise InputError("--format github writes to $GITHUB_OUTPUT, which is not set",
+                         hint="it is set inside GitHub Actions; elsewhere use --format json")
+    return Path(outputs)
+
+
+def write_github(result: Affected, env: Mapping[str, str]) -> GithubWritten:
+    """Write the outputs to $GITHUB_OUTPUT and the report to the step summary (when there is one)."""
+    outputs = github_output(env)
+    jobs = result.jobs()
+    values = result.github_outputs(jobs)
+    github_env.write_outputs(outputs, values)
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        path = Path(summary)
+        try:
+            report = result.markdown(github_env.summary_budget(path))
+        except ReportDoesNotFit as exc:  # earlier steps filled the summary: the outputs matter, the report does not
+            reporting.warn(f"no step summary written: {exc}")
+        else:
+            github_env.append_summary(path, report)
+    return GithubWritten(len(jobs), sum(1 for job in jobs if values[f"{job.id}-count"] != "0"))
