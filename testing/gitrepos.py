@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "cigen tests",
@@ -51,7 +52,7 @@ class Repo:
         return self
 
     def package(self, folder: str, name: str, deps: dict[str, str] | None = None) -> Repo:
-        manifest: dict = {"name": name, "version": "1.0.0"}
+        manifest: dict[str, Any] = {"name": name, "version": "1.0.0"}
         if deps:
             manifest["dependencies"] = deps
         return self.write(f"{folder}/package.json" if folder != "." else "package.json", json.dumps(manifest, indent=2) + "\n")

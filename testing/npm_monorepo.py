@@ -15,6 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cigen.config.loader import load_config
+from cigen.config.root import Config
+from cigen.discovery import discover
+from cigen.graph.graph import Graph, build_graph
+from cigen.model import Workspace
+from cigen.plan.stages import Plan, compute_plan
+
 RECORD_JS = """\
 const fs = require("fs");
 const path = require("path");
@@ -63,13 +70,8 @@ def npm_monorepo(root: Path, packages: Mapping[str, Package], *, cigen_yaml: str
     return root
 
 
-def load(root: Path) -> tuple:
+def load(root: Path) -> tuple[Config, Workspace, Graph, Plan]:
     """cigen.yaml, the workspace, its graph and its default plan: what `cigen run` reads."""
-    from cigen.config.loader import load_config
-    from cigen.discovery import discover
-    from cigen.graph.graph import build_graph
-    from cigen.plan.stages import compute_plan
-
     config = load_config(root)
     workspace = discover(root, config)
     g = build_graph(workspace)

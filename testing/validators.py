@@ -21,6 +21,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from cigen.errors import ToolError
 from cigen.adapters.proc import run
@@ -97,7 +98,7 @@ def actionlint(path_or_text: Path | str, *, name: str = "workflow.yml") -> list[
     ]
 
 
-def _zizmor_location(finding: dict) -> str:
+def _zizmor_location(finding: dict[str, Any]) -> str:
     for location in finding["locations"]:
         if location["symbolic"]["kind"] == "Primary":
             point = location["concrete"]["location"]["start_point"]

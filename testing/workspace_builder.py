@@ -8,12 +8,13 @@ with ``path:name`` ("apps/web:web"); ``root=True`` adds the root package ".".
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from cigen.model import Edge, Member, Workspace
+from cigen.model import DependencyField, Edge, Kind, Member, Workspace
 
 
-def member(path: str, name: str | None, *, kind: str = "package", is_root: bool = False) -> Member:
+def member(path: str, name: str | None, *, kind: Kind = "package", is_root: bool = False) -> Member:
     return Member(
         path=path, name=name, version="1.0.0", kind=kind, language="node", package_manager="npm",
         scripts={"build": "true"}, is_root=is_root,
@@ -27,7 +28,7 @@ def _split(key: str) -> tuple[str, str | None]:
     return f"packages/{key}", key
 
 
-def workspace(spec: dict[str, object], *, root: bool = False, root_deps: tuple[str, ...] = ()) -> Workspace:
+def workspace(spec: Mapping[str, Mapping[str, Sequence[DependencyField]] | Sequence[str]], *, root: bool = False, root_deps: tuple[str, ...] = ()) -> Workspace:
     paths = {}
     members = []
     for key in spec:
@@ -35,12 +36,13 @@ def workspace(spec: dict[str, object], *, root: bool = False, root_deps: tuple[s
         paths[name or path] = path
         paths[key] = path
         paths[path] = path
-        kind = "app" if path.startswith("apps/") else "service" if path.startswith("services/") else "package"
+        kind: Kind = "app" if path.startswith("apps/") else "service" if path.startswith("services/") else "package"
         members.append(member(path, name, kind=kind))
     edges = []
     for key, deps in spec.items():
         source = _split(key)[0]
-        items = deps.items() if isinstance(deps, dict) else ((d, ("dependencies",)) for d in deps)  # type: ignore[union-attr]
+        items: Iterable[tuple[str, Sequence[DependencyField]]] = (
+            deps.items() if isinstance(deps, Mapping) else ((d, ("dependencies",)) for d in deps))
         for dep, kinds in items:
             edges.append(Edge(source, paths[dep], tuple(kinds)))
     if root:

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cigen.errors import ToolError
 from cigen.adapters.proc import run
@@ -48,8 +48,8 @@ class LegContext(Protocol):
     artifact_store: Path
     run_id: str
     source_repo: Path
-    github: dict
-    spec: dict  # the job's
+    github: dict[str, Any]
+    spec: dict[str, Any]  # the job's
     files_used: int
     step_env: dict[str, str]  # the process environment of the running step
 

@@ -31,6 +31,8 @@ from testing.gha.values import (
     truthy,
 )
 
+Tree = tuple[Any, ...]  # a parsed expression: (kind, *operands)
+
 
 class ExpressionError(Exception):
     """An expression that does not parse or cannot be evaluated (the step or job fails)."""
@@ -96,13 +98,13 @@ def tokenize(source: str) -> list[Token]:
         if not _IDENT.fullmatch(word):
             raise ExpressionError(f"unexpected symbol {word or c!r} in expression: {source}")
         kind = "ident"
-        value: Any = None
+        literal: Any = None
         if prev != ".":
             if word in ("true", "false", "null"):
                 kind = word
             elif word in ("NaN", "Infinity"):
-                kind, value = "number", float(word.replace("Infinity", "inf").replace("NaN", "nan"))
-        tokens.append(Token(kind, word, value))
+                kind, literal = "number", float(word.replace("Infinity", "inf").replace("NaN", "nan"))
+        tokens.append(Token(kind, word, literal))
         i = j
     tokens.append(Token("eof", ""))
     return tokens
@@ -142,7 +144,7 @@ class _Parser:
             return ExpressionError(f"unexpected end of expression: {self.source}")
         return ExpressionError(f"unexpected symbol {token.text!r} in expression: {self.source}")
 
-    def parse(self) -> tuple:
+    def parse(self) -> Tree:
         if self.peek().kind == "eof":
             raise ExpressionError("empty expression")
         tree = self.logical("||", self.and_)
@@ -150,7 +152,7 @@ class _Parser:
             raise self.error()
         return tree
 
-    def logical(self, op: str, operand: Callable[[], tuple]) -> tuple:
+    def logical(self, op: str, operand: Callable[[], Tree]) -> Tree:
         first = operand()
         if self.peek().kind != op:
             return first
@@ -159,27 +161,27 @@ class _Parser:
             args.append(operand())
         return ("or" if op == "||" else "and", args)
 
-    def and_(self) -> tuple:
+    def and_(self) -> Tree:
         return self.logical("&&", self.equality)
 
-    def equality(self) -> tuple:
+    def equality(self) -> Tree:
         tree = self.comparison()
         while op := self.take("==", "!="):
             tree = ("bin", op.kind, tree, self.comparison())
         return tree
 
-    def comparison(self) -> tuple:
+    def comparison(self) -> Tree:
         tree = self.unary()
         while op := self.take("<", "<=", ">", ">="):
             tree = ("bin", op.kind, tree, self.unary())
         return tree
 
-    def unary(self) -> tuple:
+    def unary(self) -> Tree:
         if self.take("!"):
             return ("not", self.unary())
         return self.postfix()
 
-    def postfix(self) -> tuple:
+    def postfix(self) -> Tree:
         tree = self.primary()
         if tree[0] not in ("ctx", "call", "group"):
             return tree
@@ -197,7 +199,7 @@ class _Parser:
             else:
                 return tree
 
-    def primary(self) -> tuple:
+    def primary(self) -> Tree:
         token = self.peek()
         if token.kind in ("true", "false", "null"):
             self.pos += 1
@@ -218,8 +220,8 @@ class _Parser:
             return ("ctx", token.text)
         raise self.error()
 
-    def call(self, name: str) -> tuple:
-        args: list[tuple] = []
+    def call(self, name: str) -> Tree:
+        args: list[Tree] = []
         while not self.take(")"):
             args.append(self.logical("||", self.and_))
             if self.peek().kind != ")":
@@ -235,20 +237,20 @@ class _Parser:
         return ("call", lowered, args)
 
 
-def parse(source: str, contexts: Collection[str], functions: Collection[str] = ()) -> tuple:
+def parse(source: str, contexts: Collection[str], functions: Collection[str] = ()) -> Tree:
     """The tree of ``source``; ``contexts`` and extra ``functions`` are the names allowed here."""
     return _Parser(source, contexts, set(BUILTINS) | set(STATUS_FUNCTIONS) | set(functions)).parse()
 
 
-def has_status_function(tree: tuple) -> bool:
+def has_status_function(tree: Tree) -> bool:
     """Whether ``tree`` calls success(), failure(), cancelled() or always() anywhere."""
     if tree[0] == "call" and tree[1] in STATUS_FUNCTIONS:
         return True
     return any(isinstance(part, tuple) and has_status_function(part) for part in _children(tree))
 
 
-def _children(tree: tuple) -> list:
-    out: list = []
+def _children(tree: Tree) -> list[Tree]:
+    out: list[Tree] = []
     for part in tree[1:]:
         if isinstance(part, list):
             out.extend(part)
@@ -294,7 +296,7 @@ class _Evaluator:
         self.contexts = contexts
         self.functions = {name.lower(): f for name, f in functions.items()}
 
-    def eval(self, tree: tuple) -> Any:
+    def eval(self, tree: Tree) -> Any:
         tag = tree[0]
         if tag == "lit":
             return tree[1]
@@ -338,7 +340,7 @@ class _Evaluator:
             return BUILTINS[name].call(*values)
         raise ExpressionError(f"the function {name}() is not available here")
 
-    def case(self, args: list[tuple]) -> Any:
+    def case(self, args: list[Tree]) -> Any:
         for predicate, result in zip(args[0:-1:2], args[1:-1:2]):
             value = self.eval(predicate)
             if not isinstance(value, bool):
@@ -429,7 +431,7 @@ def condition(
         if len(parts) != 1 or not parts[0][0]:
             # Text around ${{ }} makes the condition a string, evaluated as such.
             text = interpolate(source, contexts, functions)
-            tree: tuple = ("and", [("call", "success", []), ("lit", text)])
+            tree: Tree = ("and", [("call", "success", []), ("lit", text)])
             return truthy(_Evaluator(contexts, functions).eval(tree))
         source = parts[0][1]
     tree = parse(source, contexts.keys(), functions.keys())

@@ -99,7 +99,7 @@ def _matches_filters(name: str, patterns: list[str]) -> bool:
 
 def triggers(workflow: dict[str, Any], event: Event) -> bool:
     """Whether ``event`` starts this workflow (event type and branch filters)."""
-    on = workflow.get("on", workflow.get(True))
+    on = workflow.get("on", workflow.get(True))  # type: ignore[call-overload]  # PyYAML 1.1 reads `on` as True
     if isinstance(on, str):
         return on == event.name
     if isinstance(on, list):
@@ -130,7 +130,7 @@ def dispatch_inputs(workflow: dict[str, Any], event: Event) -> dict[str, Any]:
     """The ``inputs`` context: declared inputs with defaults, typed as declared."""
     if event.name != "workflow_dispatch":
         return {}
-    on = workflow.get("on", workflow.get(True))
+    on = workflow.get("on", workflow.get(True))  # type: ignore[call-overload]  # PyYAML 1.1 reads `on` as True
     declared = ((on.get("workflow_dispatch") or {}).get("inputs") or {}) if isinstance(on, dict) else {}
     unknown = sorted(set(event.inputs) - set(declared))
     if unknown:

@@ -18,7 +18,7 @@ _JS_NUMBER = re.compile(
 )
 
 
-class FilteredArray(list):
+class FilteredArray(list[Any]):
     """The result of a ``*`` filter (``needs.*.result``): an array, flattened one level per star."""
 
 
@@ -148,7 +148,7 @@ def equals(left: Any, right: Any) -> bool:
     if kind == "string":
         return _upper(left) == _upper(right)
     if kind == "boolean":
-        return left == right
+        return bool(left == right)
     return left is right  # arrays and objects: the same instance only
 
 
