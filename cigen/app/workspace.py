@@ -20,7 +20,7 @@ def load(root: Path) -> tuple[Config, Workspace]:
     from cigen.config.loader import load_config
 
     config = load_config(root)
-    return config, _discover(root, config)
+    return config, discover_with(root, config)
 
 
 def load_workspace(root: Path) -> Workspace:
@@ -33,13 +33,14 @@ def load_workspace(root: Path) -> Workspace:
     """
     path = find_config(root)
     if path is None:
-        return _discover(root, None)
+        return discover_with(root, None)
     from cigen.config.loader import parse_config  # pydantic: only when there is a file to validate
 
-    return _discover(root, parse_config(path))
+    return discover_with(root, parse_config(path))
 
 
-def _discover(root: Path, config: Config | None) -> Workspace:
+def discover_with(root: Path, config: Config | None) -> Workspace:
+    """The workspace discovery finds with ``config`` already loaded; its warnings go to the reporter."""
     workspace = discover(root, config)
     for warning in workspace.warnings:
         reporting.warn(warning)

@@ -33,41 +33,21 @@ def up(
     stopped). Services already running healthy with the same definition are
     left as they are.
     """
-    from cigen.app.workspace import load
-    from cigen.config.loader import load_config
-    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
+    # Imported here: `cigen graph` and `--help` never pay for the runtime.
+    from cigen.app.stack import up as start
+    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
     from cigen.runtime.orchestrate import Progress
-    from cigen.runtime.startup import Prepared, up as start_services
-    from cigen.runtime.project import Project, logs_folder, project
     from cigen.runtime.report import render_failure, render_success, to_json
-    from cigen.runtime.services import select
 
-    first = load_config(root)
-    logs = root / logs_folder(root, first)  # first: the daemon spawns with its log there
-    proj: Project | None = None
-    width = 0
-
-    def prepare() -> Prepared:  # runs while the PM2 daemon spawns
-        nonlocal proj, width
-        config, workspace = load(root)
-        proj = project(root, config, workspace)
-        if not proj.specs:
-            raise InputError("no services to start: no member has a start script and cigen.yaml lists no services",
-                             hint="add a `start` script to a service's package.json, or a services: entry to cigen.yaml")
-        order = select(proj.specs, services or [])
-        width = max(len(name) for name in order)
-        return proj.specs, order, proj.apps(order, absolute=True)
-
-    def progress(p: Progress) -> None:
+    def progress(p: Progress, width: int) -> None:
         print(f"{p.service:<{width}}  {p}", file=sys.stderr, flush=True)
 
     try:
-        result = start_services(root, prepare, keep=keep, progress=progress, log_file=logs / "pm2.log",
-                                 log_rotation=first.runtime.log_rotation)
+        started = start(root, services or [], keep=keep, progress=progress)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run has already stopped what it started
         print("cigen: interrupted: stopped what this run started", file=sys.stderr)
         return EXIT_INTERRUPTED
-    assert proj is not None
+    result, proj = started.result, started.project
     if json_output:
         out(json.dumps(to_json(result, proj.logs), indent=2))
     elif result.ok:
