@@ -16,8 +16,9 @@ service's own package manager.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from cigen.discovery.dependencies import normalize
 
 if TYPE_CHECKING:
     from cigen.config.root import Config
@@ -69,10 +70,6 @@ def python_commands(config: Config) -> dict[str, str]:
     return dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS)
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def service_tasks(member: Member, config: Config, tasks: tuple[str, ...]) -> tuple[str, ...]:
     """The tasks of ``tasks`` that ``member`` defines, in the order given.
 
@@ -86,8 +83,8 @@ def service_tasks(member: Member, config: Config, tasks: tuple[str, ...]) -> tup
     wf = config.workflow
     if wf.python_tasks is not None:
         return tuple(t for t in tasks if t in wf.python_tasks)
-    declared = {_normalise(d.name) for d in member.dependencies}
+    declared = {normalize(d.name) for d in member.dependencies}
     return tuple(
         t for t in tasks
-        if t in DEFAULT_PYTHON_TASKS and _normalise(DEFAULT_PYTHON_TASKS[t].split()[0]) in declared
+        if t in DEFAULT_PYTHON_TASKS and normalize(DEFAULT_PYTHON_TASKS[t].split()[0]) in declared
     )
