@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,16 @@ def python_env(shop: Path, member: str) -> Mapping[str, str]:
 
 def python_argv(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+@contextmanager
+def shop_ports() -> Iterator[None]:
+    """Hold the shop's fixed ports (3000, 4000, 4001, 4002) for the block, across pytest-xdist workers.
+
+    A generated workflow's integration job starts the shop on the ports its
+    cigen.yaml names, so two workflow runs at once would collide on them. The
+    lock is an flock on a file in the temp folder, released when it closes.
+    """
+    with open(Path(tempfile.gettempdir()) / "cigen-tests-shop-ports.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -26,6 +26,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from cigen.adapters.proc import run
+from testing.examples import shop_ports
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
 from testing.gha.runner import run_workflow
@@ -116,7 +117,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 
 
 def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
-    return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600)
+    with shop_ports():  # the integration job starts the shop on its cigen.yaml's fixed ports
+        return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600)
 
 
 @pytest.fixture(scope="module")
