@@ -14,17 +14,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cigen import reporting
+from cigen import __version__, reporting
+from cigen.adapters.files import read_text
+from cigen.adapters.write import has_marker
+from cigen.app.ecosystem import ecosystem_text
+from cigen.config.file import find_config
+from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
+from cigen.graph.graph import build_graph
+from cigen.plan.stages import compute_plan, stage_jobs
+from cigen.plan.tasks import python_commands as commands_of
+from cigen.plan.tasks import service_tasks, task_argv
+from cigen.plan.toolchains import detect, versions
+from cigen.render.ecosystem import DEFAULT_FILENAME
+from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
+from cigen.render.integration import Build, IntegrationCI
+from cigen.render.ownership import YAMLError, regenerate
+from cigen.render.workflow import ServiceCI, WorkflowModel, render_workflow
+from cigen.runtime.project import project
+from cigen.runtime.services import resolve_services, select
 
 if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+
     from cigen.config.root import Config
     from cigen.graph.graph import Graph
     from cigen.model import Workspace
-    from cigen.render.integration import IntegrationCI
-    from cigen.render.workflow import ServiceCI, WorkflowModel
     from cigen.plan.toolchains import Toolchain
-    from ruamel.yaml.comments import CommentedMap
 
 ARTIFACT_PREFIX = "cigen-"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -68,9 +84,6 @@ def service_plan(
     stage (not in parallel mode, where dependencies build alongside) or the
     integration job (``also_upload``).
     """
-    from cigen.render.workflow import ServiceCI
-    from cigen.plan.tasks import service_tasks
-
     planned = set(order)
     producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
     producers |= also_upload & planned
@@ -94,9 +107,6 @@ def service_plan(
 
 def _started(workspace: Workspace, config: Config, g: Graph) -> tuple[tuple[str, ...], set[str]] | None:
     """The services the integration job starts (names for `cigen up`) and the members it needs built."""
-    from cigen.config.file import find_config
-    from cigen.runtime.services import resolve_services, select
-
     specs = resolve_services(config, workspace, find_config(workspace.root) or "cigen.yaml")
     if not specs:
         return None
@@ -117,9 +127,6 @@ def _integration(
     config: Config, order: tuple[str, ...], needed: set[str], names: tuple[str, ...],
     services: dict[str, ServiceCI], python_commands: dict[str, str],
 ) -> IntegrationCI:
-    from cigen.render.integration import Build, IntegrationCI
-    from cigen.plan.tasks import task_argv
-
     integ = config.runtime.integration
     ordered = [services[p] for p in order if p in needed]
     toolchains = {s.toolchain.key: s.toolchain for s in ordered}
@@ -156,13 +163,6 @@ def _warn_unpinned(config: Config) -> None:
 
 
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
-    from cigen import __version__
-    from cigen.graph.graph import build_graph
-    from cigen.plan.stages import compute_plan, stage_jobs
-    from cigen.render.workflow import WorkflowModel
-    from cigen.plan.tasks import python_commands as commands_of
-    from cigen.plan.toolchains import detect, versions
-
     _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
     plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
@@ -194,8 +194,6 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
     ``force`` :func:`cigen.adapters.write.write_generated` refuses to replace it, with
     ``force`` it is replaced whole.
     """
-    from cigen.render.workflow import render_workflow
-
     relative = config.workflow.path
     path = workspace.root / relative
     doc = render_workflow(build_model(workspace, config))
@@ -204,11 +202,6 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
 
 def generate_impact_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated | None:
     """The pull-request impact workflow's new text, when cigen.yaml asks for it (``workflow.impact``)."""
-    from cigen import __version__
-    from cigen.config.file import find_config
-    from cigen.config.integrations import DEFAULT_IMPACT_PATH
-    from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
-
     impact = config.workflow.impact
     if impact is None:
         _warn_left_behind(workspace.root, DEFAULT_IMPACT_PATH)
@@ -224,9 +217,6 @@ def generate_impact_workflow(workspace: Workspace, config: Config, *, force: boo
 
 def _warn_left_behind(root: Path, relative: str) -> None:
     """A generated impact workflow that cigen.yaml no longer asks for still runs on every pull request."""
-    from cigen.adapters.files import read_text
-    from cigen.adapters.write import has_marker
-
     path = root / relative
     if path.is_file() and has_marker(read_text(path)):
         reporting.warn(
@@ -241,15 +231,10 @@ def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None
     A repository that committed the ecosystem file keeps it current with the
     workflow; one that never ran ``cigen ecosystem`` does not get one.
     """
-    from cigen.adapters.files import read_text
-    from cigen.render.ecosystem import DEFAULT_FILENAME, render_ecosystem
-    from cigen.runtime.project import project
-    from cigen.adapters.write import has_marker
-
     path = workspace.root / DEFAULT_FILENAME
     if not path.is_file() or not has_marker(read_text(path)):
         return None
-    text = render_ecosystem(project(workspace.root, config, workspace), path)
+    text = ecosystem_text(project(workspace.root, config, workspace), path)
     return Generated(path=path, relative=DEFAULT_FILENAME, text=text)
 
 
@@ -264,10 +249,6 @@ def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -
 
 
 def _regenerate(path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
-    from cigen.adapters.files import read_text
-    from cigen.render.ownership import YAMLError, regenerate
-    from cigen.adapters.write import has_marker
-
     existing = read_text(path) if path.is_file() else None
     if existing is not None and not has_marker(existing):
         existing = None

@@ -1,6 +1,7 @@
-"""``cigen up``: the stack started under PM2, in dependency order, each service gated on its health.
+"""The running stack: ``cigen up`` (started under PM2 in dependency order, each service gated on its health),
+``cigen status`` and ``cigen logs``.
 
-cigen.yaml is read once. Discovery and the start order are worked out while
+``cigen up`` reads cigen.yaml once. Discovery and the start order are worked out while
 the PM2 daemon spawns (the runtime calls ``prepare`` then), so reading the
 workspace costs no start-up time.
 """
@@ -11,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cigen.app.workspace import discover_with
+from cigen.app.workspace import discover_with, load
 from cigen.config.loader import load_config
 from cigen.errors import InputError
 from cigen.runtime.orchestrate import Progress
 from cigen.runtime.project import Project, logs_folder, project
 from cigen.runtime.report import UpResult
-from cigen.runtime.services import select
+from cigen.runtime.services import select, suggest
+from cigen.runtime.daemon import Stopped, kill_daemon
+from cigen.runtime.status import Row, collect
 from cigen.runtime.startup import Prepared, up as start_services
 
 
@@ -50,3 +53,25 @@ def up(root: Path, services: Sequence[str], *, keep: bool,
                             log_file=root / logs_folder(root, config) / "pm2.log",
                             log_rotation=config.runtime.log_rotation)
     return Started(result, prepared["project"])
+
+
+def status(root: Path) -> list[Row]:
+    """Each configured service and each process of the project's PM2 daemon, with its health right now."""
+    config, workspace = load(root)
+    return collect(project(root, config, workspace))
+
+
+def log_files(root: Path, service: str) -> tuple[Path, Path]:
+    """The stdout and stderr logs of ``service``; a name that is no service and left no logs is an error."""
+    config, workspace = load(root)
+    proj = project(root, config, workspace)
+    paths = proj.log_paths(service)
+    if service not in proj.specs and not any(p.exists() for p in paths):
+        raise InputError(f"no service is named {service!r}",
+                         hint=suggest(service, sorted(proj.specs)) or f"services: {', '.join(sorted(proj.specs))}")
+    return paths
+
+
+def down(root: Path) -> Stopped:
+    """Stop every process of the project's PM2 daemon, then the daemon; each is waited for by PID."""
+    return kill_daemon(root)

@@ -20,14 +20,21 @@ import enum
 import json
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+import typer.core
+import typer.main
 
 from cigen import reporting
 from cigen.cli.app import RootOption, app, out
 from cigen.errors import InputError
+
+if TYPE_CHECKING:
+    from cigen.app.affected import ChangeSource
 
 
 class AffectedFormat(str, enum.Enum):
@@ -72,9 +79,9 @@ def affected(
     ignored files (affected.ignore, default *.md and docs/**) affect nothing.
     """
     # Imported here, not at the top: `cigen graph` and `--help` never pay for the impact engine.
-    from cigen.app.affected import ChangeSource, affected as compute, github_output, write_github
+    from cigen.app.affected import affected as compute, github_output, write_github
 
-    source = ChangeSource(base, head, uncommitted, None if files is None else _read_files(files))
+    source = _source(base, head, uncommitted, files)
     env = os.environ
     if format is AffectedFormat.github:
         github_output(env)  # before any git work: fail at once where the outputs cannot go
@@ -94,6 +101,39 @@ def affected(
         out(f"{len(result.impact.affected)} of {len(result.graph)} services affected; "
             f"{written.running} of {written.jobs} jobs run")
     return 0
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """What ``cigen affected`` computes from: the parts of its command line the application layer takes."""
+
+    root: Path
+    source: ChangeSource
+    direct: bool
+    build_deps: bool
+
+
+def parse_arguments(argv: Sequence[str]) -> Arguments:
+    """``cigen affected ARGV``'s arguments, parsed by the command's own options (the action computes the
+    impact itself, once, and renders it twice); a usage error is an :class:`InputError`."""
+    from typer._click.exceptions import ClickException  # see cigen.cli.main: every usage error is one
+
+    command = typer.main.get_command(app)
+    assert isinstance(command, typer.core.TyperGroup)  # an app of several commands is a group
+    try:
+        params = command.commands["affected"].make_context("cigen affected", list(argv)).params
+    except ClickException as exc:
+        raise InputError(f"cigen affected: {exc.format_message()}", hint="see `cigen affected --help`") from None
+    # Typer converts click's values when it calls the command; here they are click's: a str, a tuple.
+    files = list(params["files"]) or None
+    return Arguments(Path(params["root"]), _source(params["base"], params["head"], params["uncommitted"], files),
+                     params["direct"], params["build_deps"])
+
+
+def _source(base: str | None, head: str, uncommitted: bool, files: list[str] | None) -> ChangeSource:
+    from cigen.app.affected import ChangeSource  # the impact engine: only for the commands that compare
+
+    return ChangeSource(base, head, uncommitted, None if files is None else _read_files(files))
 
 
 def _read_files(given: list[str]) -> list[str]:

@@ -60,5 +60,10 @@ def silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def note(message: str) -> None:
+    """A diagnostic line on stderr, ``cigen: MESSAGE`` (what a command concluded, beside its result)."""
+    print(f"cigen: {message}", file=sys.stderr)
+
+
 def error(message: str) -> None:
     print(f"cigen: error: {message}", file=sys.stderr)

@@ -22,9 +22,9 @@ def down(
     killed if it outlives its kill_timeout. Logs stay in the logs folder.
     Running it when nothing runs is not an error.
     """
-    from cigen.runtime.daemon import kill_daemon
+    from cigen.app.stack import down as stop
 
-    stopped = kill_daemon(root)
+    stopped = stop(root)
     names = sorted({p.name for p in stopped.procs})
     if json_output:
         out(json.dumps({"stopped": names, "orphans": stopped.orphans}, indent=2))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cigen.cli.app import RootOption, app, out
+from cigen.cli.app import RootOption, app, note, out
 
 CheckOption = Annotated[
     bool,
@@ -59,15 +58,14 @@ def _run(root: Path, *, check: bool, force: bool, exit_code: bool) -> int:
         for generated in files:
             diff = diff_generated(generated.path, generated.text, label=generated.relative)
             if diff is None:
-                print(f"cigen: {generated.relative} is up to date", file=sys.stderr)
+                note(f"{generated.relative} is up to date")
             else:
                 out(diff)
                 stale.append(generated.relative)
         if stale:
-            print(f"cigen: {', '.join(stale)} {'is' if len(stale) == 1 else 'are'} out of date; run `cigen generate`",
-                  file=sys.stderr)
+            note(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} out of date; run `cigen generate`")
         return EXIT_FAILED if stale else EXIT_OK
     written = [generated for generated in files if write_generated(generated.path, generated.text, force=force)]
     for generated in files:
-        print(f"cigen: {'wrote' if generated in written else 'unchanged:'} {generated.relative}", file=sys.stderr)
+        note(f"{'wrote' if generated in written else 'unchanged:'} {generated.relative}")
     return EXIT_FAILED if exit_code and written else EXIT_OK

@@ -21,18 +21,10 @@ def logs(
     import sys
     import time
 
-    from cigen.app.workspace import load
-    from cigen.errors import InputError
-    from cigen.runtime.project import project
+    from cigen.app.stack import log_files
     from cigen.runtime.report import tail
-    from cigen.runtime.services import suggest
 
-    config, workspace = load(root)
-    proj = project(root, config, workspace)
-    paths = proj.log_paths(service)
-    if service not in proj.specs and not any(p.exists() for p in paths):
-        raise InputError(f"no service is named {service!r}",
-                         hint=suggest(service, sorted(proj.specs)) or f"services: {', '.join(sorted(proj.specs))}")
+    paths = log_files(root, service)
     for label, path in zip(("stdout", "stderr"), paths):
         shown = path.relative_to(root).as_posix()
         if not path.exists():

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from cigen.cli.app import RootOption, app, out
+
+if TYPE_CHECKING:
+    from cigen.plan.stages import Mode
 
 
 class PlanMode(str, enum.Enum):
     auto = "auto"
     cascade = "cascade"
     parallel = "parallel"
+
+
+def chosen_mode(mode: PlanMode | None) -> Mode | None:
+    """The option's mode as the plan names it (the enum's values are exactly the plan's modes)."""
+    return mode.value if mode else None
 
 
 class PlanFormat(str, enum.Enum):
@@ -57,21 +65,12 @@ def plan(
     passes through a planned service; the message names the cycle and the
     fewest edges to remove.
     """
-    from cigen.app.workspace import load
+    from cigen.app.plan import planned
     from cigen.cli.batch import without_cycle_collector
-    from cigen.graph.graph import build_graph
-    from cigen.plan.stages import compute_plan
     from cigen.render import graph_formats
-    from cigen.graph.select import select
 
     with without_cycle_collector():
-        config, workspace = load(root)
-        g = build_graph(workspace, include_root=config.include_root)
-        result = compute_plan(
-            g,
-            mode=(mode.value if mode else config.plan.mode),
-            concurrency=concurrency if concurrency is not None else config.plan.concurrency,
-            selected=select(g, patterns) if patterns else None,
-        )
-        out(graph_formats.plan_json(result, g) if format is PlanFormat.json else graph_formats.plan_text(result, g))
+        p = planned(root, mode=chosen_mode(mode), concurrency=concurrency, patterns=patterns or ())
+        render = graph_formats.plan_json if format is PlanFormat.json else graph_formats.plan_text
+        out(render(p.plan, p.graph))
     return 0

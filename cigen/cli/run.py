@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 import typer
 
 from cigen.cli.app import RootOption, app, out
-from cigen.cli.plan import PlanMode
+from cigen.cli.plan import PlanMode, chosen_mode
 
 if TYPE_CHECKING:
     from cigen.executor.runner import Reporter
@@ -67,35 +67,14 @@ def run(
     stopped first).
     """
     import json
-    import os
 
-    from cigen.app.workspace import load
+    from cigen.app.run import run as run_tasks
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
     from cigen.executor.report import summary, to_json
-    from cigen.executor.runner import execute
-    from cigen.executor.work import prepare
-    from cigen.graph.graph import build_graph
-    from cigen.plan.stages import compute_plan, service_needs
-    from cigen.graph.select import select
 
-    config, workspace = load(root)
-    g = build_graph(workspace, include_root=config.include_root)
-    plan = compute_plan(
-        g,
-        mode=mode.value if mode else config.plan.mode,
-        concurrency=concurrency if concurrency is not None else config.plan.concurrency,
-        selected=select(g, patterns) if patterns else None,
-    )
-    work = prepare(workspace, config, plan, tasks)
     logs = sys.stderr if json_output else sys.stdout
-    result = execute(
-        plan,
-        service_needs(g, plan) if plan.mode != "parallel" else {},
-        work,
-        concurrency=plan.concurrency or os.cpu_count() or 1,
-        keep_going=keep_going,
-        reporter=_printer(logs),
-    )
+    result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
+                       patterns=patterns or (), keep_going=keep_going, reporter=_printer(logs))
     if result.interrupted:
         print("cigen: interrupted: stopped every task", file=sys.stderr)
     print(file=logs)

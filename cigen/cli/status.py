@@ -20,11 +20,9 @@ def status(
 
     Never starts a PM2 daemon: without one every service shows "not running".
     """
-    from cigen.app.workspace import load
-    from cigen.runtime.project import project
-    from cigen.runtime.status import collect, render_table
+    from cigen.app.stack import status as collect
+    from cigen.runtime.status import render_table
 
-    config, workspace = load(root)
-    rows = collect(project(root, config, workspace))
+    rows = collect(root)
     out(json.dumps([row.as_json() for row in rows], indent=2) if json_output else render_table(rows))
     return 0

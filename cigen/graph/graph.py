@@ -106,12 +106,18 @@ class Graph:
     def subgraph(self, nodes: Iterable[str]) -> Graph:
         """The induced graph on ``nodes`` (in this graph's node order)."""
         chosen = set(nodes)
-        keys = {n: k for n, k in self.keys.items() if n in chosen}
-        members = {n: m for n, m in self.members.items() if n in chosen}
-        return _linked(keys, members, (
+        return self.rewired(chosen, (
             (s, t, kinds) for s, targets in self.succ.items() if s in chosen
             for t, kinds in targets.items() if t in chosen
         ))
+
+    def rewired(self, nodes: Iterable[str], edges: Iterable[tuple[str, str, Kinds]]) -> Graph:
+        """The graph on ``nodes`` (keeping their sort keys and members, in this graph's node order) with
+        exactly ``edges`` between them: how a selection keeps the order its members reach each other in."""
+        chosen = set(nodes)
+        keys = {n: k for n, k in self.keys.items() if n in chosen}
+        members = {n: m for n, m in self.members.items() if n in chosen}
+        return _linked(keys, members, edges)
 
 
 def build_graph(workspace: Workspace, *, include_root: bool = False) -> Graph:

@@ -32,7 +32,7 @@ from typing import Literal, get_args
 
 from cigen.errors import InputError
 from cigen.graph.core import cyclic_components, ordering, partial_order, require_acyclic
-from cigen.graph.graph import Graph, Kinds, from_edges
+from cigen.graph.graph import Graph, Kinds
 
 Mode = Literal["auto", "cascade", "parallel"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -183,7 +183,7 @@ def _restrict(g: Graph, selected: Iterable[str]) -> Graph:
                     beyond[target] = _selected_beyond(target, succ, chosen, bridges)
                 # Reached only through unselected members: an edge with no kinds (a direct one keeps its own).
                 edges.extend((source, reached, ()) for reached in beyond[target] if reached not in succ[source])
-    return from_edges((g.member(n) for n in g if n in chosen), edges)
+    return g.rewired(chosen, edges)
 
 
 def _selected_beyond(

@@ -1,51 +1,46 @@
-"""``ecosystem.config.js``: the services as PM2 apps, for ``pm2 start`` without cigen.
+"""``ecosystem.config.js``: PM2 app definitions as the file ``pm2 start`` reads without cigen.
 
 Every value is emitted as JSON (a subset of JavaScript), never quoted by hand;
 the template around it is fixed code. Paths in the data are relative to the
 repository root and resolved by the file itself against its own folder, so the
 output is byte-identical on every machine and checkout.
+
+Values in, text out: the caller (:mod:`cigen.app.ecosystem`) builds the app
+definitions and the log-rotation settings from the runtime's service specs.
 """
 
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
+from importlib.resources import files
+from typing import Any
 
-if TYPE_CHECKING:
-    import jinja2
-
-    from cigen.runtime.project import Project
+import jinja2
 
 DEFAULT_FILENAME = "ecosystem.config.js"
 
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    from importlib.resources import files
-
-    import jinja2
-
     text = (files("cigen") / "templates" / "ecosystem.config.js.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     return env.from_string(text)
 
 
-def render_ecosystem(project: Project, output: Path, services: list[str] | None = None) -> str:
-    """The ecosystem file for ``services`` (default: all), to be written at ``output``."""
-    from cigen.runtime.logrotate import settings
+def render_ecosystem(apps: Sequence[Mapping[str, Any]], *, filename: str, root: str,
+                     rotation: Sequence[tuple[str, str]] = ()) -> str:
+    """The ecosystem file named ``filename`` holding ``apps`` (paths relative to the repository root).
 
-    names = sorted(services) if services else sorted(project.specs)
-    apps = list(project.apps(names, absolute=False).values())
-    root = Path(os.path.relpath(project.root.resolve(), output.parent.resolve())).as_posix()
-    rotation = project.config.runtime.log_rotation
+    ``root`` is the repository root as seen from the file's folder ("." when the
+    file sits at the root); ``rotation`` the pm2-logrotate settings, if any.
+    """
     return _template().render(
-        filename=output.name,
+        filename=filename,
         root=root,
         # ensure_ascii: every string stays plain ASCII JavaScript, whatever the names hold.
-        apps=json.dumps(apps, indent=2, ensure_ascii=True),
-        rotation=settings(rotation) if rotation else [],
+        apps=json.dumps(list(apps), indent=2, ensure_ascii=True),
+        rotation=list(rotation),
     )

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cigen.config.file import find_config
+from cigen.errors import InputError
 from cigen.runtime.apps import log_files, pm2_app
-from cigen.runtime.services import ServiceSpec, resolve_services
+from cigen.runtime.pm2 import PM2_VERSION
+from cigen.runtime.services import ServiceSpec, resolve_services, select
 
 if TYPE_CHECKING:
     from cigen.config.root import Config
@@ -48,9 +51,6 @@ class Project:
 
 def logs_folder(root: Path, config: Config) -> str:
     """``runtime.logs``, checked to stay inside the repository; relative to the root, "/"-separated."""
-    from cigen.config.file import find_config
-    from cigen.errors import InputError
-
     logs = Path(config.runtime.logs)
     if logs.is_absolute() or ".." in logs.parts:
         raise InputError(f"runtime.logs: {config.runtime.logs!r} must be a folder inside the repository",
@@ -59,8 +59,6 @@ def logs_folder(root: Path, config: Config) -> str:
 
 
 def project(root: Path, config: Config, workspace: Workspace) -> Project:
-    from cigen.config.file import find_config
-
     config_path = find_config(root) or root / "cigen.yaml"
     logs = logs_folder(root, config)
     root_member = next((m for m in workspace.members if m.is_root and m.name), None)
@@ -92,9 +90,6 @@ class Integration:
 
 def integration(root: Path, config: Config, workspace: Workspace) -> Integration | None:
     """The integration job, or None when no service can be started (then there is none)."""
-    from cigen.runtime.pm2 import PM2_VERSION
-    from cigen.runtime.services import select
-
     proj = project(root, config, workspace)
     if not proj.specs:
         return None

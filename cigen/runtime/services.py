@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from cigen.errors import CycleError, InputError
 from cigen.suggest import did_you_mean
 from cigen.config.services import HealthConfig, RestartConfig, ServiceConfig
-from cigen.graph.core import cycles, topological_order
-from cigen.graph.graph import Graph, from_names
+from cigen.graph.core import cycles
+from cigen.graph.graph import Graph, build_graph, from_names
+from cigen.plan.stages import Plan, compute_plan
 from cigen.runtime.probes import CmdProbe, HttpProbe, Probe, TcpProbe
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def resolve_services(config: Config, workspace: Workspace, config_path: Path | s
     for name, (entry, _, member) in chosen.items():
         aliases.update({alias: name for alias in (name, entry, member.path if member else None) if alias})
     by_path = {member.path: name for name, (_, _, member) in chosen.items() if member}
-    package_deps = _package_dependencies(workspace, by_path)
+    package_deps = _package_dependencies(build_graph(workspace, include_root=True), by_path)
 
     specs: dict[str, ServiceSpec] = {}
     for name in sorted(chosen):
@@ -163,15 +164,15 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     return did_you_mean(word, choices, n=1, quote=True)
 
 
-def _package_dependencies(workspace: Workspace, service_of: dict[str, str]) -> dict[str, set[str]]:
+def _package_dependencies(graph: Graph, service_of: dict[str, str]) -> dict[str, set[str]]:
     """For each member path, the nearest services it reaches through runtime dependency fields."""
-    succ: dict[str, list[str]] = {}
-    for e in workspace.edges:
-        if RUNTIME_FIELDS & set(e.kinds):
-            succ.setdefault(e.source, []).append(e.target)
+
+    def runtime_deps(node: str) -> list[str]:
+        return [target for target, kinds in graph.succ[node].items() if RUNTIME_FIELDS.intersection(kinds)]
+
     found: dict[str, set[str]] = {}
     for start in service_of:
-        seen, stack, hits = {start}, list(succ.get(start, ())), set()
+        seen, stack, hits = {start}, runtime_deps(start), set()
         while stack:
             node = stack.pop()
             if node in seen:
@@ -180,7 +181,7 @@ def _package_dependencies(workspace: Workspace, service_of: dict[str, str]) -> d
             if node in service_of:
                 hits.add(service_of[node])  # stop: its own dependencies come with it
             else:
-                stack.extend(succ.get(node, ()))
+                stack.extend(runtime_deps(node))
         hits.discard(service_of[start])
         found[start] = hits
     return found
@@ -243,23 +244,30 @@ def _health(cfg: ServiceConfig, cwd: str, env: tuple[tuple[str, str], ...], labe
     return Health(probe, h.interval, h.timeout, h.start_period, h.deadline, h.retries)
 
 
-def runtime_graph(specs: dict[str, ServiceSpec]) -> Graph:
+def runtime_graph(specs: Mapping[str, ServiceSpec]) -> Graph:
     """Service names, edge dependent -> dependency."""
     return from_names(specs, ((name, dep) for name, spec in specs.items() for dep in spec.depends_on))
 
 
-def select(specs: dict[str, ServiceSpec], names: Iterable[str]) -> list[str]:
-    """``names`` (all when empty) and their runtime dependencies, dependencies first; cycles are errors."""
+def start_plan(specs: Mapping[str, ServiceSpec], names: Iterable[str]) -> Plan:
+    """The plan that starts ``names`` (all when empty) and their runtime dependencies: the same
+    :func:`~cigen.plan.stages.compute_plan` the workflow and ``cigen run`` use, over the runtime graph, so
+    its ``services`` are the start order (dependencies first, ties by name). Cycles are errors."""
     g = runtime_graph(specs)
     wanted = list(names) or sorted(specs)
     unknown = [n for n in wanted if n not in specs]
     if unknown:
         raise InputError(f"no service is named {unknown[0]!r}",
                          hint=suggest(unknown[0], sorted(specs)) or f"services: {', '.join(sorted(specs)) or 'none'}")
-    sub = g.subgraph(set(wanted) | g.dependencies(wanted))
-    found = cycles(sub)
+    needed = set(wanted) | g.dependencies(wanted)
+    found = cycles(g.subgraph(needed))
     if found:
         shown = " -> ".join([*found[0], found[0][0]])
         raise CycleError(f"services depend on each other in a cycle: {shown}",
                          hint="break it in cigen.yaml depends_on or in the package dependencies")
-    return topological_order(sub)
+    return compute_plan(g, mode="auto", selected=needed)
+
+
+def select(specs: Mapping[str, ServiceSpec], names: Iterable[str]) -> list[str]:
+    """``names`` (all when empty) and their runtime dependencies, in start order (see :func:`start_plan`)."""
+    return list(start_plan(specs, names).services)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cigen.errors import CycleError, InputError
-from cigen.graph.graph import build_graph
+from cigen.graph.graph import build_graph, from_names
 from cigen.plan.stages import MAX_MATRIX_LEGS, Job, Plan, Stage, compute_plan, service_needs, stage_jobs
 from testing.workspace_builder import workspace
 
@@ -222,3 +222,11 @@ def test_each_service_needs_its_direct_dependencies_in_plan_order() -> None:
 def test_a_service_needs_a_planned_one_it_reaches_through_unplanned_ones() -> None:
     g = shop()
     assert service_needs(g, compute_plan(g, selected=p("api", "utils"))) == {p("utils")[0]: (), p("api")[0]: p("utils")}
+
+
+def test_a_graph_of_plain_names_plans_a_selection_too() -> None:
+    """The runtime plans its start order over service names, some of which are no members."""
+    g = from_names(["db", "api", "web", "docs"], [("web", "api"), ("api", "db")])
+    plan = compute_plan(g, selected=["web", "db"])
+    assert plan.services == ("db", "web")
+    assert [(s.services, s.needs) for s in plan.stages] == [(("db",), ()), (("web",), ("stage-1",))]

@@ -12,7 +12,7 @@ import pytest
 from cigen.config.root import Config
 from cigen.errors import InputError
 from cigen.model import Member, Workspace
-from cigen.render.ecosystem import render_ecosystem
+from cigen.app.ecosystem import ecosystem_text as render_ecosystem
 from cigen.runtime.apps import log_stem, pm2_app, spec_hash
 from cigen.runtime.project import project
 from cigen.runtime.services import resolve_services

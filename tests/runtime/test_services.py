@@ -11,7 +11,8 @@ from cigen.config.root import Config
 from cigen.errors import CycleError, InputError
 from cigen.model import Edge, Member, Workspace
 from cigen.runtime.probes import CmdProbe, HttpProbe, TcpProbe
-from cigen.runtime.services import command_argv, resolve_services, select
+from cigen.plan.stages import compute_plan
+from cigen.runtime.services import command_argv, resolve_services, runtime_graph, select, start_plan
 
 
 def member(path: str, name: str | None, *, kind: str = "service", start: bool = True, pm: str = "npm",
@@ -160,6 +161,21 @@ def test_select_adds_dependencies_and_orders_them_first() -> None:
     assert select(specs, ["web"]) == ["auth", "api", "web"]
     assert select(specs, ["auth"]) == ["auth"]
     assert select(specs, []) == ["auth", "api", "web"]
+
+
+def test_the_start_order_is_the_auto_plan_over_the_runtime_graph_that_ci_and_cigen_run_read() -> None:
+    """A service that is no member (a database) is a node like any other; the plan's stages are the waves
+    of services that may start together, and its order is the one `cigen up` follows."""
+    specs = resolve_services(config({
+        "db": {"start": "sleep 60"},
+        "web": {"depends_on": ["api", "db"]},
+        "api": {"depends_on": ["auth", "db"]},
+    }), WS)
+    plan = start_plan(specs, ["web"])
+    assert plan == compute_plan(runtime_graph(specs), mode="auto", selected={"auth", "db", "api", "web"})
+    assert [stage.services for stage in plan.stages] == [("auth", "db"), ("api",), ("web",)]
+    assert [stage.needs for stage in plan.stages] == [(), ("stage-1",), ("stage-1", "stage-2")]
+    assert select(specs, ["web"]) == list(plan.services) == ["auth", "db", "api", "web"]
 
 
 def test_select_rejects_unknown_names_and_cycles_with_their_path() -> None:

@@ -1,0 +1,40 @@
+"""``cigen plan`` and ``cigen run``'s planning: the monorepo, its graph and the plan for a selection.
+
+Options given on the command line win over cigen.yaml's ``plan:`` section,
+which wins over the defaults (auto mode, no concurrency limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cigen.app.workspace import load
+from cigen.config.root import Config
+from cigen.graph.graph import Graph, build_graph
+from cigen.graph.select import select
+from cigen.model import Workspace
+from cigen.plan.stages import Mode, Plan, compute_plan
+
+
+@dataclass(frozen=True)
+class Planned:
+    config: Config
+    workspace: Workspace
+    graph: Graph
+    plan: Plan
+
+
+def planned(root: Path, *, mode: Mode | None = None, concurrency: int | None = None,
+            patterns: Sequence[str] = ()) -> Planned:
+    """The plan of the monorepo at ``root`` for the services ``patterns`` select (all when empty)."""
+    config, workspace = load(root)
+    g = build_graph(workspace, include_root=config.include_root)
+    plan = compute_plan(
+        g,
+        mode=mode or config.plan.mode,
+        concurrency=concurrency if concurrency is not None else config.plan.concurrency,
+        selected=select(g, patterns) if patterns else None,
+    )
+    return Planned(config, workspace, g, plan)
