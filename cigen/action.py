@@ -16,10 +16,14 @@ CIGEN_ARGS          more arguments, split as a POSIX shell would, without any
                     expansion (``shlex``): quotes group, ``$`` stays ``$``
 ==================  ===========================================================
 
+``affected`` and ``impact`` call the application layer (:mod:`cigen.app.affected`)
+once, with the environment passed explicitly, and render what they publish
+from that one result; ``check``, ``up`` and ``down`` run the command itself,
+whose terminal report is what the step's log should show.
+
 A composite action declares its outputs by fixed names, while the stage jobs
 of a workflow (``stage-1``, ``stage-2-part-1``, ...) differ per monorepo. So
-``affected`` runs ``cigen affected --format github`` into a private outputs
-file and publishes the stage lists as one JSON object:
+``affected`` publishes the stage lists as one JSON object:
 
 ``stages``    ``{"<job id>": [{"name", "path", "build_only"}, ...], ...}``
 ``counts``    ``{"<job id>": <entries>, ...}``
@@ -32,17 +36,20 @@ fit a pull-request comment as output ``report``.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cigen import reporting
+from cigen.adapters.github_env import append_summary, compact, write_outputs
+from cigen.app.affected import Affected, affected, step_summary
+from cigen.cli import main as cli
+from cigen.cli.affected import parse_arguments
+from cigen.cli.app import TerminalReporter, error
 from cigen.errors import CigenError, InputError
 from cigen.reporting import reporting_to
 
@@ -60,24 +67,22 @@ _SET_BY_ACTION = {
 
 def main(env: Mapping[str, str] | None = None) -> int:
     """Run the command the environment names; returns its exit code."""
-    from cigen.cli.app import TerminalReporter, error
-
     env = os.environ if env is None else env
     try:
         command, argv = command_line(env)
         with reporting_to(TerminalReporter()):
-            if command == "affected":
-                return _affected(argv, _output_file(env))
-            if command == "impact":
-                return _impact(argv, _output_file(env), env)
-            return _cigen(argv)
-    except InputError as exc:
+            if command in COMPARING:
+                outputs = _output_file(env)
+                result = affected_of(argv, env)
+                return _affected(result, outputs, env) if command == "affected" else _impact(result, outputs, env)
+            return cli(argv)
+    except CigenError as exc:
         error(str(exc))
         return exc.exit_code
 
 
 def command_line(env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """The command and the cigen arguments the inputs describe (``--format`` added by the caller)."""
+    """The command and the cigen arguments the inputs describe."""
     command = env.get("CIGEN_COMMAND", "").strip()
     if command not in COMMANDS:
         raise InputError(f"unknown command {command!r} in the action's command input",
@@ -103,6 +108,12 @@ def command_line(env: Mapping[str, str]) -> tuple[str, list[str]]:
     return command, [*argv, *extra, "--root", root]
 
 
+def affected_of(argv: Sequence[str], env: Mapping[str, str]) -> Affected:
+    """The impact ``cigen affected ARGV`` computes, computed once, in this process."""
+    arguments = parse_arguments(argv[1:])
+    return affected(arguments.root, arguments.source, env, direct=arguments.direct, build_deps=arguments.build_deps)
+
+
 def _output_file(env: Mapping[str, str]) -> Path:
     path = env.get("GITHUB_OUTPUT")
     if not path:
@@ -111,65 +122,14 @@ def _output_file(env: Mapping[str, str]) -> Path:
     return Path(path)
 
 
-def _cigen(argv: Sequence[str]) -> int:
-    from cigen.cli import main as cli
-
-    return cli(list(argv))
-
-
-@contextlib.contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = old
-
-
-def _affected(argv: Sequence[str], outputs: Path) -> int:
-    from cigen.adapters.github_env import write_outputs
-
-    with tempfile.TemporaryDirectory(prefix="cigen-action-") as folder:
-        private = Path(folder) / "outputs"
-        private.touch()
-        with _environment("GITHUB_OUTPUT", str(private)):
-            code = _cigen([argv[0], "--format", "github", *argv[1:]])
-        if code:
-            return code
-        values = read_outputs(private.read_text(encoding="utf-8"))
-    write_outputs(outputs, grouped(values))
+def _affected(result: Affected, outputs: Path, env: Mapping[str, str]) -> int:
+    write_outputs(outputs, grouped(result.github_outputs(result.jobs())))
+    step_summary(result, env)
     return 0
-
-
-def read_outputs(text: str) -> dict[str, str]:
-    """The values of a $GITHUB_OUTPUT file: ``name=value`` lines and ``name<<DELIMITER`` blocks."""
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if not line:
-            continue
-        name, sep, value = line.partition("=")
-        if sep and "<<" not in name:
-            values[name] = value
-            continue
-        name, _, delimiter = line.partition("<<")
-        block: list[str] = []
-        for item in lines:
-            if item == delimiter:
-                break
-            block.append(item)
-        values[name] = "\n".join(block)
-    return values
 
 
 def grouped(values: Mapping[str, str]) -> dict[str, str]:
     """``cigen affected``'s outputs with the per-job lists folded into ``stages`` and ``counts``."""
-    from cigen.adapters.github_env import compact
-
     jobs = sorted(
         (name for name in values if f"{name}-count" in values),
         key=lambda name: [int(part) if part.isdigit() else part for part in name.split("-")],
@@ -181,15 +141,10 @@ def grouped(values: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _impact(argv: Sequence[str], outputs: Path, env: Mapping[str, str]) -> int:
-    from cigen.adapters.github_env import append_summary, write_outputs
-
-    code, full = _captured([argv[0], "--format", "markdown", *argv[1:]])
-    if code:
-        return code
-    code, comment = _captured([argv[0], "--format", "markdown", "--max-bytes", str(COMMENT_BUDGET), *argv[1:]])
-    if code:
-        return code
+def _impact(result: Affected, outputs: Path, env: Mapping[str, str]) -> int:
+    """The report rendered twice from one impact: whole for the summary and the file, cut for a comment."""
+    full = result.markdown()
+    comment = result.markdown(COMMENT_BUDGET)
     report = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / REPORT_FILE
     report.write_text(full, encoding="utf-8")
     summary = env.get("GITHUB_STEP_SUMMARY")
@@ -201,14 +156,6 @@ def _impact(argv: Sequence[str], outputs: Path, env: Mapping[str, str]) -> int:
     write_outputs(outputs, {"report": comment, "report-file": str(report)})
     reporting.progress(f"the impact report is in the step summary and {report}")
     return 0
-
-
-def _captured(argv: Sequence[str]) -> tuple[int, str]:
-    """Run a cigen command in this process and return its exit code and what it wrote to stdout."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        code = _cigen(argv)
-    return code, buffer.getvalue()
 
 
 if __name__ == "__main__":

@@ -19,12 +19,14 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from cigen.action import COMMENT_BUDGET, command_line, grouped, main, read_outputs
+import cigen.app.affected as app_affected
+from cigen.action import COMMENT_BUDGET, command_line, grouped, main
 from cigen.errors import InputError
 from cigen.adapters.github_env import format_outputs
 from cigen.render.pins import pin
@@ -32,6 +34,7 @@ from testing.paths import REPO_ROOT, node_tool
 from testing.gha.events import pull_request_event
 from testing.gha.model import SUCCESS
 from testing.gha.runner import run_workflow
+from testing.gha.shell import parse_file_command
 from testing.gitrepos import Repo
 from testing.validators import assert_valid_action
 
@@ -134,9 +137,9 @@ def test_outside_github_actions_affected_says_what_is_missing(capsys: pytest.Cap
 # -- outputs ----------------------------------------------------------------------------------------
 
 
-def test_read_outputs_reads_back_what_cigen_writes_including_multiline_values() -> None:
+def test_the_outputs_read_back_as_github_reads_them_including_multiline_values() -> None:
     values = {"stage-1": '[{"name":"a=b"}]', "all": "", "report": "line one\nline two\n\nafter a blank"}
-    assert read_outputs(format_outputs(values)) == values
+    assert parse_file_command(format_outputs(values), "GITHUB_OUTPUT") == values
 
 
 def test_grouped_folds_per_job_lists_into_stages_and_counts_in_job_order() -> None:
@@ -176,7 +179,7 @@ def _run_main(env: dict[str, str], tmp_path: Path) -> tuple[int, dict[str, str],
     summary.write_text("")
     code = main({**env, "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
                  "RUNNER_TEMP": str(tmp_path)})
-    return code, read_outputs(outputs.read_text()), summary.read_text()
+    return code, parse_file_command(outputs.read_text(), "GITHUB_OUTPUT"), summary.read_text()
 
 
 def test_affected_publishes_every_stage_and_the_totals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,6 +208,46 @@ def test_impact_writes_the_summary_the_report_file_and_a_comment_sized_report(tm
     full = Path(out["report-file"]).read_text()
     assert summary == full and "api" in full and "web" in full
     assert out["report"].strip() and len(out["report"].encode()) <= COMMENT_BUDGET
+
+
+def test_impact_computes_the_impact_once_and_renders_it_at_both_sizes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _chain(tmp_path)
+    calls: list[object] = []
+    real = app_affected.compute_impact
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_affected, "compute_impact", counted)
+    code, out, _ = _run_main(
+        {"CIGEN_COMMAND": "impact", "CIGEN_BASE": "main", "CIGEN_WORKING_DIR": str(repo.path)}, tmp_path)
+    assert code == 0 and len(calls) == 1
+    assert "api" in out["report"] and "api" in Path(out["report-file"]).read_text()
+
+
+def test_an_option_cigen_affected_does_not_have_is_one_line_and_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = _chain(tmp_path)
+    code, out, _ = _run_main({"CIGEN_COMMAND": "affected", "CIGEN_BASE": "main", "CIGEN_WORKING_DIR": str(repo.path),
+                              "CIGEN_ARGS": "--build-dpes"}, tmp_path)
+    err = capsys.readouterr().err
+    assert code == 2 and out == {}
+    assert err.startswith("cigen: error: cigen affected: No such option: --build-dpes") and err.count("\n") == 1
+
+
+def test_the_environment_is_the_one_passed_in_not_the_process_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outputs and the summary go where the given environment says, whatever os.environ holds."""
+    repo = _chain(tmp_path)
+    elsewhere = tmp_path / "process-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(elsewhere))
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    code, out, summary = _run_main(
+        {"CIGEN_COMMAND": "affected", "CIGEN_BASE": "main", "CIGEN_WORKING_DIR": str(repo.path)}, tmp_path)
+    assert code == 0 and json.loads(out["affected"]) == ["api", "web"]
+    assert "api" in summary and not elsewhere.exists()
 
 
 def test_a_failing_command_passes_its_exit_code_through(tmp_path: Path) -> None:

@@ -154,13 +154,19 @@ def write_github(result: Affected, env: Mapping[str, str]) -> GithubWritten:
     jobs = result.jobs()
     values = result.github_outputs(jobs)
     github_env.write_outputs(outputs, values)
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        path = Path(summary)
-        try:
-            report = result.markdown(github_env.summary_budget(path))
-        except ReportDoesNotFit as exc:  # earlier steps filled the summary: the outputs matter, the report does not
-            reporting.warn(f"no step summary written: {exc}")
-        else:
-            github_env.append_summary(path, report)
+    step_summary(result, env)
     return GithubWritten(len(jobs), sum(1 for job in jobs if values[f"{job.id}-count"] != "0"))
+
+
+def step_summary(result: Affected, env: Mapping[str, str]) -> None:
+    """Append the report to the step summary, when the step has one, in the room earlier steps left."""
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    path = Path(summary)
+    try:
+        report = result.markdown(github_env.summary_budget(path))
+    except ReportDoesNotFit as exc:  # earlier steps filled the summary: the outputs matter, the report does not
+        reporting.warn(f"no step summary written: {exc}")
+    else:
+        github_env.append_summary(path, report)
