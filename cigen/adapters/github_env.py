@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from cigen.adapters.files import read_json
 from cigen.errors import InputError, ToolError
 
 OUTPUT_LIMIT = 1_000_000  # bytes of UTF-16 per job (GitHub: "1 MB per job ... based on UTF-16")
@@ -78,8 +79,6 @@ def read_event(env: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any
     path = env.get("GITHUB_EVENT_PATH")
     payload: Any = {}
     if path:
-        from cigen.adapters.files import read_json
-
         payload = read_json(Path(path))
     return name, payload if isinstance(payload, dict) else {}
 

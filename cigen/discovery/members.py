@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cigen.adapters import files
 from cigen.discovery import package_managers as pms
 from cigen.discovery.globs import match_path
 from cigen.model import Dependency, Kind, Member, PackageManager, Workspace
@@ -34,8 +36,6 @@ def read_json(path: str) -> Any:
         # A plain UTF-8 decode runs in C; "utf-8-sig" does not. Only a BOM needs cutting.
         return json.loads((data[3:] if data.startswith(BOM) else data).decode("utf-8"))
     except (ValueError, OSError):
-        from cigen.adapters import files
-
         return files.read_json(Path(path))  # raises with file:line:column
 
 
@@ -56,25 +56,17 @@ def read_bytes(path: str) -> bytes:
 
 
 def read_toml(path: str) -> dict[str, Any]:
-    import tomllib
-
     try:
         return tomllib.loads(read_bytes(path).decode("utf-8-sig"))
     except (ValueError, OSError):
-        from cigen.adapters import files
-
         return files.read_toml(Path(path))
 
 
 def read_jsonc(path: str) -> Any:
-    from cigen.adapters import files
-
     return files.read_jsonc(Path(path))
 
 
 def read_yaml(path: str) -> Any:
-    from cigen.adapters import files
-
     return files.read_yaml(Path(path))
 
 

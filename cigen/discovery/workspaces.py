@@ -25,8 +25,10 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from cigen.adapters.files import read_text
 from cigen.discovery import globs
 from cigen.discovery import package_managers as pms
 from cigen.discovery.members import read_json, read_jsonc, read_yaml
@@ -204,10 +206,6 @@ def _check_escapes(root: str, file: str, patterns: Sequence[str]) -> None:
 
 def _at(root: str, file: str, needle: str, message: str, *, hint: str | None = None) -> InputError:
     """An InputError pointing at the first line of ``file`` that mentions ``needle``."""
-    from pathlib import Path
-
-    from cigen.adapters.files import read_text
-
     path = Path(root) / file
     line = column = None
     try:
