@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the models import pydantic, which `cigen graph` without a c
 
 def load(root: Path) -> tuple[Config, Workspace]:
     """cigen.yaml and the discovered workspace of ``root``; discovery's warnings go to the reporter."""
-    # Here, not at the top: `cigen graph` without a cigen.yaml never pays for pydantic (~0.07 s).
+    # lazy: the loader imports pydantic and the models (~0.07 s), which `cigen graph` without a cigen.yaml never needs
     from cigen.config.loader import load_config
 
     config = load_config(root)
@@ -34,7 +34,8 @@ def load_workspace(root: Path) -> Workspace:
     path = find_config(root)
     if path is None:
         return discover_with(root, None)
-    from cigen.config.loader import parse_config  # pydantic: only when there is a file to validate
+    # lazy: pydantic and the models, only when there is a file to validate
+    from cigen.config.loader import parse_config
 
     return discover_with(root, parse_config(path))
 

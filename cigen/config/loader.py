@@ -7,10 +7,12 @@ The machinery here turns a pydantic error into one clear line
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
+from cigen.adapters.files import read_text, read_yaml
 from cigen.config.file import find_config
 from cigen.config.root import Config
 from cigen.errors import InputError
@@ -24,8 +26,6 @@ def load_config(root: Path) -> Config:
 
 
 def parse_config(path: Path) -> Config:
-    from cigen.adapters.files import read_text
-
     text = read_text(path)
     data = _load_yaml_with_marks(path, text)
     if data is None:
@@ -72,10 +72,6 @@ class _Node:
 
 
 def _load_yaml_with_marks(path: Path, text: str) -> _Node | None:
-    import yaml
-
-    from cigen.adapters.files import read_yaml  # for its error translation
-
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
@@ -114,8 +110,6 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that holds the key at ``loc`` (to list its allowed keys)."""
-    from typing import get_origin
-
     model: Any = Config
     keyed = False  # the previous field is a mapping (services: {api: ...}): this part is one of its keys
     for part in loc:
@@ -133,8 +127,6 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 
 def _innermost_model(annotation: Any) -> Any:
-    from typing import get_args
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
