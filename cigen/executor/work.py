@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cigen.config.workflow import TASK_NAME
 from cigen.errors import InputError, ToolError
+from cigen.plan.tasks import python_commands, service_tasks, task_argv
+from cigen.plan.toolchains import detect
 from cigen.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -45,10 +48,6 @@ class Work:
 
 def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str]) -> dict[str, Work]:
     """What each planned service runs for ``tasks``, by path; bad task names are bad input."""
-    from cigen.plan.tasks import python_commands, service_tasks, task_argv
-    from cigen.plan.toolchains import detect
-    from cigen.config.workflow import TASK_NAME
-
     wanted = tuple(tasks)
     for task in wanted:
         if not TASK_NAME.fullmatch(task):
@@ -77,8 +76,6 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
 
 def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...]) -> None:
     """A task no member defines is a typo, not an empty (green) run."""
-    from cigen.plan.tasks import python_commands, service_tasks
-
     defined = {t for m in workspace.members for t in service_tasks(m, config, tasks)}
     for task in tasks:
         if task in defined:

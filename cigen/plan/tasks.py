@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cigen.config.workflow import DEFAULT_PYTHON_TASKS
 from cigen.discovery.dependencies import normalize
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ def task_argv(task: str, tc: Toolchain, command: str | None = None) -> tuple[str
 
 def python_commands(config: Config) -> dict[str, str]:
     """Task -> the shell command it runs in a Python service (``python_tasks``, else the defaults)."""
-    from cigen.config.workflow import DEFAULT_PYTHON_TASKS
-
     wf = config.workflow
     return dict(wf.python_tasks if wf.python_tasks is not None else DEFAULT_PYTHON_TASKS)
 
@@ -78,8 +77,6 @@ def service_tasks(member: Member, config: Config, tasks: tuple[str, ...]) -> tup
     """
     if member.language == "node":
         return tuple(t for t in tasks if t in member.scripts)
-    from cigen.config.workflow import DEFAULT_PYTHON_TASKS
-
     wf = config.workflow
     if wf.python_tasks is not None:
         return tuple(t for t in tasks if t in wf.python_tasks)

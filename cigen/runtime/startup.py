@@ -11,11 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cigen.runtime.daemon import Session
 from cigen.config.runtime import LogRotationConfig
-from cigen.runtime.orchestrate import Progress, Orchestrator
+from cigen.runtime import logrotate
+from cigen.runtime.daemon import Connecting, Session, shutdown_if_idle
+from cigen.runtime.orchestrate import Orchestrator, Progress
 from cigen.runtime.report import UpResult
 from cigen.runtime.services import ServiceSpec
+from cigen.runtime.signals import interruptible, shielded
 
 Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
 
@@ -30,17 +32,12 @@ def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
     interrupts as Ctrl-C does; either stops what this run started (and the
     daemon, when this run spawned it and nothing else runs in it).
     """
-    from cigen.runtime.daemon import Connecting, shutdown_if_idle
-    from cigen.runtime.signals import interruptible, shielded
-
     with interruptible():
         connecting = Connecting(root, log_file=log_file)
         try:
             specs, order, apps = prepare()
             s = connecting.wait()
             if log_rotation is not None:
-                from cigen.runtime import logrotate
-
                 if not any(p.name == logrotate.MODULE for p in s.list(modules=True)):
                     progress(Progress(logrotate.MODULE, "installing", "log rotation, from the npm registry"))
                 logrotate.apply(s, log_rotation)
@@ -60,9 +57,6 @@ def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
 
 def _gate(s: Session, root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]],
           *, keep: bool, progress: Callable[[Progress], None]) -> UpResult:
-    from cigen.runtime.daemon import shutdown_if_idle
-    from cigen.runtime.signals import shielded
-
     o = Orchestrator(s, specs, order, apps, progress)
     try:
         try:
