@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from cigen.adapters.files import read_text, read_yaml
@@ -72,6 +71,9 @@ class _Node:
 
 
 def _load_yaml_with_marks(path: Path, text: str) -> _Node | None:
+    # lazy: PyYAML (~10 ms) only for a cigen.yaml to read; load_config without one returns the defaults
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
