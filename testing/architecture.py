@@ -1,23 +1,29 @@
 """Checks of the package's shape, read from its source with ``ast`` (nothing is imported).
 
 They back ``tests/test_architecture.py``: no import cycles (imports inside
-functions count, ``if TYPE_CHECKING:`` blocks do not, as they never run), only
-the process gateway imports ``subprocess``, and only the CLI layer writes to
-the terminal.
+functions count, ``if TYPE_CHECKING:`` blocks do not, as they never run), each
+folder imports only the folders its layer allows, only the process gateway
+imports ``subprocess``, only the CLI layer writes to the terminal, and every
+import inside a function says why it is there.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import io
+import re
+import tokenize
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
 class Module:
     name: str  # dotted, e.g. "cigen.graph.core"
     path: Path
+    source: str
     tree: ast.Module
 
     @property
@@ -32,7 +38,8 @@ def modules(package_dir: Path) -> dict[str, Module]:
         parts = list(path.relative_to(package_dir.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
-        found[".".join(parts)] = Module(".".join(parts), path, ast.parse(path.read_text(), str(path)))
+        source = path.read_text()
+        found[".".join(parts)] = Module(".".join(parts), path, source, ast.parse(source, str(path)))
     return found
 
 
@@ -54,9 +61,10 @@ def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
         yield from _runtime_nodes(node)
 
 
-def imported_names(module: Module) -> Iterator[tuple[str, int]]:
-    """The absolute module names ``module`` imports when it runs (with the line), relative imports resolved."""
-    for node in _runtime_nodes(module.tree):
+def imported_names(module: Module, *, with_type_checking: bool = False) -> Iterator[tuple[str, int]]:
+    """The absolute module names ``module`` imports when it runs (with the line), relative imports resolved;
+    with ``with_type_checking`` those under ``if TYPE_CHECKING:`` too."""
+    for node in ast.walk(module.tree) if with_type_checking else _runtime_nodes(module.tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
@@ -163,3 +171,88 @@ def terminal_writes(module: Module) -> list[int]:
                 alias.name in _TERMINAL_STREAMS for alias in node.names):
             lines.append(node.lineno)
     return sorted(set(lines))
+
+
+class Crossing(NamedTuple):
+    module: str  # the importing module
+    line: int
+    imported: str  # the module of another layer it imports
+
+
+def layer_of(name: str) -> str:
+    """The folder (or top-level module) a module belongs to: ``cigen.graph.core`` -> ``graph``,
+    ``cigen.errors`` -> ``errors``; the package's own ``__init__`` -> ``__init__``."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _defining_module(found: Mapping[str, Module], target: str) -> str | None:
+    """The package's module that ``target`` (a module, or a name in one) lives in; None outside the package."""
+    while target not in found:
+        if "." not in target:
+            return None
+        target = target.rsplit(".", 1)[0]
+    return target
+
+
+def layer_crossings(found: dict[str, Module], allowed: Mapping[str, Collection[str]]) -> list[Crossing]:
+    """Every import from one layer into another that ``allowed`` (layer -> the layers it may import) does not
+    list; a layer missing from ``allowed`` may import no other. Imports for type checking count (naming a
+    layer's types depends on it); the package's root does not (importing anything in it runs the root)."""
+    root = next(iter(found)).split(".")[0]
+    crossings = set()
+    for name, module in found.items():
+        for target, line in imported_names(module, with_type_checking=True):
+            imported = _defining_module(found, target)
+            if imported is None or imported == root or layer_of(imported) == layer_of(name):
+                continue
+            if layer_of(imported) not in allowed.get(layer_of(name), ()):
+                crossings.add(Crossing(name, line, imported))
+    return sorted(crossings)
+
+
+_PRAGMA = re.compile(r"#\s*(noqa|type:|pragma:|fmt:|isort:)")  # a comment for a tool, not a reason
+
+
+def _reasons(source: str) -> tuple[set[int], set[int]]:
+    """The lines with a comment that says something to a person, and those of them that are only a comment."""
+    lines = source.splitlines()
+    commented = {
+        token.start[0] for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT and not _PRAGMA.match(token.string)
+    }
+    return commented, {n for n in commented if lines[n - 1].lstrip().startswith("#")}
+
+
+def _statement_lists_in_functions(tree: ast.AST) -> Iterator[list[ast.stmt]]:
+    """Every list of statements inside a function (its body, and those of the blocks and functions in it)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                for field in ("body", "orelse", "finalbody"):
+                    statements = getattr(inner, field, None)
+                    if isinstance(statements, list) and statements and isinstance(statements[0], ast.stmt):
+                        yield statements
+        else:
+            yield from _statement_lists_in_functions(node)
+
+
+def unexplained_lazy_imports(module: Module) -> list[int]:
+    """Lines of the imports inside a function that give no reason for being there rather than at the top.
+
+    The reason is a comment on the import's own line, or on the line above it; a comment above a run of
+    imports (one statement after another) covers the whole run. A tool's pragma (``# noqa``) is no reason.
+    """
+    commented, comment_lines = _reasons(module.source)
+    unexplained = []
+    for statements in _statement_lists_in_functions(module.tree):
+        run_start = 0
+        for index, statement in enumerate(statements):
+            if not isinstance(statement, (ast.Import, ast.ImportFrom)):
+                continue
+            if index == 0 or not isinstance(statements[index - 1], (ast.Import, ast.ImportFrom)):
+                run_start = statement.lineno
+            own = range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+            if not commented.intersection(own) and run_start - 1 not in comment_lines:
+                unexplained.append(statement.lineno)
+    return sorted(unexplained)
