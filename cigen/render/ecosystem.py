@@ -15,15 +15,20 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_FILENAME = "ecosystem.config.js"
 
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
+    # lazy: cigen generate reads DEFAULT_FILENAME on every run and renders this file only when the
+    # repository has one; jinja2 costs ~30 ms of start-up.
+    import jinja2
+
     text = (files("cigen") / "templates" / "ecosystem.config.js.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
