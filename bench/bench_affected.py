@@ -37,7 +37,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CIGEN, TURBO, alternate, synth
+from common import BASELINE_HELP, CIGEN, TURBO, alternate, cigen_commands, synth
 
 ENV = {
     "TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1",
@@ -69,6 +69,7 @@ def main() -> int:
     parser.add_argument("--change", type=int, default=500, help="packages edited, one file each")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-affected")
+    parser.add_argument("--baseline", metavar="PYTHON", help=BASELINE_HELP)
     args = parser.parse_args()
     if not TURBO.exists():
         sys.exit(f"{TURBO} not found: install the pinned Node tools (npm ci --prefix tools/node)")
@@ -78,10 +79,9 @@ def main() -> int:
     verdict, files, affected = check(tree)
     print(f"{args.packages} packages, {files} changed files, {affected} affected; {verdict}")
     print(f"median (fastest) of {args.runs} runs after a warm-up")
-    rows = {
-        "cigen affected": [*CIGEN, "affected", "--base", "main", "--head", "change", "--format", "json"],
-        "turbo ls --affected": [str(TURBO), "ls", "--affected", "--output", "json"],
-    }
+    affected = ["affected", "--base", "main", "--head", "change", "--format", "json"]
+    rows = {f"{name} affected": argv for name, argv in cigen_commands(affected, args.baseline).items()}
+    rows["turbo ls --affected"] = [str(TURBO), "ls", "--affected", "--output", "json"]
     env = {**os.environ, **ENV}
     figures = {
         label: (statistics.median(r["wall"] for r in runs), min(r["wall"] for r in runs), max(r["rss_kb"] for r in runs))
@@ -92,6 +92,9 @@ def main() -> int:
         print(f"{label:<22}  {median:>7.3f}  {fastest:>9.3f}  {rss_kb / 1024:>8.1f}")
     ratio = figures["cigen affected"][0] / figures["turbo ls --affected"][0]
     print(f"ratio cigen / turbo (median wall time): {ratio:.2f} ({'faster' if ratio < 1 else 'slower'} than turbo)")
+    if args.baseline:
+        print(f"ratio cigen / baseline (median wall time): "
+              f"{figures['cigen affected'][0] / figures['baseline affected'][0]:.2f}")
     return 0 if verdict == "both ok" else 1
 
 

@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CIGEN, TURBO, alternate, synth
+from common import BASELINE_HELP, CIGEN, TURBO, alternate, cigen_commands, synth
 
 TURBO_ENV = {"TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1", "TURBO_NO_UPDATE_NOTIFIER": "1"}
 # cigen is measured running from bytecode, as an installed cigen does (pip compiles it at install; a
@@ -47,7 +47,7 @@ import json, sys, time
 start = time.perf_counter()
 from pathlib import Path
 from cigen.cli import app  # the command line, as `cigen` imports it
-from cigen.cli.app import load_workspace
+from cigen.app.workspace import load_workspace
 from cigen.cli.batch import without_cycle_collector
 from cigen.render import graph_formats
 import cigen.config.file, cigen.discovery  # imported by load_workspace(); counted as imports, not discovery
@@ -104,25 +104,30 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-graph")
     parser.add_argument("--phases", action="store_true", help="also time cigen's phases in-process")
+    parser.add_argument("--baseline", metavar="PYTHON", help=BASELINE_HELP)
     args = parser.parse_args()
     if not TURBO.exists():
         sys.exit(f"{TURBO} not found: install the pinned Node tools (npm ci --prefix tools/node)")
     args.cache.mkdir(parents=True, exist_ok=True)
 
-    header = f"{'packages':>8}  {'cigen s':>8}  {'cigen MiB':>9}  {'turbo s':>8}  {'turbo MiB':>9}  {'ratio':>6}  check"
+    header = f"{'packages':>8}  {'cigen s':>8}  {'cigen MiB':>9}  {'turbo s':>8}  {'turbo MiB':>9}  {'ratio':>6}"
+    if args.baseline:
+        header += f"  {'baseline s':>10}  {'cigen / baseline':>16}"
     print(f"cigen graph --format json vs turbo ls; median of {args.runs} alternating runs after a warm-up")
-    print(header)
+    print(header + "  check")
     for size in args.sizes:
         tree = synth(args.cache, size, "--turbo-json")
         verdict = check(tree)
-        timed = alternate({"cigen": [*CIGEN, "graph", "--format", "json", "-C", str(tree)], "turbo": [str(TURBO), "ls"]},
-                          tree, args.runs, ENV)
-        (cigen_s, cigen_kb), (turbo_s, turbo_kb) = (
-            (statistics.median(r["wall"] for r in timed[name]), max(r["rss_kb"] for r in timed[name]))
-            for name in ("cigen", "turbo")
-        )
-        print(f"{size:>8}  {cigen_s:>8.3f}  {cigen_kb / 1024:>9.1f}  {turbo_s:>8.3f}  {turbo_kb / 1024:>9.1f}"
-              f"  {cigen_s / turbo_s:>6.2f}  {verdict}", flush=True)
+        commands = {**cigen_commands(["graph", "--format", "json", "-C", str(tree)], args.baseline),
+                    "turbo": [str(TURBO), "ls"]}
+        timed = alternate(commands, tree, args.runs, ENV)
+        wall = {name: statistics.median(r["wall"] for r in runs) for name, runs in timed.items()}
+        peak = {name: max(r["rss_kb"] for r in runs) for name, runs in timed.items()}
+        row = (f"{size:>8}  {wall['cigen']:>8.3f}  {peak['cigen'] / 1024:>9.1f}  {wall['turbo']:>8.3f}"
+               f"  {peak['turbo'] / 1024:>9.1f}  {wall['cigen'] / wall['turbo']:>6.2f}")
+        if args.baseline:
+            row += f"  {wall['baseline']:>10.3f}  {wall['cigen'] / wall['baseline']:>16.2f}"
+        print(f"{row}  {verdict}", flush=True)
         if args.phases:
             split = phases(tree, args.runs)
             print(" " * 10 + "cigen phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in split.items()), flush=True)

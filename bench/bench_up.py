@@ -41,6 +41,8 @@ from pathlib import Path
 
 import yaml
 
+from common import BASELINE_HELP
+
 REPO = Path(__file__).resolve().parents[1]
 SERVER = REPO / "testing" / "servers" / "server.js"
 NODE_BIN = REPO / "tools" / "node" / "node_modules" / ".bin"
@@ -117,32 +119,36 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
-def cigen(root: Path, env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def cigen(python: str, root: Path, env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cigen", *args, "--root", str(root)], env=env,
+    done = subprocess.run([python, "-m", "cigen", *args, "--root", str(root)], env=env,
                           capture_output=True, text=True, timeout=300)
     return time.perf_counter() - started, done
 
 
-def measure(root: Path, env: dict[str, str], runs: int) -> tuple[float, float]:
-    """Median wall time of `cigen up` and median of cigen's own first-start-to-last-healthy time."""
-    walls, inner = [], []
+def measure(root: Path, env: dict[str, str], runs: int, pythons: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Per cigen (by label: its Python), the median wall time of `cigen up` and the median of cigen's own
+    first-start-to-last-healthy time; the cigens take turns, run by run."""
+    walls: dict[str, list[float]] = {label: [] for label in pythons}
+    inner: dict[str, list[float]] = {label: [] for label in pythons}
     for _ in range(runs):
-        try:
-            wall, done = cigen(root, env, "up", "--json")
-            if done.returncode != 0:
-                raise SystemExit(f"cigen up failed:\n{done.stdout}\n{done.stderr}")
-            walls.append(wall)
-            inner.append(json.loads(done.stdout)["elapsed"])
-        finally:
-            cigen(root, env, "down")
-    return statistics.median(walls), statistics.median(inner)
+        for label, python in pythons.items():
+            try:
+                wall, done = cigen(python, root, env, "up", "--json")
+                if done.returncode != 0:
+                    raise SystemExit(f"cigen up ({label}) failed:\n{done.stdout}\n{done.stderr}")
+                walls[label].append(wall)
+                inner[label].append(json.loads(done.stdout)["elapsed"])
+            finally:
+                cigen(python, root, env, "down")
+    return {label: (statistics.median(walls[label]), statistics.median(inner[label])) for label in pythons}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--interval", default="50ms", help="health probe interval (cigen.yaml duration)")
+    parser.add_argument("--baseline", metavar="PYTHON", help=BASELINE_HELP)
     args = parser.parse_args()
 
     env = {**os.environ, "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -155,9 +161,11 @@ def main() -> None:
         graph_root, chain_root = Path(tmp) / "graph", Path(tmp) / "chain"
         write_monorepo(graph_root, args.interval, chained=False, ports=ports)
         write_monorepo(chain_root, args.interval, chained=True, ports=ports)
-        up_wall, up_inner = measure(graph_root, env, args.runs)
-        one_wall, one_inner = measure(chain_root, env, args.runs)
+        pythons = {"cigen": sys.executable, **({"baseline": args.baseline} if args.baseline else {})}
+        ups = measure(graph_root, env, args.runs, pythons)
+        one_wall, one_inner = measure(chain_root, env, args.runs, {"cigen": sys.executable})["cigen"]
         shutil.rmtree(env["CIGEN_PM2_HOME"], ignore_errors=True)
+    up_wall, up_inner = ups["cigen"]
 
     n = len(chain)
     print(f"services: {len(GRAPH)} in {len(levels())} levels; longest chain: {' -> '.join(chain)} ({n} services)")
@@ -173,6 +181,10 @@ def main() -> None:
     print(f"above the critical path per service on the longest chain: {over_wall:.3f} s wall, "
           f"{over_inner:.3f} s measured by cigen (target < 0.300 s)")
     print(f"speed-up over one by one: {one_wall / up_wall:.2f}x")
+    if args.baseline:
+        base_wall, base_inner = ups["baseline"]
+        print(f"baseline cigen up, wall: {base_wall:6.2f} s; first start to healthy: {base_inner:6.2f} s; "
+              f"cigen / baseline (wall): {up_wall / base_wall:.2f}")
 
 
 if __name__ == "__main__":

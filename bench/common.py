@@ -19,6 +19,16 @@ REPO = Path(__file__).resolve().parents[1]
 GENERATOR = REPO / ".." / "shared" / "tools" / "synth_monorepo.py"
 TURBO = REPO / "tools" / "node" / "node_modules" / ".bin" / "turbo"
 CIGEN = [sys.executable, "-m", "cigen"]
+BASELINE_HELP = ("the Python of another cigen checkout's environment (e.g. a worktree of an older commit with "
+                 "its own .venv), timed against this one in the same alternating runs")
+
+
+def cigen_commands(args: list[str], baseline: str | None) -> dict[str, list[str]]:
+    """``cigen ARGS`` from this checkout, and from the ``baseline`` checkout's Python when one is given."""
+    commands = {"cigen": [*CIGEN, *args]}
+    if baseline:
+        commands["baseline"] = [baseline, "-m", "cigen", *args]
+    return commands
 
 _MEASURE = """
 import json, resource, subprocess, sys, time
