@@ -1,10 +1,8 @@
-"""Small package.json-workspaces monorepos written into tmp_path, and running the real ``cigen``."""
+"""Small package.json-workspaces monorepos written into tmp_path (run cigen on them with :mod:`testing.cli`)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +41,3 @@ def write_monorepo(root: Path, manifests: dict[str, dict[str, Any]], config: str
     if config is not None:
         (root / "cigen.yaml").write_text(config)
     return root
-
-
-def cigen(*args: str, cwd: Path, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *python_flags, "-m", "cigen", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-    )

@@ -1,8 +1,8 @@
 """Bad input: every broken monorepo gets one clear line, a non-zero exit, no traceback.
 
-Each case writes a small npm-workspaces monorepo, breaks one thing, runs the real
-``cigen graph`` and asserts the exact place (file, line, column where the format
-has them), what is wrong, and how to fix it.
+Each case writes a small npm-workspaces monorepo, breaks one thing, runs
+``cigen graph`` (in process, through testing.cli) and asserts the exact place
+(file, line, column where the format has them), what is wrong, and how to fix it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.monorepos import cigen
+from testing.cli import run_cigen
 
 
 def _monorepo(root: Path) -> None:
@@ -135,9 +135,9 @@ def test_broken_monorepo_gets_one_clear_line(tmp_path: Path, case: Case) -> None
     _monorepo(tmp_path)
     case.breakage(tmp_path)
 
-    result = cigen("graph", "--format", "json", cwd=tmp_path)
+    result = run_cigen("graph", "--format", "json", cwd=tmp_path)
 
-    assert result.returncode == 2, result.stderr
+    assert result.exit_code == 2, result.stderr
     assert result.stdout == "", "nothing on stdout when the command failed"
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -151,9 +151,9 @@ def test_broken_monorepo_gets_one_clear_line(tmp_path: Path, case: Case) -> None
 def test_a_missing_root_folder_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-monorepo"
 
-    result = cigen("graph", "--root", str(missing), cwd=tmp_path)
+    result = run_cigen("graph", "--root", str(missing), cwd=tmp_path)
 
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     assert str(missing) in result.stderr
 
@@ -163,6 +163,6 @@ def test_a_file_cigen_did_not_write_is_left_as_it_was(tmp_path: Path) -> None:
     broken = '{"name": "a",\n  "version": 1.0.0\n}'
     _write("packages/a/package.json", broken)(tmp_path)
 
-    cigen("graph", cwd=tmp_path)
+    run_cigen("graph", cwd=tmp_path)
 
     assert (tmp_path / "packages" / "a" / "package.json").read_text() == broken

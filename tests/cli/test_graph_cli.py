@@ -1,4 +1,4 @@
-"""``cigen graph`` run as a real process on small monorepos."""
+"""``cigen graph`` on small monorepos: in process, and as a real process where start-up or a closed pipe is the point."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from testing.monorepos import CYCLIC, SHOP, cigen, write_monorepo
+from testing.cli import run_cigen, run_cigen_process
+from testing.monorepos import CYCLIC, SHOP, write_monorepo
 
 
 @pytest.fixture
@@ -24,14 +25,14 @@ def cyclic(tmp_path: Path) -> Path:
 
 
 def graph_json(root: Path) -> dict:
-    done = cigen("graph", "--format", "json", cwd=root)
-    assert done.returncode == 0, done.stderr
+    done = run_cigen("graph", "--format", "json", cwd=root)
+    assert done.exit_code == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def test_json_is_one_document_on_stdout_and_nothing_on_stderr(shop: Path) -> None:
-    done = cigen("graph", "--format", "json", cwd=shop)
-    assert done.returncode == 0
+    done = run_cigen("graph", "--format", "json", cwd=shop)
+    assert done.exit_code == 0
     assert done.stderr == ""
     doc = json.loads(done.stdout)  # the whole of stdout is one document
     assert list(doc)[:1] == ["root"] and doc["root"] == "."
@@ -77,18 +78,19 @@ def test_json_lists_a_dependency_that_names_a_member_but_does_not_link(shop: Pat
 
 
 def test_output_is_byte_identical_across_runs(shop: Path) -> None:
-    assert cigen("graph", "--format", "json", cwd=shop).stdout == cigen("graph", "--format", "json", cwd=shop).stdout
+    first = run_cigen("graph", "--format", "json", cwd=shop)
+    assert first.stdout == run_cigen("graph", "--format", "json", cwd=shop).stdout
 
 
 def test_root_option_reads_another_folder(shop: Path, tmp_path: Path) -> None:
-    elsewhere = cigen("graph", "--format", "json", "--root", str(shop), cwd=tmp_path)
-    assert elsewhere.returncode == 0
-    assert elsewhere.stdout == cigen("graph", "--format", "json", cwd=shop).stdout
+    elsewhere = run_cigen("graph", "--format", "json", "--root", str(shop), cwd=tmp_path)
+    assert elsewhere.exit_code == 0
+    assert elsewhere.stdout == run_cigen("graph", "--format", "json", cwd=shop).stdout
 
 
 def test_text_is_the_default_and_reads_at_a_glance(shop: Path) -> None:
-    done = cigen("graph", cwd=shop)
-    assert done.returncode == 0
+    done = run_cigen("graph", cwd=shop)
+    assert done.exit_code == 0
     assert done.stdout.startswith("npm workspace (package.json): 6 members, 3 edges, 3 levels\n")
     assert "  3  web\n" in done.stdout
     assert "  api       services/api     service  npm  1.0.0    start\n" in done.stdout
@@ -96,15 +98,15 @@ def test_text_is_the_default_and_reads_at_a_glance(shop: Path) -> None:
 
 @pytest.mark.parametrize(("fmt", "first_line"), [("mermaid", "flowchart TD"), ("dot", "digraph cigen {")])
 def test_diagram_formats(shop: Path, fmt: str, first_line: str) -> None:
-    done = cigen("graph", "--format", fmt, cwd=shop)
-    assert done.returncode == 0
+    done = run_cigen("graph", "--format", fmt, cwd=shop)
+    assert done.exit_code == 0
     assert done.stdout.splitlines()[0] == first_line
     assert done.stdout.count("\n") > 6
 
 
 def test_a_cycle_is_reported_not_fatal(cyclic: Path) -> None:
-    done = cigen("graph", "--format", "json", cwd=cyclic)
-    assert done.returncode == 0
+    done = run_cigen("graph", "--format", "json", cwd=cyclic)
+    assert done.exit_code == 0
     doc = json.loads(done.stdout)
     assert doc["cycles"] == [["a", "b"]]
     assert doc["levels"] == []
@@ -115,19 +117,19 @@ def test_a_cycle_is_reported_not_fatal(cyclic: Path) -> None:
 
 
 def test_text_names_the_cycle_and_the_edge_that_breaks_it(cyclic: Path) -> None:
-    done = cigen("graph", "--format", "text", cwd=cyclic)
+    done = run_cigen("graph", "--format", "text", cwd=cyclic)
     assert "  a -> b -> a  (packages/a, packages/b)\n  removing b -> a breaks every cycle\n" in done.stdout
 
 
 def test_an_acyclic_graph_is_drawn_without_importing_networkx(shop: Path) -> None:
-    done = cigen("graph", "--format", "json", cwd=shop, python_flags=("-X", "importtime"))
-    assert done.returncode == 0
+    done = run_cigen_process("graph", "--format", "json", cwd=shop, python_flags=("-X", "importtime"))
+    assert done.exit_code == 0
     assert "networkx" not in done.stderr
 
 
 def test_without_cigen_yaml_the_graph_is_drawn_without_importing_pydantic(shop: Path) -> None:
-    done = cigen("graph", "--format", "json", cwd=shop, python_flags=("-X", "importtime"))
-    assert done.returncode == 0
+    done = run_cigen_process("graph", "--format", "json", cwd=shop, python_flags=("-X", "importtime"))
+    assert done.exit_code == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "cigen.config.file" in imported
     assert not {"cigen.config.loader", "cigen.config.root", "cigen.config.base"} & imported
@@ -148,16 +150,16 @@ def test_a_cigen_yaml_shapes_the_graph(shop: Path, name: str) -> None:
 
 
 def test_an_unknown_format_is_a_usage_error_without_traceback(shop: Path) -> None:
-    done = cigen("graph", "--format", "yaml", cwd=shop)
-    assert done.returncode == 2
+    done = run_cigen("graph", "--format", "yaml", cwd=shop)
+    assert done.exit_code == 2
     assert "yaml" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
 
 
 def test_a_broken_manifest_is_one_located_line_and_exit_2(shop: Path) -> None:
     (shop / "packages" / "ui" / "package.json").write_text('{\n  "name": "@x/ui",\n  "version": 1.0.0\n}\n')
-    done = cigen("graph", "--format", "json", cwd=shop)
-    assert done.returncode == 2
+    done = run_cigen("graph", "--format", "json", cwd=shop)
+    assert done.exit_code == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "packages/ui/package.json:3:" in done.stderr and "Traceback" not in done.stderr

@@ -1,4 +1,4 @@
-"""``cigen plan`` run as a real process on small monorepos."""
+"""``cigen plan`` run in process (testing.cli) on small monorepos."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from testing.monorepos import CYCLIC, SHOP, cigen, write_monorepo
+from testing.cli import run_cigen
+from testing.monorepos import CYCLIC, SHOP, write_monorepo
 
 
 @pytest.fixture
@@ -16,8 +17,8 @@ def shop(tmp_path: Path) -> Path:
 
 
 def plan_json(root: Path, *args: str) -> dict:
-    done = cigen("plan", "--format", "json", *args, cwd=root)
-    assert done.returncode == 0, done.stderr
+    done = run_cigen("plan", "--format", "json", *args, cwd=root)
+    assert done.exit_code == 0, done.stderr
     assert done.stderr == ""
     return json.loads(done.stdout)
 
@@ -85,16 +86,16 @@ def test_an_unselected_dependency_is_no_stage_but_still_orders_the_plan(shop: Pa
 
 
 def test_a_selection_matching_nothing_is_exit_2_with_a_suggestion(shop: Path) -> None:
-    done = cigen("plan", "--select", "wbe", cwd=shop)
-    assert done.returncode == 2
+    done = run_cigen("plan", "--select", "wbe", cwd=shop)
+    assert done.exit_code == 2
     assert done.stdout == ""
     assert done.stderr == "cigen: error: selection 'wbe' matches no member (did you mean web?)\n"
 
 
 def test_a_cycle_is_exit_1_naming_the_cycle_and_the_edge_to_remove(tmp_path: Path) -> None:
     root = write_monorepo(tmp_path / "cyclic", CYCLIC)
-    done = cigen("plan", "--format", "json", cwd=root)
-    assert done.returncode == 1
+    done = run_cigen("plan", "--format", "json", cwd=root)
+    assert done.exit_code == 1
     assert done.stdout == ""
     assert done.stderr == (
         "cigen: error: dependency cycle: a -> b -> a; removing b -> a breaks it "
@@ -114,15 +115,15 @@ def test_parallel_needs_no_order_so_a_cycle_does_not_stop_it(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("args", [["--concurrency", "0"], ["--mode", "fast"], ["--format", "yaml"]])
 def test_bad_options_are_exit_2_without_traceback(shop: Path, args: list[str]) -> None:
-    done = cigen("plan", *args, cwd=shop)
-    assert done.returncode == 2
+    done = run_cigen("plan", *args, cwd=shop)
+    assert done.exit_code == 2
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
 
 
 def test_text_reads_at_a_glance(shop: Path) -> None:
-    done = cigen("plan", cwd=shop)
-    assert done.returncode == 0
+    done = run_cigen("plan", cwd=shop)
+    assert done.exit_code == 0
     assert done.stdout.splitlines()[:2] == [
         "auto plan: 3 stages, 5 services, concurrency no limit",
         "on failure: a stage runs to the end; stages that need a failed one are skipped",

@@ -1,4 +1,4 @@
-"""``cigen run`` as a real process on npm monorepos whose scripts record when they ran.
+"""``cigen run`` on npm monorepos whose scripts record when they ran: in process, and as a real process for signals.
 
 Order, parallelism and failure handling are read from the times each script
 recorded (see tests/executor/npm_monorepo.py), not from cigen's own report.
@@ -10,18 +10,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from testing.monorepos import cigen
+from testing.cli import CliResult, run_cigen, start_cigen_process
 from testing.npm_monorepo import Package, most_at_once, npm_monorepo, record, span
 
 
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return cigen("run", *args, "--root", str(root), cwd=root)
+def run(root: Path, *args: str) -> CliResult:
+    return run_cigen("run", *args, "--root", str(root), cwd=root)
 
 
 def alive(pid: int) -> bool:
@@ -47,7 +46,7 @@ def test_a_dependency_finishes_before_its_dependent_starts(tmp_path: Path) -> No
         "c": Package({"build": record("build", 0.3)}, ["b"]),
     })
     done = run(root, "build")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     a, b, c = (span(root, name, "build") for name in "abc")
     assert a.end < b.start and b.end < c.start
 
@@ -59,21 +58,21 @@ def test_auto_starts_a_service_once_its_own_dependencies_passed_not_its_whole_le
         "fast": Package({"build": record("build", 0.0)}),
         "after": Package({"build": record("build", 0.0)}, ["fast"]),
     })
-    assert run(root, "build", "-j", "3").returncode == 0
+    assert run(root, "build", "-j", "3").exit_code == 0
     slow, after = span(root, "slow", "build"), span(root, "after", "build")
     assert after.start < slow.end
 
 
 def test_independent_services_run_at_the_same_time(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {name: Package({"build": record("build", 1.0)}) for name in ("x", "y")})
-    assert run(root, "build", "--concurrency", "2").returncode == 0
+    assert run(root, "build", "--concurrency", "2").exit_code == 0
     x, y = span(root, "x", "build"), span(root, "y", "build")
     assert x.start < y.end and y.start < x.end
 
 
 def test_never_more_services_at_once_than_the_concurrency(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {name: Package({"build": record("build", 0.5)}) for name in "abcd"})
-    assert run(root, "build", "-j", "2").returncode == 0
+    assert run(root, "build", "-j", "2").exit_code == 0
     assert most_at_once([span(root, name, "build") for name in "abcd"]) == 2
 
 
@@ -83,7 +82,7 @@ def test_a_service_runs_its_tasks_in_the_order_asked_and_skips_a_missing_script(
         "b": Package({"build": record("build")}),
     })
     done = run(root, "build", "test", "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert span(root, "a", "build").end < span(root, "a", "test").start
     doc = json.loads(done.stdout)
     b = next(s for s in doc["services"] if s["name"] == "b")
@@ -107,7 +106,7 @@ def test_cascade_stops_at_the_first_failure(tmp_path: Path) -> None:
         "b": Package({"build": record("build")}),
     })
     done = run(root, "build", "--mode", "cascade")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     assert span(root, "b", "build") is None
     assert "a:build: failed (exit code 3)" in done.stdout
     assert "not run: stopped after a failed" in done.stdout
@@ -121,7 +120,7 @@ def test_auto_does_not_run_the_dependents_of_a_failure_and_starts_nothing_new(tm
         "later": Package({"build": record("build")}, ["slow"]),
     })
     done = run(root, "build", "--json")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     results = {s["name"]: (s["status"], s["reason"]) for s in json.loads(done.stdout)["services"]}
     assert results == {
         "bad": ("failed", None),
@@ -141,7 +140,7 @@ def test_continue_runs_what_does_not_depend_on_a_failure(tmp_path: Path) -> None
         "later": Package({"build": record("build")}, ["slow"]),
     })
     done = run(root, "build", "--continue")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     assert span(root, "later", "build") is not None
     assert span(root, "child", "build") is None
 
@@ -152,14 +151,14 @@ def test_parallel_collects_every_result(tmp_path: Path) -> None:
         "child": Package({"build": record("build", 0.3)}, ["bad"]),
     })
     done = run(root, "build", "--mode", "parallel")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     assert span(root, "child", "build") is not None
 
 
 def test_a_failed_task_stops_the_rest_of_its_service(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {"a": Package({"build": record("build", 0, 1), "test": record("test")})})
     done = run(root, "build", "test", "--json")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     tasks = json.loads(done.stdout)["services"][0]["tasks"]
     assert [(t["task"], t["status"], t["exit_code"]) for t in tasks] == [("build", "failed", 1), ("test", "not run", None)]
 
@@ -177,7 +176,7 @@ def test_a_python_service_runs_its_python_tasks_command_in_its_folder(tmp_path: 
     py.mkdir()
     (py / "pyproject.toml").write_text('[project]\nname = "py"\nversion = "1.0.0"\n')
     done = run(root, "test")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     assert (py / "ran").read_text() == "yes"
     assert "py:test: $ bash -c " in done.stdout
 
@@ -188,7 +187,7 @@ def test_a_python_service_runs_its_python_tasks_command_in_its_folder(tmp_path: 
 def test_a_task_no_service_defines_is_bad_input_with_a_suggestion(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {"a": Package({"build": record("build")})})
     done = run(root, "biuld")
-    assert done.returncode == 2
+    assert done.exit_code == 2
     assert "no service defines a task 'biuld'" in done.stderr and "did you mean build?" in done.stderr
     assert not (root / ".record").exists()
 
@@ -196,7 +195,7 @@ def test_a_task_no_service_defines_is_bad_input_with_a_suggestion(tmp_path: Path
 def test_a_selection_that_matches_nothing_is_bad_input(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {"a": Package({"build": record("build")})})
     done = run(root, "build", "--select", "nope")
-    assert done.returncode == 2
+    assert done.exit_code == 2
     assert "matches no member" in done.stderr
 
 
@@ -206,7 +205,7 @@ def test_a_selection_runs_only_the_selected_services(tmp_path: Path) -> None:
         "b": Package({"build": record("build")}, ["a"]),
         "c": Package({"build": record("build")}),
     })
-    assert run(root, "build", "--select", "b...").returncode == 0
+    assert run(root, "build", "--select", "b...").exit_code == 0
     assert span(root, "a", "build") and span(root, "b", "build") and span(root, "c", "build") is None
 
 
@@ -233,15 +232,13 @@ def test_what_a_task_leaves_running_ends_with_it(tmp_path: Path) -> None:
     root = npm_monorepo(tmp_path, {"a": Package({"build": "node spawn.js"})})
     (root / "packages" / "a" / "spawn.js").write_text(SPAWN_JS)
     done = run(root, "build")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     assert not alive(int((root / "packages" / "a" / "sleeper.pid").read_text()))
 
 
 def start_in_background(root: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "cigen", "run", *args, "--root", str(root)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )
+    """A real ``cigen run`` process in a session of its own, for the signals a terminal sends it."""
+    return start_cigen_process("run", *args, "--root", str(root))
 
 
 def wait_started(root: Path, names: str) -> list[int]:
@@ -300,9 +297,9 @@ def test_a_second_interrupt_kills_a_task_that_ignores_sigterm(tmp_path: Path) ->
 def test_the_example_builds_every_node_member_each_after_its_dependencies(example_copy) -> None:
     shop = example_copy("shop")
     done = run(shop, "build")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.exit_code == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    graph = json.loads(cigen("graph", "--format", "json", cwd=shop).stdout)
+    graph = run_cigen("graph", "--format", "json", cwd=shop).json()
     built = {s["name"] for s in graph["services"] if "build" in s["scripts"]}
     assert len(built) == 6
 
