@@ -6,8 +6,9 @@
   (see :mod:`testing.gha.artifacts`).
 - Toolchain setup and caching (setup-node, setup-python, pnpm/action-setup,
   setup-uv, setup-bun, cache): no-ops, because this machine already has node and
-  Python. setup-python gives the job its own virtual environment, so that
-  ``pip install`` lands in the job, never in the machine's Python; setup-uv puts
+  Python. setup-python gives the job its own virtual environment (a copy of
+  one made once per interpreter), so that ``pip install`` lands in the job,
+  never in the machine's Python; setup-uv puts
   the dev environment's uv (a test extra) on PATH. Requested versions are
   logged, not installed. A cache is always a miss, as on a first run.
 - actions/github-script: the script runs under node against a local stand-in
@@ -21,9 +22,12 @@ about an unexpected input, but a typo in a generated workflow is a bug.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import re
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ from testing.gha.github_script import INPUTS as GITHUB_SCRIPT_INPUTS
 from testing.gha.github_script import github_script
 from testing.gha.environment import base_path
 from testing.gha.model import ActionError
+from testing.paths import REPO_ROOT
 
 
 class LegContext(Protocol):
@@ -95,12 +100,57 @@ def _setup_node(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, str]
     return {"node-version": f"v{version}", "cache-hit": "false"}, log
 
 
+def _venv_template(base: str) -> Path:
+    """``python -m venv`` of ``base``, made once per machine and interpreter and kept in .cache/.
+
+    Making a venv installs pip (ensurepip), about 3.5 s of CPU; copying a made one takes a
+    tenth of a second. The key follows the interpreter's real path, size and modification
+    time, so an upgraded Python gets a new template; an flock lets one test worker make it
+    while the others wait.
+    """
+    real = Path(base).resolve()
+    stat = real.stat()
+    key = hashlib.sha256(f"{real}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = REPO_ROOT / ".cache" / "gha-venv"
+    template = cache / key
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            partial = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache))
+            shutil.rmtree(partial)
+            run([base, "-m", "venv", str(partial)], timeout=300)
+            _relocate(partial, partial, template)
+            partial.rename(template)
+    return template
+
+
+def _relocate(venv: Path, old: Path, new: Path) -> None:
+    """Point a venv made at ``old`` (now at ``venv``) to ``new``: its scripts' shebangs, activate, pyvenv.cfg.
+
+    The rest does not name its folder (compiled files get their path fixed when imported).
+    """
+    for path in [venv / "pyvenv.cfg", *(venv / "bin").iterdir()]:
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if str(old).encode() in data:
+            path.write_bytes(data.replace(str(old).encode(), str(new).encode()))
+
+
+def _new_venv(base: str, venv: Path) -> None:
+    """What ``base -m venv VENV`` makes, copied from the template."""
+    template = _venv_template(base)
+    shutil.copytree(template, venv, symlinks=True)
+    _relocate(venv, template, venv)
+
+
 def _setup_python(leg: LegContext, inputs: dict[str, str]) -> tuple[dict[str, str], str]:
     venv = leg.tool_dir / "python"
     if not venv.exists():
         # The machine's Python, isolated: what the job installs stays in the job.
         base = shutil.which("python3", path=base_path()) or sys.executable
-        run([base, "-m", "venv", str(venv)], timeout=300)
+        _new_venv(base, venv)
     if inputs.get("update-environment", "true").strip().lower() != "false":
         # update-environment: false leaves PATH and the variables alone; only the outputs tell where it is.
         leg.add_path(venv / "bin")

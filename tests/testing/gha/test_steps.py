@@ -223,6 +223,43 @@ def test_setup_python_gives_each_job_its_own_virtual_environment(run_yaml: Runne
     assert run["job"].result == SUCCESS, run.report()
 
 
+def test_setup_python_venvs_are_copies_that_install_into_their_own_job(run_yaml: Runner) -> None:
+    # The executor copies one made venv per interpreter (testing.gha.actions): each copy's pip,
+    # its script included, must install into that copy and nowhere else.
+    run = run_yaml(
+        HEAD
+        + """jobs:
+  first:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+        id: py
+      - run: |
+          import os, zipfile
+          with zipfile.ZipFile(os.path.join(os.environ["RUNNER_TEMP"], "marker_pkg-1-py3-none-any.whl"), "w") as whl:
+              whl.writestr("marker_pkg/__init__.py", "")
+              whl.writestr("marker_pkg-1.dist-info/METADATA", "Metadata-Version: 2.1\\nName: marker-pkg\\nVersion: 1\\n")
+              whl.writestr("marker_pkg-1.dist-info/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+              whl.writestr("marker_pkg-1.dist-info/RECORD", "")
+        shell: python
+      - run: |
+          venv="$(dirname "$(dirname "${{ steps.py.outputs.python-path }}")")"
+          pip --version | grep -F "from $venv/lib/"
+          head -1 "$venv/bin/pip" | grep -Fx "#!$venv/bin/python3"
+          python -m pip install --quiet --no-index --no-deps "$RUNNER_TEMP/marker_pkg-1-py3-none-any.whl"
+          python -c 'import marker_pkg, sys; assert marker_pkg.__file__.startswith(sys.prefix), marker_pkg.__file__'
+  second:
+    needs: first
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+      - run: "! python -c 'import marker_pkg'"
+"""
+    )
+    assert run["first"].result == SUCCESS, run.report()
+    assert run["second"].result == SUCCESS, run.report()
+
+
 def test_setup_and_cache_actions_are_no_ops_with_their_outputs(run_yaml: Runner) -> None:
     run = one_job(
         run_yaml,
