@@ -111,21 +111,12 @@ def read_jsonc(path: Path) -> Any:
 
 
 def read_yaml(path: Path) -> Any:
+    """A YAML file's one document, read as :mod:`cigen.adapters.yaml_tree` reads it (bounded, YAML 1.2)."""
     # lazy: PyYAML costs ~10 ms, and a monorepo with neither cigen.yaml nor pnpm-workspace.yaml never needs it
-    import yaml
+    from cigen.adapters.yaml_tree import load_tree
 
-    text = read_text(path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        problem = exc.problem or exc.context or "syntax error"
-        raise InputError(f"invalid YAML: {problem}", path=path, line=line, column=column, hint="fix the syntax") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path=path) from None
+    tree = load_tree(path, read_text(path))
+    return None if tree is None else tree.plain()
 
 
 def read_toml(path: Path) -> dict[str, Any]:

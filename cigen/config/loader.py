@@ -1,20 +1,32 @@
 """Loading cigen.yaml: YAML with the position of every key, validated into :class:`~cigen.config.root.Config`.
 
-The machinery here turns a pydantic error into one clear line
-("cigen.yaml:4:3: unknown key plan.fast (allowed: concurrency, mode)").
+The file is read by :mod:`cigen.adapters.yaml_tree` (YAML 1.2, merge keys,
+duplicate keys refused, sizes bounded); the machinery here turns a pydantic
+error into one clear line ("cigen.yaml:4:3: unknown key plan.fast (allowed:
+concurrency, mode)").
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from cigen.adapters.files import read_text, read_yaml
+from cigen.adapters.files import read_text
 from cigen.config.file import find_config
 from cigen.config.root import Config
 from cigen.errors import InputError
+
+if TYPE_CHECKING:  # the module itself imports PyYAML, which load_config without a cigen.yaml never needs
+    from cigen.adapters.yaml_tree import YamlNode
+
+# Where pydantic names the member of a union it tried (services.api.env.A.str): not a key of the file.
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool"})
+# Values that are text by nature, whatever YAML makes of them: what a process sees in its environment and
+# what a probe sends as a header are the characters written (`no` stays no, `010` stays 010, `1.50` stays 1.50).
+_TEXT_MAPS = (("env",), ("health", "headers"))
+
 
 def load_config(root: Path) -> Config:
     """The validated cigen.yaml of ``root``; defaults when there is none."""
@@ -25,89 +37,54 @@ def load_config(root: Path) -> Config:
 
 
 def parse_config(path: Path) -> Config:
-    text = read_text(path)
-    data = _load_yaml_with_marks(path, text)
+    # lazy: PyYAML (~10 ms) only for a cigen.yaml to read; load_config without one returns the defaults
+    from cigen.adapters.yaml_tree import load_tree
+
+    data = load_tree(path, read_text(path))
     if data is None:
         return Config()
     if not isinstance(data.value, dict):
         raise InputError("the top level must be a mapping of keys", path=path, line=1, column=1,
                          hint="see the cigen.yaml reference in the README")
+    plain = data.plain()
+    _keep_text(path, data, plain)
     try:
-        return Config.model_validate(data.plain())
+        return Config.model_validate(plain)
     except ValidationError as exc:
         raise _first_error(path, data, exc) from None
 
 
-class _Node:
-    """A YAML value with the line and column of each key and item (1-based)."""
-
-    __slots__ = ("value", "line", "column")
-
-    def __init__(self, value: Any, line: int, column: int) -> None:
-        self.value = value
-        self.line = line
-        self.column = column
-
-    def plain(self) -> Any:
-        if isinstance(self.value, dict):
-            return {k: v.plain() for k, v in self.value.items()}
-        if isinstance(self.value, list):
-            return [v.plain() for v in self.value]
-        return self.value
-
-    def locate(self, loc: tuple[Any, ...]) -> _Node:
-        """The deepest node along ``loc`` that exists."""
-        node = self
-        for part in loc:
-            child = None
-            if isinstance(node.value, dict):
-                child = node.value.get(part)
-            elif isinstance(node.value, list) and isinstance(part, int) and part < len(node.value):
-                child = node.value[part]
-            if child is None:
-                break
-            node = child
-        return node
+def _keep_text(path: Path, data: YamlNode, plain: dict[str, Any]) -> None:
+    """Put each service's environment and header values into ``plain`` as the text written."""
+    services = data.value.get("services")
+    if services is None or not isinstance(services.value, dict):
+        return
+    for name, service in services.value.items():
+        for keys in _TEXT_MAPS:
+            node = _child(service, keys)
+            if node is None or not isinstance(node.value, dict):
+                continue
+            target = plain["services"][name]
+            for key in keys:
+                target = target[key]
+            for var, value in node.value.items():
+                where = ".".join(("services", name, *keys, var))
+                if value.value is None:
+                    raise InputError(f"{where} has no value", path=path, line=value.line, column=value.column,
+                                     hint=f'write {var}: "" for an empty value')
+                if value.text is None:
+                    raise InputError(f"{where} must be text, a number or a boolean, not a list or a mapping",
+                                     path=path, line=value.line, column=value.column, hint="write one value")
+                target[var] = value.text
 
 
-def _load_yaml_with_marks(path: Path, text: str) -> _Node | None:
-    # lazy: PyYAML (~10 ms) only for a cigen.yaml to read; load_config without one returns the defaults
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        read_yaml(path)  # raises the located InputError
-        raise
-    if root is None:
-        return None
-    loader = yaml.SafeLoader("")
-
-    def convert(node: yaml.Node) -> _Node:
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, _Node] = {}
-            for key_node, value_node in node.value:
-                key = loader.construct_object(key_node, deep=True)
-                child = convert(value_node)
-                # Point errors about a key's value at the key itself.
-                out[key] = _Node(child.value, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            return _Node(out, line, column)
-        if isinstance(node, yaml.SequenceNode):
-            return _Node([convert(item) for item in node.value], line, column)
-        return _Node(loader.construct_object(node, deep=True), line, column)
-
-    return convert(root)
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts)
+def _child(node: YamlNode, keys: tuple[str, ...]) -> YamlNode | None:
+    for key in keys:
+        child = node.value.get(key) if isinstance(node.value, dict) else None
+        if child is None:
+            return None
+        node = child
+    return node
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -138,11 +115,28 @@ def _innermost_model(annotation: Any) -> Any:
     return None
 
 
-def _first_error(path: Path, data: _Node, exc: ValidationError) -> InputError:
+def _keys(data: YamlNode, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the union members pydantic adds (``str``), unless the file has such a key there."""
+    out: list[Any] = []
+    node: YamlNode | None = data
+    for part in loc:
+        child = node.value.get(part) if node is not None and isinstance(node.value, dict) else None
+        if child is None and part in _UNION_MEMBERS:
+            continue
+        out.append(part)
+        node = child
+    return tuple(out)
+
+
+def _first_error(path: Path, data: YamlNode, exc: ValidationError) -> InputError:
+    # lazy: as in parse_config (PyYAML); loaded already, since only a file read can fail to validate
+    from cigen.adapters.yaml_tree import dotted
+
     err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    named = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    loc = _keys(data, named)
     node = data.locate(loc)
-    key = _dotted(loc) or "(top level)"
+    key = dotted(loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         model = _model_at(loc)
         allowed = ", ".join(sorted(model.model_fields)) if model else ""
