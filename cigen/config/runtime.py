@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import posixpath
+
+from pydantic import Field, field_validator
 
 from cigen.config.base import StrictModel
-from cigen.config.services import Duration, Memory
+from cigen.config.services import Duration, Memory, relative_folder
+
+
+def _inside_root(value: str) -> str:
+    """A folder relative to the root that stays inside it (`../..` would run the command outside the repository)."""
+    relative_folder(value)
+    if posixpath.normpath(value).split("/")[0] == "..":
+        raise ValueError(f"{value!r} leaves the repository (give a folder inside the root)")
+    return value
 
 
 class LogRotationConfig(StrictModel):
@@ -24,6 +34,8 @@ class IntegrationConfig(StrictModel):
     command: str = Field(min_length=1, description="runs in a shell from `cwd` once the services are healthy")
     services: list[str] | None = Field(default=None, description="services to start; default: all")
     cwd: str = Field(default=".", description="relative to the root")
+
+    _cwd = field_validator("cwd")(_inside_root)
 
 
 class RuntimeConfig(StrictModel):

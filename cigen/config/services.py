@@ -15,15 +15,23 @@ on it; a service with neither is healthy once it has stayed up ``min_uptime``
 
 from __future__ import annotations
 
+import math
+import posixpath
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from cigen.config.base import StrictModel
 from cigen.durations import parse_duration
 
 _MEMORY = re.compile(r"[1-9]\d*[KMG]?")
+# PM2 hands durations to Node's setTimeout, which fires at once for anything over 2**31 - 1 ms (24.8 days):
+# a longer kill_timeout would kill at once, a longer restart delay restart at once.
+MAX_SECONDS = (2**31 - 1) / 1000
+# PM2's cluster mode runs one process per CPU (`instances: max`); no runner or common server has more than 256
+# hardware threads, so more is a typo, and 100,000 forks Node until the machine runs out of memory.
+MAX_INSTANCES = 256
 
 
 def parse_status(value: Any) -> tuple[tuple[int, int], ...]:
@@ -55,7 +63,20 @@ def _memory(value: Any) -> str:
     return text
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+def _bounded(seconds: float) -> float:
+    if not math.isfinite(seconds) or seconds > MAX_SECONDS:
+        raise ValueError(f"a duration must be at most {MAX_SECONDS:,.0f} s (24 days: the longest timer PM2 sets)")
+    return seconds
+
+
+def relative_folder(value: str | None) -> str | None:
+    """A folder written relative to another one: no absolute path, no way out of the repository."""
+    if value is not None and (posixpath.isabs(value) or value.startswith("~") or "\\" in value):
+        raise ValueError(f"{value!r} must be a relative folder with / separators (write e.g. e2e)")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_bounded)]
 StatusRanges = Annotated[tuple[tuple[int, int], ...], BeforeValidator(parse_status)]
 Memory = Annotated[str, BeforeValidator(_memory)]
 Command = str | list[str]
@@ -112,10 +133,13 @@ class ServiceConfig(StrictModel):
     depends_on: list[str] = Field(default_factory=list, description="services to be healthy before this starts")
     port: int | None = Field(default=None, ge=1, le=65535, description="exported as PORT; probed when no health")
     env: dict[str, EnvValue] = Field(default_factory=dict)
-    instances: int = Field(default=1, ge=1, description="more than 1 runs a Node script in PM2 cluster mode")
+    instances: int = Field(default=1, ge=1, le=MAX_INSTANCES,
+                           description="more than 1 runs a Node script in PM2 cluster mode")
     health: HealthConfig | None = None
     restart: RestartConfig = Field(default_factory=RestartConfig)
     kill_timeout: Duration = Field(default=1.6, description="SIGINT to SIGKILL when stopping")
+
+    _cwd = field_validator("cwd")(relative_folder)
 
     @model_validator(mode="after")
     def _check(self) -> ServiceConfig:
