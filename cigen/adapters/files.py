@@ -1,7 +1,8 @@
 """Reading the files users write, with errors that say where.
 
 Every reader accepts a UTF-8 byte-order mark and turns a parse error into an
-:class:`~cigen.errors.InputError` carrying the file, line and column.
+:class:`~cigen.errors.InputError` carrying the file, line and column; so is
+nesting deeper than the parsers' recursion allows (a RecursionError).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,57 @@ def read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_error(path, exc) from None
+    except RecursionError:
+        raise _too_deep(path, text, _JSON_TOKENS) from None
+
+
+# What nests in JSON and TOML, and what to step over while counting: strings (and TOML's comments).
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_TOML_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+
+
+def _too_deep(path: Path, text: str, tokens: re.Pattern[str]) -> InputError:
+    """The error for a file nested past the parser's recursion limit, at the first place it is deepest."""
+    depth = deepest = where = 0
+    for match in tokens.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    line = text.count("\n", 0, where) + 1
+    column = where - text.rfind("\n", 0, where)
+    return InputError(f"nested {deepest:,} levels deep, deeper than cigen reads", path=path, line=line,
+                      column=column, hint="flatten it")
+
+
+_JSON_PARTS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def json_key_position(text: str, keys: Sequence[str]) -> tuple[int, int] | None:
+    """Where the key at ``keys`` (object keys from the top) is written in JSON ``text``: (line, column), or None.
+
+    For a warning about a value the parser accepted, which keeps no positions.
+    """
+    opened: list[str | None] = []  # per open object or array, the key being read (None in an array)
+    last_string: re.Match[str] | None = None
+    for match in _JSON_PARTS.finditer(text):
+        token = match.group()
+        if token in ("{", "["):
+            opened.append(None)
+        elif token in ("}", "]"):
+            if opened:
+                opened.pop()
+        elif token == ":" and opened and last_string is not None:
+            opened[-1] = json.loads(last_string.group())
+            if opened == list(keys):
+                where = last_string.start()
+                return text.count("\n", 0, where) + 1, where - text.rfind("\n", 0, where)
+        elif token.startswith('"'):
+            last_string = match
+    return None
 
 
 def strip_jsonc(text: str) -> str:
@@ -108,6 +161,8 @@ def read_jsonc(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_error(path, exc) from None
+    except RecursionError:
+        raise _too_deep(path, text, _JSON_TOKENS) from None
 
 
 def read_yaml(path: Path) -> Any:
@@ -123,6 +178,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     text = read_text(path)
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise _too_deep(path, text, _TOML_TOKENS) from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib puts the position in the message: "(at line 3, column 7)" or
         # "(at end of document)"; move it to where every cigen error has it.

@@ -29,6 +29,7 @@ from cigen.discovery.members import (
     read_json,
     read_toml,
     read_yaml,
+    script_warnings,
 )
 from cigen.discovery.workspaces import Definition, Layout, read_layout
 from cigen.errors import InputError
@@ -216,6 +217,7 @@ class _Collector:
         self, directory: str, path: str, manifest: Mapping[str, Any], names: Collection[str], file: str = "package.json"
     ) -> Member:
         dependencies = node_dependencies(manifest, path=f"{directory}/{file}")
+        self.warnings += script_warnings(directory, path, file, manifest)
         return node_member(directory, path, manifest, names, self.layout.package_manager, dependencies)
 
     def _python(self, directory: str, path: str, pyproject: Mapping[str, Any], names: Collection[str]) -> Member:

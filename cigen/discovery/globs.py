@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cigen.errors import InputError
+
 NegationMode = Literal["exclude", "npm", "ignored"]
 
 #: never entered, whatever the patterns say (no package manager looks inside)
@@ -298,6 +300,12 @@ class Exclusions:
 # --- walking ------------------------------------------------------------------------------------
 
 
+def unreadable_folder(folder: str, exc: OSError) -> InputError:
+    """A folder the workspace globs reach that cannot be listed (npm refuses an unreadable member too)."""
+    return InputError(f"cannot read this folder: {exc.strerror or exc}", path=folder,
+                      hint="make it readable, or leave it out of the workspace globs with a !pattern")
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """A folder the patterns matched: its path (relative, "/"), its real path, its entries if known."""
@@ -385,8 +393,10 @@ class _Walker:
             try:
                 with os.scandir(dir_path) as it:
                     entries = list(it)
-            except OSError:
-                entries = []
+            except (FileNotFoundError, NotADirectoryError):
+                entries = []  # gone since its parent was listed
+            except OSError as exc:
+                raise unreadable_folder(dir_path, exc) from None  # its members would drop out without a word
             names = tuple(e.name for e in entries)
             for e in entries:
                 try:

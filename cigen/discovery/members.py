@@ -18,7 +18,7 @@ from typing import Any
 
 from cigen.adapters import files
 from cigen.discovery import package_managers as pms
-from cigen.discovery.globs import match_path
+from cigen.discovery.globs import match_path, unreadable_folder
 from cigen.model import Dependency, Kind, Member, PackageManager, Workspace
 
 FOLDER_KINDS: dict[str, Kind] = {"services": "service", "apps": "app"}
@@ -35,7 +35,7 @@ def read_json(path: str) -> Any:
         data = read_bytes(path)
         # A plain UTF-8 decode runs in C; "utf-8-sig" does not. Only a BOM needs cutting.
         return json.loads((data[3:] if data.startswith(BOM) else data).decode("utf-8"))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         return files.read_json(Path(path))  # raises with file:line:column
 
 
@@ -58,7 +58,7 @@ def read_bytes(path: str) -> bytes:
 def read_toml(path: str) -> dict[str, Any]:
     try:
         return tomllib.loads(read_bytes(path).decode("utf-8-sig"))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         return files.read_toml(Path(path))
 
 
@@ -149,6 +149,38 @@ def node_member(
     )
 
 
+def script_warnings(folder: str, path: str, file: str, manifest: Mapping[str, Any]) -> list[str]:
+    """What npm drops from ``scripts`` without a word (a value that is no string, scripts that are no object).
+
+    npm runs such a script as a missing one ("Missing script: build"), and so
+    does cigen; the warning says where it is, so that ``build: 5`` is not
+    mistaken for a build that passed.
+    """
+    scripts = manifest.get("scripts")
+    if scripts is None or (isinstance(scripts, Mapping) and all(isinstance(v, str) for v in scripts.values())):
+        return []
+    shown = file if path == "." else f"{path}/{file}"
+    text = files.read_text(Path(folder, file)) if file == "package.json" else ""
+
+    def at(*keys: str) -> str:
+        found = files.json_key_position(text, keys)
+        return f"{shown}:{found[0]}:{found[1]}" if found else shown
+
+    if not isinstance(scripts, Mapping):
+        return [f"{at('scripts')}: scripts is {_short(scripts)}, not an object of commands; npm ignores it, "
+                "and so does cigen"]
+    return [
+        f"{at('scripts', name)}: scripts.{name} is {_short(value)}, not a command; npm runs it as a missing "
+        "script, and so does cigen (write the command as a string)"
+        for name, value in scripts.items() if not isinstance(value, str)
+    ]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def python_member(
     path: str,
     pyproject: Mapping[str, Any],
@@ -179,10 +211,18 @@ def python_member(
 
 
 def listing(folder: str, names: Collection[str] | None) -> Collection[str] | None:
-    """The folder's entry names (from the walk when it already listed them); None if unreadable."""
+    """The folder's entry names (from the walk when it already listed them); None if it is gone or no folder.
+
+    A folder that is there but cannot be read is an error: npm refuses such a
+    member too, and skipping it would drop the member, and every edge to it,
+    from the graph without a word.
+    """
     if names is not None:
         return frozenset(names)
     try:
         return frozenset(os.listdir(folder))
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise unreadable_folder(folder, exc) from None
+
