@@ -131,7 +131,12 @@ def working_tree(root: Path) -> ChangeSet:
 
 
 def listed(root: Path, paths: Iterable[str]) -> ChangeSet:
-    """A list of changed files given by the caller, relative to the root (or absolute below it)."""
+    """A list of changed files given by the caller, relative to the root (or absolute below it).
+
+    A path outside the root is refused, written absolute or relative alike:
+    ``../x`` matched no member and was silently dropped, so the answer was
+    "nothing affected" for a file the caller thought counted.
+    """
     files = set()
     for raw in paths:
         text = raw.strip().replace("\\", "/")
@@ -141,9 +146,12 @@ def listed(root: Path, paths: Iterable[str]) -> ChangeSet:
             try:
                 text = Path(text).resolve().relative_to(root.resolve()).as_posix()
             except ValueError:
-                raise InputError(f"{raw!r} is not inside the monorepo root {root}",
-                                 hint="list paths relative to the root") from None
-        files.add(posixpath.normpath(text))
+                text = ".."
+        text = posixpath.normpath(text)
+        if text == ".." or text.startswith("../"):
+            raise InputError(f"{raw!r} is not inside the monorepo root {root}",
+                             hint="list paths relative to the root")
+        files.add(text)
     return ChangeSet(tuple(sorted(files)))
 
 
@@ -201,6 +209,6 @@ def _manifest_name(manifest: str, text: str) -> str | None:
         else:
             data = tomllib.loads(text)
             name = (data.get("project") or {}).get("name") or ((data.get("tool") or {}).get("poetry") or {}).get("name")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # a former manifest is history, not input: no name
         return None
     return name if isinstance(name, str) else None
