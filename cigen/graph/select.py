@@ -27,7 +27,10 @@ transitive, as in ``turbo run --filter``. Turborepo's git ranges
 (``[main]``, ``api...[HEAD^1]``: a bracket in a name, or a bracketed part
 ending the pattern after nothing, ``}`` or ``...``) are ``cigen affected``'s
 job. A pattern that selects nothing is
-an error: a typo must not turn into an empty (green) CI run.
+an error: a typo must not turn into an empty (green) CI run. So is a
+pattern that matches members but selects none (``a^...`` when ``a`` depends
+on nothing), and ``!`` patterns that leave nothing: turbo runs nothing there
+and exits 0 with a warning, which in CI reads as a pass.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class Selector:
 
 
 def select(g: Graph, patterns: Sequence[str]) -> set[str]:
-    """The member paths of ``g`` that ``patterns`` select."""
+    """The member paths of ``g`` that ``patterns`` select; a selection of nothing is an error."""
     selectors = [parse_selector(p) for p in patterns]
     includes = [s for s in selectors if not s.exclude]
     chosen: set[str] = set()
@@ -68,6 +71,10 @@ def select(g: Graph, patterns: Sequence[str]) -> set[str]:
     for selector in selectors:
         if selector.exclude:
             chosen -= _resolve(g, selector)
+    if not chosen and g.members:
+        shown = " ".join(repr(p) for p in patterns)
+        raise InputError(f"the selection {shown} selects nothing: its ! patterns exclude every member it selects",
+                         hint="drop or narrow a ! pattern")
     return chosen
 
 
@@ -132,7 +139,29 @@ def _resolve(g: Graph, selector: Selector) -> set[str]:
         result |= g.dependencies(result)
     if selector.exclude_self:
         result -= matched
+        if not result:
+            raise _nothing_around(g, selector, matched)
     return result
+
+
+def _nothing_around(g: Graph, selector: Selector, matched: set[str]) -> InputError:
+    """``a^...`` when ``a`` depends on nothing (or ``...^a`` when nothing depends on it): 0 services, said so."""
+    names = sorted(g.members[p].name or p for p in matched)
+    who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    one = len(names) == 1
+    core = selector.raw.strip().removeprefix("!").removeprefix("...").removesuffix("...").replace("^", "")
+    if selector.dependents and selector.dependencies:
+        why = f"nothing depends on {who} and {'it depends' if one else 'they depend'} on nothing"
+        hint = f"did you mean {core}?"
+    elif selector.dependencies:
+        why = f"{who} {'depends on no other member' if one else 'depend on no member besides themselves'}"
+        hint = f"did you mean ...^{core}, what depends on {'it' if one else 'them'}?" if g.dependents(matched) \
+            else f"did you mean {core}?"
+    else:
+        why = f"no {'other ' if one else ''}member depends on {who}"
+        hint = f"did you mean {core}^..., what {'it depends' if one else 'they depend'} on?" \
+            if g.dependencies(matched) else f"did you mean {core}?"
+    return InputError(f"selection {selector.raw!r} selects nothing: {why}", hint=hint)
 
 
 def _match(g: Graph, selector: Selector) -> set[str]:

@@ -158,3 +158,30 @@ def test_a_bracket_in_a_path_glob_is_a_character_class_not_a_git_range() -> None
     assert sel("{./packages/[u]i}") == {"packages/ui"}
     with pytest.raises(InputError, match="git ranges"):
         sel("{./packages/*}[main]")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("@acme/utils^...", "selection '@acme/utils^...' selects nothing: @acme/utils depends on no other member "
+                            "(did you mean ...^@acme/utils, what depends on it?)"),
+        ("docs^...", "selection 'docs^...' selects nothing: docs depends on no other member (did you mean docs?)"),
+        ("...^@acme/web", "selection '...^@acme/web' selects nothing: no other member depends on @acme/web "
+                          "(did you mean @acme/web^..., what it depends on?)"),
+        ("...^docs...", "selection '...^docs...' selects nothing: nothing depends on docs and it depends on nothing "
+                        "(did you mean docs?)"),
+        ("@acme/u*^...", "selection '@acme/u*^...' selects nothing: @acme/ui, @acme/utils depend on no member besides "
+                         "themselves (did you mean ...^@acme/u*, what depends on them?)"),
+    ],
+)
+def test_a_caret_pattern_that_leaves_nothing_says_so_instead_of_planning_nothing(pattern: str, message: str) -> None:
+    with pytest.raises(InputError) as err:
+        sel(pattern)
+    assert str(err.value) == message
+
+
+def test_exclusions_that_leave_nothing_are_an_error() -> None:
+    with pytest.raises(InputError) as err:
+        sel("api", "!api")
+    assert str(err.value) == ("the selection 'api' '!api' selects nothing: its ! patterns exclude every member it "
+                              "selects (drop or narrow a ! pattern)")
