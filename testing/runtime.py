@@ -2,7 +2,9 @@
 
 A :class:`RuntimeRepo` is an npm-workspaces monorepo in tmp whose services are
 the tiny HTTP servers of ``testing/servers`` (Node, or Python); it writes their
-cigen.yaml, runs the real ``cigen`` CLI against it, and :meth:`RuntimeRepo.teardown`
+cigen.yaml, runs the ``cigen`` CLI against it (in the test's process, through
+:mod:`testing.cli`; :meth:`RuntimeRepo.popen` starts a real process for a test
+that signals it), and :meth:`RuntimeRepo.teardown`
 stops the project's PM2 daemon and kills any service PID still alive, so that a
 failing test never leaves a process behind. Tests assert the clean state
 themselves with :meth:`RuntimeRepo.assert_nothing_running`.
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from testing.cli import run_cigen, run_cigen_process, start_cigen_process
 
 SERVERS = Path(__file__).resolve().parent / "servers"
 # Fast gates for tests: probe every 50 ms, give up after 10 s.
@@ -77,16 +81,22 @@ class RuntimeRepo:
                                                              sort_keys=True))
         return self
 
-    def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "cigen", *args, "--root", str(self.root)]
-
     def cigen(self, *args: str, timeout: float = 90) -> Result:
-        done = subprocess.run(self.argv(*args), env=self.env, capture_output=True, text=True, timeout=timeout)
-        return Result(done.returncode, done.stdout, done.stderr)
+        """``cigen ARGS --root ROOT`` with this project's PM2_HOME, run in this process (see below).
+
+        ``cigen up`` reports a service of several instances healthy once one instance answers, and
+        the next may start a moment later: a test that counts the instances right after ``up``
+        relies on the ~100 ms a real process takes to exit. So ``up`` of a project with such a
+        service runs as a real process, until ``up`` waits for every instance.
+        """
+        several = any(int(s.get("instances", 1)) > 1 for s in self.services.values())
+        run = run_cigen_process if args[:1] == ("up",) and several else run_cigen
+        done = run(*args, "--root", str(self.root), env=self.env, timeout=timeout)
+        return Result(done.exit_code, done.stdout, done.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.argv(*args), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True)
+        """The same as a real process in a session of its own, for a test that signals it."""
+        return start_cigen_process(*args, "--root", str(self.root), env=self.env)
 
     def pids(self, name: str) -> list[int]:
         """Every PID the service ``name`` ever had (it appends its PID at each start)."""
