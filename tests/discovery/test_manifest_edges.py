@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from testing.monorepos import write_monorepo
 from testing.paths import REPO_ROOT
 
 DEEP = 100_000
-MONOREPO = {".": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+MONOREPO: dict[str, dict[str, Any]] = {".": {"name": "root", "private": True, "workspaces": ["packages/*"]},
             "packages/a": {"name": "a", "version": "1.0.0"}}
 
 
