@@ -3,12 +3,10 @@ with the field it comes from, and the levels that make the build order."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from functools import cache
 from typing import Any
 
+from testing.cli import run_cigen
 from testing.paths import EXAMPLES
 
 SHOP = EXAMPLES / "shop"
@@ -30,12 +28,9 @@ DEV_DEPENDENCIES = {(member, "@shop/tooling") for member in NODE_MEMBERS}
 
 @cache
 def cigen_json(*args: str) -> Any:
-    result = subprocess.run(
-        [sys.executable, "-m", "cigen", *args, "--format", "json", "--root", str(SHOP)],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    result = run_cigen(*args, "--format", "json", "--root", str(SHOP))
+    assert result.exit_code == 0, result.stderr
+    return result.json()
 
 
 def test_every_member_of_both_workspaces_is_found_with_its_kind_and_package_manager() -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from testing.cli import CliResult, run_cigen
 from testing.processes import http_get
 
 pytestmark = pytest.mark.slow
@@ -21,11 +20,8 @@ pytestmark = pytest.mark.slow
 PORTS = ("3000", "4000", "4001", "4002")
 
 
-def cigen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cigen", *args, "--root", str(root)],
-        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-    )
+def cigen(root: Path, *args: str) -> CliResult:
+    return run_cigen(*args, "--root", str(root), timeout=180)
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def shop_up(
 def test_up_starts_every_service_healthy_and_down_leaves_no_process(shop_up: tuple[Path, dict[str, int]]) -> None:
     shop, ports = shop_up
     up = cigen(shop, "up")
-    assert up.returncode == 0, up.stderr
+    assert up.exit_code == 0, up.stderr
     assert "4 services healthy" in up.stdout
     # Each service started only after the services it needs were healthy.
     order = [line.split()[0] for line in up.stderr.splitlines() if line.rstrip().endswith("starting")]
@@ -64,7 +60,7 @@ def test_up_starts_every_service_healthy_and_down_leaves_no_process(shop_up: tup
     pids = [r["pid"] for r in rows]
 
     down = cigen(shop, "down")
-    assert down.returncode == 0, down.stderr
+    assert down.exit_code == 0, down.stderr
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from cigen.cli import main
+from testing.cli import run_cigen
 
 CASES = [
     # (packages, seed, changed packages, extra generator flags)
@@ -20,7 +20,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("packages", "seed", "change", "flags"), CASES, ids=[f"{c[0]}pkgs-seed{c[1]}" for c in CASES])
-def test_affected_matches_the_generator_ground_truth(shared_dir, tmp_path, capsys, monkeypatch, packages, seed, change, flags):
+def test_affected_matches_the_generator_ground_truth(shared_dir, tmp_path, monkeypatch, packages, seed, change, flags):
     tree = tmp_path / "synth"
     subprocess.run(
         [sys.executable, str(shared_dir / "tools" / "synth_monorepo.py"), str(tree), "--packages", str(packages),
@@ -29,9 +29,10 @@ def test_affected_matches_the_generator_ground_truth(shared_dir, tmp_path, capsy
     )
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     expected = json.loads((tree / ".expected.json").read_text(encoding="utf-8"))["change"]
-    assert main(["affected", "-C", str(tree), "--base", expected["base"], "--head", expected["head"],
-                 "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    done = run_cigen("affected", "-C", str(tree), "--base", expected["base"], "--head", expected["head"],
+                     "--format", "json")
+    assert done.exit_code == 0
+    doc = done.json()
     assert doc["all"] is False
     assert doc["changed"] == expected["changed"]
     assert doc["affected"] == expected["affected"]
