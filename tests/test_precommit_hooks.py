@@ -17,18 +17,20 @@ files do not change. try-repo always builds a fresh environment of its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from cigen.cli import main as cigen
+from testing.cli import run_cigen
 from testing.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / ".cache"
@@ -96,16 +98,16 @@ def test_generate_rewrites_only_an_ecosystem_file_cigen_generated(tmp_path: Path
     root = _monorepo(tmp_path / "mono")
     ecosystem = root / "ecosystem.config.js"
     _add_package(root)
-    assert cigen(["generate", "--exit-code", "--root", str(root)]) == 1
+    assert run_cigen("generate", "--exit-code", "--root", str(root)).exit_code == 1
     assert '"name": "@m/worker"' in ecosystem.read_text()
-    assert cigen(["generate", "--exit-code", "--root", str(root)]) == 0
+    assert run_cigen("generate", "--exit-code", "--root", str(root)).exit_code == 0
 
     ecosystem.write_text("module.exports = { apps: [] }; // mine\n")
     (root / "services/worker/package.json").unlink()
-    assert cigen(["generate", "--root", str(root)]) == 0
+    assert run_cigen("generate", "--root", str(root)).exit_code == 0
     assert ecosystem.read_text() == "module.exports = { apps: [] }; // mine\n"
     ecosystem.unlink()
-    assert cigen(["generate", "--root", str(root)]) == 0
+    assert run_cigen("generate", "--root", str(root)).exit_code == 0
     assert not ecosystem.exists()
 
 
@@ -114,23 +116,45 @@ def test_generate_rewrites_only_an_ecosystem_file_cigen_generated(tmp_path: Path
 
 @pytest.fixture(scope="session")
 def hook_repository() -> tuple[Path, str]:
-    """This checkout's current files committed into .cache/pre-commit-hook-repo: (path, commit)."""
+    """This checkout's current files committed into .cache/pre-commit-hook-repo-DIGEST: (path, commit).
+
+    The folder is named by a digest of the files, so pytest-xdist workers (each has its own
+    session) and concurrent runs of the suite share it while the files are the same, and never
+    delete it from under each other when they differ. It is made under a temporary name and
+    renamed into place, so a folder of that name is always complete; the commit has fixed
+    dates, so the same files give the same commit and pre-commit reuses its hook environment.
+    """
     listed = sh(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO_ROOT)
     files = sorted({name for name in listed.stdout.split("\0") if name and (REPO_ROOT / name).exists()})
-    target = CACHE / "pre-commit-hook-repo"
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    digest = hashlib.sha256()
     for name in files:
-        source, dest = REPO_ROOT / name, target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        source = REPO_ROOT / name
         if source.is_symlink():
-            dest.symlink_to(os.readlink(source))
+            content = b"link " + os.readlink(source).encode()
         elif source.is_file():
-            shutil.copy2(source, dest)
-    git(target, "init", "-q", "-b", "main")
-    git(target, "add", "-A")
-    result = sh(["git", "commit", "-q", "-m", "cigen as checked out"], target, **FIXED_DATES)
-    assert result.returncode == 0, result.stderr
+            content = (b"exec " if os.access(source, os.X_OK) else b"file ") + source.read_bytes()
+        else:
+            continue
+        digest.update(f"{name}\0{len(content)}\0".encode() + content)
+    target = CACHE / f"pre-commit-hook-repo-{digest.hexdigest()[:16]}"
+    if not target.is_dir():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".pre-commit-hook-repo-", dir=CACHE))
+        for name in files:
+            source, dest = REPO_ROOT / name, partial / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_symlink():
+                dest.symlink_to(os.readlink(source))
+            elif source.is_file():
+                shutil.copy2(source, dest)
+        git(partial, "init", "-q", "-b", "main")
+        git(partial, "add", "-A")
+        result = sh(["git", "commit", "-q", "-m", "cigen as checked out"], partial, **FIXED_DATES)
+        assert result.returncode == 0, result.stderr
+        try:
+            partial.rename(target)
+        except OSError:  # another worker made it first: the same files, the same commit
+            shutil.rmtree(partial, ignore_errors=True)
     return target, git(target, "rev-parse", "HEAD")
 
 
@@ -144,8 +168,8 @@ def _monorepo(root: Path) -> Path:
     write("packages/lib/package.json", {"name": "@m/lib", "version": "1.0.0", "scripts": {"build": "true"}})
     write("services/api/package.json", {"name": "@m/api", "version": "1.0.0", "scripts": {"start": "node ."},
                                         "dependencies": {"@m/lib": "*"}})
-    assert cigen(["generate", "--root", str(root)]) == 0
-    assert cigen(["ecosystem", "--root", str(root)]) == 0
+    assert run_cigen("generate", "--root", str(root)).exit_code == 0
+    assert run_cigen("ecosystem", "--root", str(root)).exit_code == 0
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "the monorepo")
