@@ -7,8 +7,8 @@ mean. The tree is built here from the parser's events, never by PyYAML's
 composer and constructor:
 
 - **Bounded.** A document over :data:`MAX_BYTES` is refused before parsing;
-  nesting deeper than :data:`MAX_DEPTH` is refused where it happens (PyYAML
-  recurses and ends in a RecursionError); an alias is shared, not copied, and
+  nesting deeper than :data:`MAX_DEPTH` is refused where it happens (a tree
+  that deep ended in a RecursionError); an alias is shared, not copied, and
   the values aliases stand for may total at most :data:`ALIAS_BUDGET`, so a
   "billion laughs" document fails at the alias that crosses the budget, in
   the memory its text takes.
@@ -38,8 +38,8 @@ import yaml
 
 from cigen.errors import InputError
 
-MAX_BYTES = 4 * 1024 * 1024  # configuration, not data: the largest real cigen.yaml is a few hundred KB
-MAX_DEPTH = 100  # the schemas here nest at most 6 levels; PyYAML's own recursion fails near 300
+MAX_BYTES = 4 * 1024 * 1024  # configuration, not data: 4 MiB holds the settings of tens of thousands of services
+MAX_DEPTH = 100  # the schemas here nest at most 6 levels; cigen's own walks over the tree recurse
 ALIAS_BUDGET = 100_000  # values all aliases may stand for together: a 1,000-service file merging 100 each
 
 _CORE = "tag:yaml.org,2002:"
