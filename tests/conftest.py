@@ -8,6 +8,7 @@
 - ``free_port``: call it for a TCP port on 127.0.0.1 that nothing listens on.
 - ``example_copy``: call it for an installed copy of a bundled example in tmp;
   :func:`testing.examples.copy_example` does the same for module- or session-scoped fixtures.
+- ``cigen_wheel``: this checkout built as a wheel, once per run (the workers share it).
 
 Where things are (``REPO_ROOT``, ``EXAMPLES``, ``NODE_BIN``, ``node_tool``) is
 in :mod:`testing.paths`.
@@ -23,8 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from cigen.adapters.proc import run
 from testing.examples import copy_example
-from testing.paths import NODE_BIN, SHARED
+from testing.once import once_per_run
+from testing.paths import NODE_BIN, REPO_ROOT, SHARED
 
 
 _PATH_BEFORE = pytest.StashKey[str | None]()
@@ -94,3 +97,15 @@ def example_copy(tmp_path: Path) -> Callable[..., Path]:
         return copy_example(name, tmp_path, install=install)
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def cigen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout as a wheel (``pip wheel --no-deps``), built once per run: pytest-xdist workers share it."""
+
+    def build(folder: Path) -> None:
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(REPO_ROOT)],
+            timeout=600)
+
+    (wheel,) = once_per_run(tmp_path_factory, "cigen-wheel", build).glob("cigen-*.whl")
+    return wheel

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from cigen.adapters.proc import run
+from testing.cli import run_cigen
 from testing.examples import shop_ports
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
@@ -85,20 +86,17 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+def shop(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path) -> Iterator[Shop]:
     """The shop in a git repository with its generated workflow, plus two branches:
     ``broken`` (a failing test in packages/data) and ``feature`` (a change to packages/data)."""
     base = tmp_path_factory.mktemp("e2e")
-    wheel_dir = base / "wheel"
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheel_dir), str(ROOT)],
-        timeout=600)
-    wheel = next(wheel_dir.glob("cigen-*.whl"))
     repo = base / "shop"
     repo.mkdir()
     _copy_example(repo)
     git(repo, "init", "-q", "-b", "main")
-    _point_install_at(repo, str(wheel))
-    run([sys.executable, "-m", "cigen", "generate", "--root", str(repo)], timeout=300)
+    _point_install_at(repo, str(cigen_wheel))
+    generated = run_cigen("generate", "--root", str(repo), timeout=300)
+    assert generated.exit_code == 0, generated
     _commit(repo, "the shop and its cigen workflow")
 
     git(repo, "checkout", "-q", "-b", "broken")
@@ -116,9 +114,13 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     yield Shop(repo, repo / WORKFLOW)
 
 
+def _ports_for(job_id: str) -> AbstractContextManager[object]:
+    """The integration job starts the shop on its cigen.yaml's fixed ports: one such job at a time."""
+    return shop_ports() if job_id == "integration" else nullcontext()
+
+
 def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
-    with shop_ports():  # the integration job starts the shop on its cigen.yaml's fixed ports
-        return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600)
+    return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600, around_job=_ports_for)
 
 
 @pytest.fixture(scope="module")

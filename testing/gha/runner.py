@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -189,8 +191,10 @@ class _Run:
         secrets: dict[str, str],
         variables: dict[str, str],
         actions: dict[str, Path],
+        around_job: Callable[[str], AbstractContextManager[object]],
     ) -> None:
         self.workflow, self.repo, self.event, self.workdir = workflow, repo, event, workdir
+        self.around_job = around_job
         self.local_actions = actions
         self.step_timeout = step_timeout
         self.artifact_store = workdir / "artifacts"
@@ -230,7 +234,8 @@ class _Run:
             raise WorkflowError(f"workflow-level expressions: {exc}") from None
         order = job_order(self.jobs)
         for job_id in order:
-            self.results[job_id] = self.run_job(job_id, self.jobs[job_id] or {})
+            with self.around_job(job_id):
+                self.results[job_id] = self.run_job(job_id, self.jobs[job_id] or {})
         artifacts = {p.name: p for p in sorted(self.artifact_store.iterdir())}
         return RunResult(self.results, order, artifacts, group_value)
 
@@ -334,12 +339,16 @@ def run_workflow(
     secrets: dict[str, str] | None = None,
     variables: dict[str, str] | None = None,
     actions: dict[str, Path] | None = None,
+    around_job: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> RunResult:
     """Run the workflow for ``event`` on the git repository ``repo``; state goes under ``workdir``.
 
     ``actions`` maps an action's ``owner/repo`` to a folder holding its composite
     action.yml, run in place of the published action (:mod:`testing.gha.composite`).
+    ``around_job(job_id)`` is a context manager each job runs in (say, a lock on
+    ports that only one job starts services on).
     """
     data = load_workflow(workflow)
     workdir.mkdir(parents=True, exist_ok=True)
-    return _Run(data, repo, event, workdir, step_timeout, secrets or {}, variables or {}, actions or {}).execute()
+    return _Run(data, repo, event, workdir, step_timeout, secrets or {}, variables or {}, actions or {},
+                around_job or (lambda job_id: nullcontext())).execute()

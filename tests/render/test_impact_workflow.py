@@ -18,7 +18,6 @@ What the tests state as the intent:
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from ruamel.yaml import YAML
 from syrupy.assertion import SnapshotAssertion
 
 from cigen.config.root import Config
-from cigen.adapters.proc import run
 from cigen.render.impact_workflow import COMMENT_SCRIPT, MARKER, ImpactModel, render_impact_workflow
 from cigen.render.ownership import dump
 from cigen.render.pins import pin
@@ -206,14 +204,6 @@ def test_a_bad_action_reference_is_one_located_error(tmp_path: Path) -> None:
 # -- a real run ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(REPO_ROOT)],
-        timeout=600)
-    return next(folder.glob("cigen-*.whl"))
-
-
 def _pull_request_repo(root: Path, config: str) -> Repo:
     """main: the monorepo and its workflows; feature: a change to core (core, api and web affected)."""
     repo = _monorepo(root, config)
@@ -231,8 +221,8 @@ def _run(repo: Repo, tmp_path: Path, name: str, **options: Any):
 
 
 @pytest.mark.slow
-def test_a_pull_request_gets_one_comment_created_then_updated(wheel: Path, tmp_path: Path) -> None:
-    repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{wheel}'\n")
+def test_a_pull_request_gets_one_comment_created_then_updated(cigen_wheel: Path, tmp_path: Path) -> None:
+    repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{cigen_wheel}'\n")
     first = _run(repo, tmp_path, "first")
     assert first.results() == {"report": SUCCESS, "comment": SUCCESS}, first.report()
     summary = first["report"].legs[0].summary
@@ -251,8 +241,8 @@ def test_a_pull_request_gets_one_comment_created_then_updated(wheel: Path, tmp_p
 
 
 @pytest.mark.slow
-def test_a_pull_request_from_a_fork_gets_the_summary_and_no_comment(wheel: Path, tmp_path: Path) -> None:
-    repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{wheel}'\n")
+def test_a_pull_request_from_a_fork_gets_the_summary_and_no_comment(cigen_wheel: Path, tmp_path: Path) -> None:
+    repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{cigen_wheel}'\n")
     result = _run(repo, tmp_path, "fork", event=pull_request_event(repo.path, fork="someone/mono"))
     assert result.results() == {"report": SUCCESS, "comment": SKIPPED}, result.report()
     assert "core" in result["report"].legs[0].summary

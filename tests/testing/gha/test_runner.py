@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -379,3 +381,32 @@ jobs: {a: {runs-on: x, steps: [{run: echo}]}}
 def test_workflows_the_executor_cannot_run_faithfully_are_refused(run_yaml: Runner, jobs: str, message: str) -> None:
     with pytest.raises(WorkflowError, match=message):
         run_yaml(ON_PUSH + f"jobs: {jobs}\n")
+
+
+def test_each_job_runs_inside_around_job(run_yaml: Runner) -> None:
+    seen: list[str] = []
+
+    @contextmanager
+    def around(job_id: str) -> Iterator[None]:
+        seen.append(f"enter {job_id}")
+        yield
+        seen.append(f"leave {job_id}")
+
+    run = run_yaml(
+        ON_PUSH
+        + """
+jobs:
+  second:
+    needs: first
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo two
+  first:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo one
+""",
+        around_job=around,
+    )
+    assert run.result == SUCCESS, run.report()
+    assert seen == ["enter first", "leave first", "enter second", "leave second"]
