@@ -12,8 +12,9 @@ code  meaning
 2     bad input: malformed manifest or cigen.yaml, unknown key, bad option,
       a glob that escapes the root, a ``workspace:`` dependency on no member
 3     the environment failed: a tool cigen runs (git, pm2, node) is missing or
-      failed in a way the input does not explain
-130   interrupted (Ctrl-C / SIGTERM)
+      failed in a way the input does not explain, or the PM2 daemon died
+      during ``cigen up``
+130   interrupted (Ctrl-C / SIGTERM), with the one line ``cigen: interrupted``
 141   the reader of stdout went away early (``cigen graph`` piped into ``head``), as for SIGPIPE
 ====  ==========================================================================
 """

@@ -4,6 +4,12 @@ Commands reach the daemon through a small Node bridge (``pm2_bridge.js``) that
 uses PM2's programmatic API over one connection. The daemon is spawned by the
 first ``connect`` with ``spawn``, under an exclusive file lock, so two
 ``cigen up`` started together never both spawn one.
+
+A daemon that dies (``kill -9``, the OOM killer) leaves PM2's client waiting
+for ever, so every call watches the daemon's PID and fails with
+:class:`DaemonDied` within a fraction of a second; ``cigen down`` then stops
+what is left by PID, each process checked to be this project's first
+(:mod:`cigen.runtime.processes`), and so does it when pm2 itself is gone.
 """
 
 from __future__ import annotations
@@ -14,17 +20,20 @@ import os
 import shutil
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cigen.adapters import proc
 from cigen.errors import ToolError
-from cigen.runtime.pm2 import Pm2Install, daemon_pid, descendants, find_node, find_pm2, home_lock, orphans, pm2_home, reap
+from cigen.runtime import processes
+from cigen.runtime.pm2 import Pm2Install, alive, daemon_pid, find_node, find_pm2, home_lock, orphans, pm2_home, project_lock
 
 _BRIDGE = Path(__file__).with_name("pm2_bridge.js")
+_WATCH = 0.1  # seconds between looks at the daemon's PID while waiting for an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +67,23 @@ class ProcEvent:
     manually: bool  # caused by a command (stop/delete), not by the process
 
 
+class DaemonDied(ToolError):
+    """The project's PM2 daemon died while cigen was using it; ``detail`` says when and what was done."""
+
+    def __init__(self, pid: int, detail: str = "", *, hint: str | None = None) -> None:
+        super().__init__(f"the PM2 daemon (pid {pid}) died{detail}", hint=hint)
+        self.pid = pid
+        self.detail = detail
+
+
 class Bridge:
-    """A connection to one PM2 daemon through ``pm2_bridge.js``; requests answer with Futures."""
+    """A connection to one PM2 daemon through ``pm2_bridge.js``; requests answer with Futures.
+
+    ``daemon`` is the PID to watch while waiting for an answer (None: no daemon known yet).
+    """
 
     def __init__(self, install: Pm2Install, home: Path, *, log_file: Path | None) -> None:
+        self.daemon: int | None = None
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = {**os.environ, "PM2_HOME": str(home), "PM2_NO_INTERACTION": "true", "PM2_DISCRETE_MODE": "true"}
         if log_file is not None:
@@ -103,10 +125,31 @@ class Bridge:
         self._deliver = deliver
 
     def call(self, op: str, timeout: float = 30.0, **fields: Any) -> Any:
+        """The answer to one request; DaemonDied as soon as the watched daemon is gone."""
+        return self.wait(self.request(op, **fields), op, timeout)
+
+    def wait(self, future: Future[Any], op: str, timeout: float) -> Any:
+        """The answer of ``future`` (a request ``op``); DaemonDied as soon as the watched daemon is gone."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(timeout=max(0.0, min(_WATCH, deadline - time.monotonic())))
+            except TimeoutError:
+                self.check_daemon()
+                if time.monotonic() >= deadline:
+                    raise ToolError(f"PM2 did not answer {op!r} within {timeout:g} s", hint=self._log_hint()) from None
+
+    def kill(self, timeout: float = 30.0) -> None:
+        """Stop the daemon and everything it runs."""
         try:
-            return self.request(op, **fields).result(timeout=timeout)
-        except TimeoutError as exc:
-            raise ToolError(f"PM2 did not answer {op!r} within {timeout:g} s", hint=self._log_hint()) from exc
+            self.call("kill", timeout=timeout)
+        except DaemonDied:
+            pass  # it is gone before PM2's client said so: that was the request
+
+    def check_daemon(self) -> None:
+        """Raise DaemonDied when the watched daemon no longer runs."""
+        if self.daemon is not None and not alive(self.daemon):
+            raise DaemonDied(self.daemon)
 
     def list(self, *, modules: bool = False) -> list[Proc]:
         """The daemon's processes; PM2 modules (pm2-logrotate) only with ``modules``."""
@@ -169,6 +212,11 @@ class Session:
     spawned: bool  # this session spawned the daemon
     daemon_stopped: bool = False  # this session stopped it again (nothing of the run was left)
 
+    @property
+    def daemon(self) -> int | None:
+        """The daemon's PID (None without one)."""
+        return self.bridge.daemon if self.bridge else None
+
     def list(self, *, modules: bool = False) -> list[Proc]:
         return self.bridge.list(modules=modules) if self.bridge else []
 
@@ -192,14 +240,19 @@ def session(root: Path, *, spawn: bool, log_file: Path | None = None) -> Iterato
                             f"their PM2 daemon (pid{'s' if len(left) > 1 else ''} {', '.join(map(str, sorted(left)))}): it died",
                             hint="run `cigen down` to stop them")
         bridge = Bridge(install, home, log_file=log_file)
+        bridge.daemon = before  # a daemon that dies while we connect to it fails the connect at once
         try:
-            info = bridge.call("connect", spawn=spawn, timeout=60)
+            try:
+                info = bridge.call("connect", spawn=spawn, timeout=60)
+            except Pm2Error as exc:  # the bridge saw the daemon it spawned die before it answered
+                raise ToolError(str(exc), hint=f"see PM2's log, {log_file or home / 'pm2.log'}") from None
+            bridge.daemon = daemon_pid(home) if info["daemon"] else None
         except BaseException:
             bridge.close()
             spawned = daemon_pid(home)
             if before is None and spawned is not None:  # interrupted right after spawning: undo it
                 os.kill(spawned, signal.SIGTERM)
-                reap({spawned}, 5.0)
+                processes.reap({spawned}, 5.0)
             raise
     try:
         yield Session(home, bridge if info["daemon"] else None, spawned=bool(info["spawned"]))
@@ -211,12 +264,16 @@ class Connecting:
     """A spawning session opened in the background, so the daemon starts while cigen reads the workspace.
 
     ``wait()`` returns the session (or raises what opening it raised); ``close()``
-    ends it. Both may be called from the thread that created it.
+    ends it. Both may be called from the thread that created it, again after a
+    Ctrl-C interrupted one of them: they wait on an Event, not on Thread.join,
+    which a KeyboardInterrupt can leave believing the thread has ended (Python
+    3.11), so the daemon it was spawning went unseen and outlived cigen.
     """
 
     def __init__(self, root: Path, *, log_file: Path | None) -> None:
         self._manager = session(root, spawn=True, log_file=log_file)
         self._outcome: Session | BaseException | None = None
+        self._opened = threading.Event()
         self._thread = threading.Thread(target=self._open, name="pm2-connect", daemon=True)
         self._thread.start()
 
@@ -225,16 +282,18 @@ class Connecting:
             self._outcome = self._manager.__enter__()
         except BaseException as exc:  # noqa: BLE001 - handed to wait()
             self._outcome = exc
+        finally:
+            self._opened.set()
 
     def wait(self) -> Session:
-        self._thread.join()
+        self._opened.wait()
         if isinstance(self._outcome, BaseException):
             raise self._outcome
         assert self._outcome is not None
         return self._outcome
 
     def close(self) -> None:
-        self._thread.join()
+        self._opened.wait()
         if isinstance(self._outcome, Session):
             self._manager.__exit__(None, None, None)
 
@@ -244,11 +303,14 @@ def shutdown_if_idle(s: Session, *, grace: float = 5.0) -> bool:
     if not s.spawned or s.bridge is None or s.daemon_stopped:
         return False
     with home_lock(s.home):
-        if s.bridge.list():
-            return False
-        pid = daemon_pid(s.home)
-        s.bridge.call("kill", timeout=30)
-        reap({pid} if pid else set(), grace)
+        pid = s.daemon
+        try:
+            if s.bridge.list():
+                return False
+        except DaemonDied:
+            return False  # nothing to stop through it; what it ran is the caller's to stop by PID
+        s.bridge.kill()
+        processes.reap({pid} if pid else set(), grace)
         shutil.rmtree(s.home, ignore_errors=True)
     s.daemon_stopped = True
     return True
@@ -256,35 +318,56 @@ def shutdown_if_idle(s: Session, *, grace: float = 5.0) -> bool:
 
 @dataclass(frozen=True)
 class Stopped:
-    procs: list[Proc]  # what the daemon ran
+    daemon: bool  # a daemon ran, and was stopped
+    procs: list[Proc]  # what the daemon ran, stopped through PM2
     orphans: list[int]  # pids of processes left behind by a daemon that had died
+    by_pid: list[str] = field(default_factory=list)  # what was stopped by PID as PM2 could not be used (`why`)
+    why: str | None = None  # why PM2 could not be used: pm2 is missing, or its daemon does not answer
 
 
 def kill_daemon(root: Path, *, grace: float = 5.0) -> Stopped:
-    """Stop every process of the project, then its daemon. Nothing survives: each is checked by PID."""
+    """Stop every process of the project, then its daemon. Nothing survives: each is checked by PID.
+
+    Through PM2 when it can. By PID when pm2 is missing or the daemon does not answer: the daemon
+    first (SIGKILL, so that it cannot restart what is being stopped), then every process of its pid
+    files and what they started, SIGINT and after ``grace`` SIGKILL, as PM2 itself stops them. Only
+    processes checked to be this project's are signalled (see :mod:`cigen.runtime.processes`).
+    """
     home = pm2_home(root)
-    procs: list[Proc] = []
-    with home_lock(home):
+    with project_lock(home, "cigen down"), home_lock(home):
         pid = daemon_pid(home)
-        watched: set[int] = set()
-        if pid is not None:
-            install = find_pm2(root)
-            bridge = Bridge(install, home, log_file=None)
+        owned = processes.services(home)  # read first: PM2 removes a process's pid file when it exits
+        if pid is None:
+            stopped = Stopped(False, [], sorted(orphans(home)))
+            processes.stop({o.pid for o in owned}, grace)
+        else:
             try:
-                bridge.call("connect", spawn=False, timeout=30)
-                everything = bridge.list(modules=True)
-                procs = [p for p in everything if not p.module]
-                app_pids = {p.pid for p in everything if p.pid}
-                watched = {pid} | app_pids | descendants(app_pids)
-                bridge.call("kill", timeout=30 + 2.0 * len(everything))
-            except (ToolError, Pm2Error):
-                watched |= {pid} | descendants({pid})  # the daemon does not answer: kill it ourselves
-            finally:
-                bridge.close()
-        left = orphans(home) - watched
-        for orphan in left:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(orphan, signal.SIGTERM)
-        reap(watched | left, grace)
+                stopped = _kill_through_pm2(find_pm2(root), home, pid, grace)
+            except (ToolError, Pm2Error) as exc:
+                every = {pid} | {o.pid for o in owned}
+                below = processes.descendants(every)  # found before the daemon dies: its children move away
+                processes.signal_all({pid}, signal.SIGKILL)
+                processes.stop((every | below) - {pid}, grace)
+                processes.reap({pid}, grace)
+                why = exc.message if isinstance(exc, ToolError) else str(exc)
+                stopped = Stopped(True, [], [], sorted({o.name for o in owned}), why)
         shutil.rmtree(home, ignore_errors=True)
-    return Stopped(procs, sorted(left))
+    return stopped
+
+
+def _kill_through_pm2(install: Pm2Install, home: Path, pid: int, grace: float) -> Stopped:
+    """Stop everything through the daemon, then wait for each process by PID; raises when it does not answer."""
+    bridge = Bridge(install, home, log_file=None)
+    bridge.daemon = pid
+    try:
+        bridge.call("connect", spawn=False, timeout=30)
+        everything = bridge.list(modules=True)
+        app_pids = {p.pid for p in everything if p.pid}
+        watched = {pid} | app_pids | processes.descendants(app_pids)
+        bridge.kill(timeout=30 + 2.0 * len(everything))
+    finally:
+        bridge.close()
+    left = orphans(home) - watched  # started by a daemon before this one, or not listed by it
+    processes.stop(left, grace)
+    processes.reap(watched, grace)
+    return Stopped(True, [p for p in everything if not p.module], sorted(left))

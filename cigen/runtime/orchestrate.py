@@ -14,7 +14,9 @@ definition changed, or that PM2 shows stopped or errored, is replaced.
 On failure the run stops at the first failed gate; unless ``keep``, it stops
 what it started (never what it adopted), and the daemon too when this run
 spawned it and nothing else runs in it. An interrupt always stops what it
-started.
+started. The daemon's PID is watched all along: when it dies, the run fails
+within a tenth of a second with :class:`~cigen.runtime.daemon.DaemonDied`, and
+what it started is stopped by PID (:meth:`Orchestrator.stop_by_pid`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Any
 from cigen.errors import ToolError
 from cigen.runtime.apps import SPEC_HASH_ENV, spec_hash
 from cigen.durations import format_seconds
-from cigen.runtime.daemon import Pm2Error, Proc, ProcEvent, Session
+from cigen.runtime import processes
+from cigen.runtime.daemon import DaemonDied, Pm2Error, Proc, ProcEvent, Session
 from cigen.runtime.probes import ProbeResult, port_in_use, run_probe
 from cigen.runtime.report import Failure, ServiceOutcome, UpResult, failure_details
 from cigen.runtime.services import ServiceSpec
@@ -39,6 +42,7 @@ from cigen.runtime.services import ServiceSpec
 _SAFETY_POLL = 1.0  # seconds between `pm2 list` checks, in case an event was missed
 _IN_FLIGHT_WAIT = 15.0  # seconds to wait for start requests to answer before stopping
 _REFUSED_RETRY = 0.01  # seconds between probes while nothing listens on the port yet
+_WATCH = 0.1  # seconds between looks at the daemon's PID: a dead daemon answers nothing, not even an error
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class Orchestrator:
         self.runs = {name: _Run(specs[name], apps[name]) for name in order}
         for run in self.runs.values():
             run.app["env"][SPEC_HASH_ENV] = spec_hash(run.app)
+        self.before: set[int] = set()  # the pm_ids the daemon had before this run: never this run's to stop
         self.inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.owner: dict[int, str] = {}  # pm_id -> service
         self.orphan_events: list[ProcEvent] = []  # events for pm_ids not known yet
@@ -97,12 +102,15 @@ class Orchestrator:
 
     def run(self) -> None:
         self.bridge.subscribe(lambda event: self.inbox.put(("event", event)))
-        self._adopt_or_mark(self.session.list())
+        listed = self.session.list(modules=True)
+        self.before = {p.pm_id for p in listed}
+        self._adopt_or_mark([p for p in listed if not p.module])
         while self.failed is None and any(r.state != "healthy" for r in self.runs.values()):
+            self.bridge.check_daemon()
             self._launch_ready()
             if self._failing():  # a method, not self.failed: mypy would keep the loop test's narrowing
                 break
-            timeout = max(0.0, self._next_due() - time.monotonic())
+            timeout = min(_WATCH, max(0.0, self._next_due() - time.monotonic()))
             try:
                 kind, item = self.inbox.get(timeout=timeout)
             except queue.Empty:
@@ -285,6 +293,8 @@ class Orchestrator:
         deadline = time.monotonic() + _IN_FLIGHT_WAIT
         while any(r.ours and r.state == "starting" and r.launched is None
                   for r in self.runs.values()) and time.monotonic() < deadline:
+            if not processes.alive(self.session.daemon or 0):
+                return  # no answer will come; what it launched is stopped by PID
             try:
                 kind, item = self.inbox.get(timeout=0.05)
             except queue.Empty:
@@ -295,23 +305,40 @@ class Orchestrator:
                     self.runs[name].launched = time.monotonic()
 
     def stop_started(self) -> list[str]:
+        """Delete what this run started through PM2, last started first; by PID if the daemon dies meanwhile."""
         names = [n for n in reversed(self.order) if self.runs[n].ours]
         for name in names:
             self.progress(Progress(name, "stopping"))
-        futures = [(n, self.bridge.request("delete", name=n)) for n in names]
-        stopped = []
-        for name, future in futures:
-            try:
-                future.result(timeout=self.runs[name].spec.kill_timeout + 30)
+        stopped: list[str] = []
+        try:
+            self.bridge.check_daemon()
+            futures = [(n, self.bridge.request("delete", name=n)) for n in names]
+            for name, future in futures:
+                try:
+                    self.bridge.wait(future, "delete", self.runs[name].spec.kill_timeout + 30)
+                except Pm2Error:
+                    pass  # it was never registered: nothing to stop
+                except ToolError as exc:
+                    # The daemon is stuck: say so, and let `cigen down` kill by PID.
+                    self.progress(Progress(name, "not stopped", f"{exc} (run `cigen down`)"))
+                    continue
                 stopped.append(name)
-            except Pm2Error:
-                pass  # it was never registered: nothing to stop
-            except (ToolError, TimeoutError) as exc:
-                # The daemon is gone or stuck: say so, and let `cigen down` kill by PID.
-                self.progress(Progress(name, "not stopped", f"{exc} (run `cigen down`)"))
-                continue
-            self.progress(Progress(name, "stopped"))
+                self.progress(Progress(name, "stopped"))
+        except DaemonDied:
+            by_pid = self.stop_by_pid()
+            stopped += [n for n in names if n in by_pid and n not in stopped]
         return stopped
+
+    def stop_by_pid(self) -> list[str]:
+        """With the daemon gone: stop each process of PM2's pid files that this run started, and what it
+        started, as PM2 would (SIGINT, SIGKILL after the longest kill_timeout); their names."""
+        mine = [o for o in processes.services(self.session.home) if o.pm_id not in self.before]
+        names = [n for n in reversed(self.order) if any(o.name == processes.file_name(n) for o in mine)]
+        grace = max((self.runs[n].spec.kill_timeout for n in names), default=0.0)
+        processes.stop({o.pid for o in mine}, grace)
+        for name in names:
+            self.progress(Progress(name, "stopped", "by PID"))
+        return names
 
     def result(self, *, stopped: list[str], kept: bool, daemon_stopped: bool, root: Path) -> UpResult:
         failure: Failure | None = None

@@ -1,4 +1,4 @@
-"""Finding pm2, giving each project its own PM2_HOME, and telling which processes still run.
+"""Finding pm2, giving each project its own PM2_HOME, its locks, and which of its processes still run.
 
 Each project (repository root) gets its own ``PM2_HOME``, so ``cigen down``
 can stop the daemon without touching a user's other PM2 processes. The folder
@@ -17,15 +17,14 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import stat
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cigen.errors import ToolError
+from cigen.reporting import progress
 
 PM2_VERSION = "7.0.4"  # the version cigen is tested with; CI installs exactly this one
 MIN_PM2_MAJOR = 5
@@ -113,79 +112,82 @@ def _private_dir(path: Path) -> None:
 
 def alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie waiting to be reaped."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc (macOS): kill(0) is all we have
-    return stat_line.rpartition(")")[2].split()[0] != "Z"
+    # lazy: psutil (~10 ms) is for the commands that look at processes; cigen generate reads PM2_VERSION here
+    from cigen.runtime import processes
 
-
-def descendants(pids: set[int]) -> set[int]:
-    """Every process under ``pids`` (children of children...), from /proc; empty without it."""
-    parent_of: dict[int, int] = {}
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, IndexError, ValueError):
-                    fields = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
-                    parent_of[int(entry.name)] = int(fields[1])
-    found, frontier = set(), set(pids)
-    while frontier:
-        frontier = {pid for pid, ppid in parent_of.items() if ppid in frontier and pid not in found}
-        found |= frontier
-    return found
+    return processes.alive(pid)
 
 
 def daemon_pid(home: Path) -> int | None:
-    """The PID of the project's PM2 daemon when it runs."""
-    try:
-        pid = int((home / "pm2.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if alive(pid) else None
+    """The PID of the project's PM2 daemon when it runs; a live PID in ``pm2.pid`` that is not that daemon
+    (a reused PID, a file someone wrote) is left alone, with a warning."""
+    # lazy: psutil, as in alive()
+    from cigen.runtime import processes
+
+    return processes.daemon(home)
 
 
 @contextlib.contextmanager
 def home_lock(home: Path) -> Iterator[None]:
     """Exclusive lock of one project's daemon: held while it may be spawned or killed."""
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(home / "cigen.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _exclusive(home / "cigen.lock"):
+        yield
+
+
+@contextlib.contextmanager
+def project_lock(home: Path, command: str) -> Iterator[None]:
+    """Held by ``cigen up`` and ``cigen down`` from start to end, so that two never work on one project at once.
+
+    The second waits, saying for which command and PID, as cargo and apt do on their locks: waiting
+    is what a second ``up`` needs (the first one's services are then healthy, and it leaves them
+    running), and a ``down`` after an ``up`` must stop what that ``up`` started, not race it. Ctrl-C
+    ends the wait.
+    """
+    def waiting(holder: str) -> None:
+        progress(f"waiting for {holder or 'another cigen up or down'} to finish in this project")
+
+    with _exclusive(home / "project.lock", holder=f"{command} (pid {os.getpid()})", waiting=waiting):
+        yield
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, *, holder: str = "", waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """An exclusive flock on ``path`` (created with its folder), noting ``holder`` in it for whoever waits."""
+    while True:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    handle.seek(0)
+                    waiting(handle.read().strip())
+                    waiting = None  # said once
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            # The holder before may have removed the folder, the file with it (cigen down does): a lock
+            # on a removed file keeps nobody out, so it is taken again on the file that is there now.
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                continue
+            mine = os.fstat(handle.fileno())
+            if (current.st_dev, current.st_ino) != (mine.st_dev, mine.st_ino):
+                continue
+            handle.truncate(0)
+            handle.write(holder)
+            handle.flush()
+            yield  # closing the file releases the lock
+            return
 
 
 def orphans(home: Path) -> set[int]:
-    """Processes PM2 started from ``home`` that still run (their daemon may be gone).
+    """Processes PM2 started from ``home`` that still run (their daemon may be gone), and their children.
 
-    PM2 leaves a pid file per process; a PID is only trusted when the process's
-    environment still names this PM2_HOME, so a recycled PID is never killed.
+    Each PID of PM2's pid files is checked to be this project's before it counts (see
+    :mod:`cigen.runtime.processes`), so a reused PID is never taken for one.
     """
-    found: set[int] = set()
-    marker = f"PM2_HOME={home}".encode()
-    for pid_file in (home / "pids").glob("*.pid"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(pid_file.read_text().strip())
-            if alive(pid) and marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
-                found.add(pid)
-    return found | descendants(found)
+    # lazy: psutil, as in alive()
+    from cigen.runtime import processes
 
-
-def reap(pids: set[int], grace: float) -> None:
-    """Wait up to ``grace`` seconds for ``pids`` to exit, then SIGKILL what remains."""
-    deadline = time.monotonic() + grace
-    remaining = {p for p in pids if alive(p)}
-    while remaining and time.monotonic() < deadline:
-        time.sleep(0.05)
-        remaining = {p for p in remaining if alive(p)}
-    for pid in remaining:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+    found = {owned.pid for owned in processes.services(home)}
+    return found | processes.descendants(found)

@@ -66,13 +66,40 @@ function errorText(err) {
   return String(err);
 }
 
+// PM2 spawns its daemon, waits for the daemon's first message, then connects to its sockets, and
+// waits for ever if the daemon dies before either: so while connecting, the child PM2 spawns is
+// watched, and its exit fails the connect at once.
+function daemonExit() {
+  const childProcess = require("child_process");
+  const spawn = childProcess.spawn;
+  let fail;
+  const died = new Promise((resolve, reject) => { fail = reject; });
+  childProcess.spawn = function (...args) {
+    const child = spawn.apply(this, args);
+    if ((args[1] || []).some((arg) => /[\\/]Daemon\.js$/.test(String(arg)))) {
+      child.once("exit", (code, signal) => fail(new Error(
+        `the PM2 daemon (pid ${child.pid}) died while it started (${signal ? "killed by " + signal : "exit code " + code})`)));
+    }
+    return child;
+  };
+  return { died, restore: () => { childProcess.spawn = spawn; } };
+}
+
 let connected = false;
 
 const ops = {
   async connect({ spawn }) {
     if (!spawn && !(await pingDaemon())) return { daemon: false, spawned: false };
-    const meta = await new Promise((resolve, reject) =>
-      pm2.connect((err, meta) => (err ? reject(err) : resolve(meta))));
+    const watch = daemonExit();
+    let meta;
+    try {
+      meta = await Promise.race([
+        new Promise((resolve, reject) => pm2.connect((err, meta) => (err ? reject(err) : resolve(meta)))),
+        watch.died,
+      ]);
+    } finally {
+      watch.restore();
+    }
     connected = true;
     const bus = await call("launchBus");
     bus.on("process:event", (packet) => {

@@ -2,13 +2,16 @@
 
 A CI runner cancelling a job sends SIGTERM; a person presses Ctrl-C. Both must
 lead to the same clean-up (stop what the run started), and a second signal
-while that clean-up runs must not abandon it half way.
+while that clean-up runs must not abandon it half way. A step that must not be
+cut in two (starting the thread that spawns the daemon, and keeping hold of it)
+takes the signal at its end instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Iterator
 from types import FrameType
 
 from cigen.adapters.signals import handling
@@ -26,3 +29,13 @@ def interruptible() -> contextlib.AbstractContextManager[None]:
 def shielded() -> contextlib.AbstractContextManager[None]:
     """Within the block, SIGINT and SIGTERM are ignored (clean-up must finish)."""
     return handling(signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM wait: the first one raises KeyboardInterrupt as the block ends."""
+    received: list[int] = []
+    with handling(lambda signum, frame: received.append(signum)):
+        yield
+    if received:
+        _interrupt(received[0], None)

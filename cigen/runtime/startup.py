@@ -2,7 +2,10 @@
 
 Whatever ends the run (a failed gate, Ctrl-C, SIGTERM, a broken daemon), what
 this run started is stopped (unless ``keep`` after a failed gate), and the
-daemon too when this run spawned it and nothing else runs in it.
+daemon too when this run spawned it and nothing else runs in it. A daemon that
+dies ends the run at once: what the run started is stopped by PID, and the
+error says so. The run holds the project's lock from start to end, so a second
+``cigen up`` (or a ``cigen down``) waits for it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from typing import Any
 
 from cigen.config.runtime import LogRotationConfig
 from cigen.runtime import logrotate
-from cigen.runtime.daemon import Connecting, Session, shutdown_if_idle
+from cigen.runtime.daemon import Connecting, DaemonDied, Session, shutdown_if_idle
 from cigen.runtime.orchestrate import Orchestrator, Progress
+from cigen.runtime.pm2 import orphans, pm2_home, project_lock
 from cigen.runtime.report import UpResult
 from cigen.runtime.services import ServiceSpec
-from cigen.runtime.signals import interruptible, shielded
+from cigen.runtime.signals import deferred, interruptible, shielded
 
 Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
 
@@ -32,35 +36,56 @@ def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
     interrupts as Ctrl-C does; either stops what this run started (and the
     daemon, when this run spawned it and nothing else runs in it).
     """
-    with interruptible():
-        connecting = Connecting(root, log_file=log_file)
+    home = pm2_home(root)
+    with interruptible(), project_lock(home, "cigen up"):
+        connecting: Connecting | None = None
         try:
+            with deferred():  # a Ctrl-C between starting the spawn and holding it would leave its daemon behind
+                connecting = Connecting(root, log_file=log_file)
             specs, order, apps = prepare()
             s = connecting.wait()
             if log_rotation is not None:
                 if not any(p.name == logrotate.MODULE for p in s.list(modules=True)):
                     progress(Progress(logrotate.MODULE, "installing", "log rotation, from the npm registry"))
                 logrotate.apply(s, log_rotation)
-            return _gate(s, root, specs, order, apps, keep=keep, progress=progress)
+            return _gate(s, root, specs, order, apps, keep=keep, progress=progress, log_file=log_file)
+        except DaemonDied as died:
+            if died.detail:
+                raise
+            raise DaemonDied(died.pid, " during cigen up, before it started any service",
+                             hint=_log_hint(log_file)) from None
         except BaseException:
             with shielded():
-                try:
-                    s = connecting.wait()
-                except BaseException:  # noqa: BLE001 - the original error is the one to report
-                    s = None
-                if s is not None:
-                    shutdown_if_idle(s)
+                opened: Session | None = None
+                if connecting is not None:
+                    try:
+                        opened = connecting.wait()
+                    except BaseException:  # noqa: BLE001 - the original error is the one to report
+                        opened = None
+                if opened is not None:
+                    shutdown_if_idle(opened)
             raise
         finally:
-            connecting.close()
+            if connecting is not None:
+                connecting.close()
 
 
 def _gate(s: Session, root: Path, specs: dict[str, ServiceSpec], order: list[str], apps: dict[str, dict[str, Any]],
-          *, keep: bool, progress: Callable[[Progress], None]) -> UpResult:
+          *, keep: bool, progress: Callable[[Progress], None], log_file: Path | None) -> UpResult:
     o = Orchestrator(s, specs, order, apps, progress)
     try:
         try:
             o.run()
+        except DaemonDied as died:
+            with shielded():
+                by_pid = o.stop_by_pid()
+                left = orphans(s.home)
+            what = (f"stopped what this run started, by PID: {', '.join(by_pid)}" if by_pid
+                    else "nothing this run started was running")
+            if left:
+                what += (f"; {len(left)} process{'es' if len(left) > 1 else ''} it ran before still run without it "
+                         f"(pid{'s' if len(left) > 1 else ''} {', '.join(map(str, sorted(left)))}: `cigen down` stops them)")
+            raise DaemonDied(died.pid, f" during cigen up; {what}", hint=_log_hint(log_file)) from None
         except BaseException:
             # Ctrl-C, SIGTERM or a broken daemon: leave nothing of this run behind (the caller stops the daemon).
             with shielded():
@@ -79,3 +104,7 @@ def _gate(s: Session, root: Path, specs: dict[str, ServiceSpec], order: list[str
         return o.result(stopped=stopped, kept=keep, daemon_stopped=daemon_stopped, root=root)
     finally:
         o.probes.shutdown(wait=False, cancel_futures=True)  # a probe still running ends at its own timeout
+
+
+def _log_hint(log_file: Path | None) -> str | None:
+    return f"PM2's own log: {log_file}" if log_file is not None else None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cigen.errors import ToolError
-from cigen.runtime import daemon, pm2
+from cigen.runtime import daemon, pm2, processes
 from testing.paths import NODE_BIN
 
 
@@ -108,13 +108,13 @@ def test_descendants_finds_children_of_children() -> None:
     proc = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30 & wait"])
     try:
         for _ in range(100):
-            found = pm2.descendants({proc.pid})
+            found = processes.descendants({proc.pid})
             if len(found) == 2:
                 break
             threading.Event().wait(0.02)
         assert len(found) == 2
     finally:
-        for pid in pm2.descendants({proc.pid}):
+        for pid in processes.descendants({proc.pid}):
             os.kill(pid, 9)
         proc.kill()
         proc.wait()
