@@ -88,6 +88,8 @@ class Orchestrator:
         self.runs = {name: _Run(specs[name], apps[name]) for name in order}
         for run in self.runs.values():
             run.app["env"][SPEC_HASH_ENV] = spec_hash(run.app)
+            # The report shows only what this run wrote to a log, not what earlier runs left there.
+            run.log_offsets = (_size(run.app["out_file"]), _size(run.app["error_file"]))
         self.before: set[int] = set()  # the pm_ids the daemon had before this run: never this run's to stop
         self.inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.owner: dict[int, str] = {}  # pm_id -> service
@@ -164,7 +166,6 @@ class Orchestrator:
         port = run.spec.port
         if port is not None and port_in_use(port):
             return self._fail(name, f"port {port} is already in use by another process", started=False)
-        run.log_offsets = tuple(_size(run.app[k]) for k in ("out_file", "error_file"))  # type: ignore[assignment]
         self.progress(Progress(name, "starting"))
         future = self.bridge.request("start", app=run.app)
         future.add_done_callback(lambda f: self.inbox.put(("started", (name, f))))

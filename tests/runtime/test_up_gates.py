@@ -182,3 +182,26 @@ def test_keep_leaves_a_failed_run_running_for_inspection_until_down(runtime_repo
     down = runtime_repo.cigen("down")
     assert down.stdout.strip() == "stopped api, db and the PM2 daemon"
     runtime_repo.assert_nothing_running()
+
+
+def test_a_port_conflict_report_shows_no_log_lines_of_earlier_runs(runtime_repo: RuntimeRepo) -> None:
+    port = runtime_repo.add("api")
+    runtime_repo.write()
+    logs = runtime_repo.root / ".cigen" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "api.out.log").write_text("api: listening (an earlier run)\n")
+    (logs / "api.err.log").write_text("api: fatal: lost the connection (an earlier run)\n")
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen()
+    try:
+        result = runtime_repo.cigen("up")
+    finally:
+        squatter.close()
+
+    assert result.code == 1
+    assert f"api failed: port {port} is already in use by another process" in result.stdout
+    assert "earlier run" not in result.stdout
+    assert "--- stdout: nothing (.cigen/logs/api.out.log) ---" in result.stdout
+    assert "--- stderr: nothing (.cigen/logs/api.err.log) ---" in result.stdout
+    runtime_repo.assert_nothing_running()
