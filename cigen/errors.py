@@ -8,7 +8,8 @@ code  meaning
 0     success
 1     the answer is "no": a dependency cycle where an order is needed, a stale
       generated file (``cigen check``), a file ``cigen generate --exit-code``
-      rewrote, a failed health gate or task
+      rewrote, a failed health gate or task, a service ``cigen status`` finds
+      not up
 2     bad input: malformed manifest or cigen.yaml, unknown key, bad option,
       a glob that escapes the root, a ``workspace:`` dependency on no member
 3     the environment failed: a tool cigen runs (git, pm2, node) is missing or

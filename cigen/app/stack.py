@@ -55,10 +55,11 @@ def up(root: Path, services: Sequence[str], *, keep: bool,
     return Started(result, prepared["project"])
 
 
-def status(root: Path) -> list[Row]:
-    """Each configured service and each process of the project's PM2 daemon, with its health right now."""
+def status(root: Path, services: Sequence[str] = ()) -> list[Row]:
+    """Each configured service and each process of the project (``services``: theirs only), with its health
+    right now."""
     config, workspace = load(root)
-    return collect(project(root, config, workspace))
+    return collect(project(root, config, workspace), services)
 
 
 def log_files(root: Path, service: str) -> tuple[Path, Path]:

@@ -1,4 +1,4 @@
-"""``cigen status``: each service's PM2 state and current health."""
+"""``cigen status``: each service's state and current health; the exit code says whether all are up."""
 
 from __future__ import annotations
 
@@ -13,16 +13,29 @@ from cigen.cli.app import RootOption, app, out
 
 @app.command()
 def status(
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services to show (and to judge the exit code by); default: all.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
     root: RootOption = Path("."),
 ) -> int:
-    """Show each service: PM2 status, pid, uptime, restarts, CPU, memory and its health right now.
+    """Show each service: its status, pid, uptime, restarts, CPU, memory and its health right now.
 
-    Never starts a PM2 daemon: without one every service shows "not running".
+    The status is PM2's (online, launching, stopping, stopped, errored, waiting
+    restart) while the project's daemon runs the service; "exited (code N)"
+    when it ended by itself and restart.autorestart is false; "orphaned" when
+    its process runs but the PM2 daemon is gone (`cigen down` stops it); "not
+    running". Never starts a PM2 daemon.
+
+    Exit codes, as `systemctl is-active` has them: 0 every configured service
+    (or every one named) is online and healthy, or has no health check; 1 one
+    is not (not running, orphaned, exited, errored, unhealthy...); 2 bad
+    configuration or an unknown service name; 3 pm2 or node missing or failing.
     """
     from cigen.app.stack import status as collect
+    from cigen.errors import EXIT_FAILED
     from cigen.runtime.status import render_table
 
-    rows = collect(root)
+    rows = collect(root, services or ())
     out(json.dumps([row.as_json() for row in rows], indent=2) if json_output else render_table(rows))
-    return 0
+    return 0 if all(row.up for row in rows if row.configured) else EXIT_FAILED

@@ -54,6 +54,7 @@ class Proc:
     err_log: str | None
     spec_hash: str | None
     module: bool  # a PM2 module (pm2-logrotate), not a service
+    autorestart: bool  # PM2 starts it again when it exits
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ function describe(proc) {
     err_log: env.pm_err_log_path || null,
     spec_hash: (env.env && env.env.CIGEN_SPEC_HASH) || null,
     module: Boolean(env.pmx_module),
+    autorestart: env.autorestart !== false && env.autorestart !== "false",
   };
 }
 

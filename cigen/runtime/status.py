@@ -1,21 +1,41 @@
-"""``cigen status``: what PM2 says about each service, and whether it is healthy right now."""
+"""``cigen status``: what each service is doing, as PM2 and the process table say, and whether it is healthy.
+
+A service's status is what is true of it now:
+
+- PM2's own (``online``, ``launching``, ``stopping``, ``stopped``, ``errored``,
+  ``waiting restart``) while its daemon runs it;
+- ``exited`` with its exit code when it ended by itself and PM2 will not start it
+  again (``restart.autorestart: false``; PM2 itself goes on showing such a process
+  "waiting restart" when a restart backoff is set);
+- ``orphaned`` when its process runs but the project's PM2 daemon is gone (killed,
+  out of memory): nothing restarts it, and ``cigen down`` stops it;
+- ``not running``.
+
+A configured service is up when it is ``online`` and its health check passes
+(or it has none): :attr:`Row.up`.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from cigen.errors import InputError
+from cigen.runtime import processes
 from cigen.runtime.daemon import Proc, session
 from cigen.runtime.probes import run_probe
 from cigen.runtime.project import Project
+from cigen.runtime.services import suggest
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     name: str
-    status: str  # PM2's status, or "not running"
+    status: str  # PM2's status, "exited", "orphaned" or "not running"
     pm_id: int | None
     pid: int | None
     uptime: float | None  # seconds
@@ -24,50 +44,100 @@ class Row:
     memory: int | None  # bytes
     health: str  # healthy, unhealthy, "-" (not running), "no probe"
     health_detail: str
+    exit_code: int | None  # its last exit code, when it exited
+    configured: bool  # a service of cigen.yaml or the workspace (not only a process of the daemon)
+
+    @property
+    def up(self) -> bool:
+        """Running under its daemon and healthy (or without a health check)."""
+        return self.status == "online" and self.health in ("healthy", "no probe")
+
+    @property
+    def shown_status(self) -> str:
+        return f"exited (code {self.exit_code})" if self.status == "exited" else self.status
 
     def as_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
-def collect(project: Project) -> list[Row]:
-    """One row per configured service and per PM2 process (a process may outlive its configuration)."""
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One process of a service, from PM2 or, without a daemon, from PM2's pid files."""
+
+    status: str
+    pid: int | None
+    proc: Proc | None  # None for an orphan
+    uptime: float | None
+
+
+def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
+    """One row per configured service and per process of the project (a process may outlive its configuration);
+    with ``names``, theirs only."""
     with session(project.root, spawn=False) as s:
         procs = s.list()
-    now_ms = time.time() * 1000
-    names = sorted(set(project.specs) | {p.name for p in procs})
-    by_name: dict[str, Proc] = {}
-    for listed in procs:
-        by_name.setdefault(listed.name, listed)
+        seen = {p.name: _from_pm2(p) for p in reversed(procs)}  # the first of a name's instances wins
+        if s.bridge is None:
+            seen = _orphans(project, s.home)
+    wanted = sorted(set(project.specs) | set(seen))
+    for name in names:
+        if name not in wanted:
+            raise InputError(f"no service is named {name!r}",
+                             hint=suggest(name, wanted) or f"services: {', '.join(wanted) or 'none'}")
+    if names:
+        wanted = sorted(set(names))
     checks = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
-        for name in names:
-            spec, proc = project.specs.get(name), by_name.get(name)
-            if spec and spec.health.probe and proc and proc.status == "online":
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(wanted)))) as pool:
+        for name in wanted:
+            spec, found = project.specs.get(name), seen.get(name)
+            if spec and spec.health.probe and found and found.status in ("online", "orphaned"):
                 checks[name] = pool.submit(run_probe, spec.health.probe, spec.health.timeout)
     rows = []
-    for name in names:
-        proc = by_name.get(name)
-        spec = project.specs.get(name)
+    for name in wanted:
+        found, spec = seen.get(name), project.specs.get(name)
         if name in checks:
             result = checks[name].result()
             health, detail = ("healthy" if result.ok else "unhealthy"), result.detail
-        elif proc is None or proc.status != "online":
+        elif found is None or found.status not in ("online", "orphaned"):
             health, detail = "-", ""
         else:
             health, detail = ("no probe", "") if spec else ("-", "not in cigen.yaml")
+        proc = found.proc if found else None
         rows.append(Row(
             name=name,
-            status=proc.status if proc else "not running",
+            status=found.status if found else "not running",
             pm_id=proc.pm_id if proc else None,
-            pid=proc.pid if proc else None,
-            uptime=round((now_ms - proc.uptime_since) / 1000, 1) if proc and proc.uptime_since and proc.status == "online" else None,
+            pid=found.pid if found else None,
+            uptime=found.uptime if found else None,
             restarts=proc.restarts if proc else None,
             cpu=proc.cpu if proc else None,
             memory=proc.memory if proc else None,
             health=health,
             health_detail=detail,
+            exit_code=proc.exit_code if proc and found and found.status in ("exited", "errored", "stopped") else None,
+            configured=spec is not None,
         ))
     return rows
+
+
+def _from_pm2(proc: Proc) -> _Seen:
+    status = proc.status
+    if not proc.autorestart and not proc.pid and status in ("stopped", "waiting restart"):
+        status = "exited"
+    uptime = None
+    if proc.uptime_since and status == "online":
+        uptime = round(time.time() - proc.uptime_since / 1000, 1)
+    return _Seen(status, proc.pid if status == "online" else None, proc, uptime)
+
+
+def _orphans(project: Project, home: Path) -> dict[str, _Seen]:
+    """The processes PM2's pid files name that still run without their daemon, by service name."""
+    by_file_name = {processes.file_name(name): name for name in project.specs}
+    found = {}
+    for owned in processes.services(home):
+        started = processes.started(owned.pid)
+        uptime = round(time.time() - started, 1) if started is not None else None
+        found[by_file_name.get(owned.name, owned.name)] = _Seen("orphaned", owned.pid, None, uptime)
+    return found
 
 
 def _uptime(seconds: float | None) -> str:
@@ -92,7 +162,7 @@ def render_table(rows: list[Row]) -> str:
         return "no services (no member has a start script and cigen.yaml lists none)"
     header = ("NAME", "STATUS", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "HEALTH")
     table = [header] + [
-        (r.name, r.status, str(r.pid or "-"), _uptime(r.uptime), "-" if r.restarts is None else str(r.restarts),
+        (r.name, r.shown_status, str(r.pid or "-"), _uptime(r.uptime), "-" if r.restarts is None else str(r.restarts),
          "-" if r.cpu is None else f"{r.cpu:g}%", _memory(r.memory),
          f"{r.health} ({r.health_detail})" if r.health_detail else r.health)
         for r in rows
