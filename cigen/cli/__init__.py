@@ -19,12 +19,10 @@ import signal
 import threading
 from types import FrameType
 
-from cigen.errors import EXIT_INTERRUPTED
-
 
 def _interrupted_while_importing(signum: int, frame: FrameType | None) -> None:
     os.write(2, b"cigen: interrupted\n")
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(130)  # EXIT_INTERRUPTED: cigen.errors may not be imported yet
 
 
 # Only the main thread may set signal handlers (a test may import the CLI from another one).
@@ -35,7 +33,7 @@ import sys  # noqa: E402 - after the handler: from here on, Ctrl-C is one line
 from collections.abc import Sequence  # noqa: E402
 
 from cigen.cli.app import app  # noqa: E402
-from cigen.errors import EXIT_PIPE, EXIT_USAGE, CigenError  # noqa: E402
+from cigen.errors import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, CigenError  # noqa: E402
 
 # Registering commands: importing a module adds its commands to `app`.
 from cigen.cli import graph as _graph  # noqa: E402,F401

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cigen.errors import InputError
-from cigen.runtime import processes
+from cigen.runtime import logrotate, processes
 from cigen.runtime.daemon import Proc, session
 from cigen.runtime.probes import run_probe
 from cigen.runtime.project import Project
@@ -134,6 +134,8 @@ def _orphans(project: Project, home: Path) -> dict[str, _Seen]:
     by_file_name = {processes.file_name(name): name for name in project.specs}
     found = {}
     for owned in processes.services(home):
+        if owned.name == processes.file_name(logrotate.MODULE):
+            continue  # a PM2 module, not a service: status never lists it
         started = processes.started(owned.pid)
         uptime = round(time.time() - started, 1) if started is not None else None
         found[by_file_name.get(owned.name, owned.name)] = _Seen("orphaned", owned.pid, None, uptime)

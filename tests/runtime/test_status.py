@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -68,3 +69,25 @@ def test_status_of_an_unknown_service_is_bad_input(runtime_repo: RuntimeRepo) ->
 
     assert result.code == 2
     assert result.stderr == "cigen: error: no service is named 'databse' (did you mean 'database'?)\n"
+
+
+def test_orphans_are_told_by_their_pid_files_and_a_pm2_module_is_no_service(runtime_repo: RuntimeRepo) -> None:
+    # No PM2: two processes that PM2's pid files name, with the project's PM2_HOME, and no daemon.
+    runtime_repo.add("@shop/db")
+    runtime_repo.write()
+    pids = runtime_repo.home / "pids"
+    pids.mkdir(parents=True)
+    env = {**os.environ, "PM2_HOME": str(runtime_repo.home)}
+    left = [subprocess.Popen(["sleep", "60"], env=env) for _ in range(2)]
+    try:
+        (pids / "-shop-db-0.pid").write_text(str(left[0].pid))  # PM2's file name for @shop/db
+        (pids / "pm2-logrotate-1.pid").write_text(str(left[1].pid))
+
+        code, rows = _rows(runtime_repo)
+    finally:
+        for proc in left:
+            proc.kill()
+            proc.wait()
+
+    assert code == 1
+    assert [(name, row["status"], row["pid"]) for name, row in rows.items()] == [("@shop/db", "orphaned", left[0].pid)]
