@@ -64,6 +64,8 @@ def lockfile_impact(name: str, old: str | None, new: str | None, workspace: Work
         before, after = reader(old, workspace), reader(new, workspace)
     except _Unreadable as exc:
         return LockfileImpact(None, f"{name} changed and cannot be read per member: {exc}")
+    except RecursionError:  # the parsers recurse per level: a hostile file only costs the per-member answer
+        return LockfileImpact(None, f"{name} changed and is nested too deeply to read per member")
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return LockfileImpact(None, f"{name} changed and could not be parsed ({type(exc).__name__}: {exc})")
     if before.meta != after.meta:
@@ -116,7 +118,15 @@ def _node_of_member(lock: _Lock, path: str, node: str) -> None:
         lock.members[path] = node
 
 
+# An anchor starts a node: after the start of a line, white space, or a flow indicator. pnpm and yarn
+# never write one, and without anchors there are no aliases, so nothing can stand for more values than
+# the text holds (a "billion laughs" lockfile in a pull request would otherwise expand as it is read).
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
+
+
 def _yaml(text: str) -> Any:
+    if _ANCHOR.search(text):
+        raise _Unreadable("it uses YAML anchors, which the package managers never write")
     # The base loader keeps every scalar a string: "1.10" stays "1.10", never a float.
     try:
         return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))  # noqa: S506

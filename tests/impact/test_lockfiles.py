@@ -202,6 +202,38 @@ def test_pnpm_unparsable_yaml_makes_everything_affected_with_the_parse_error():
     assert result.members is None and "could not be parsed" in result.reason
 
 
+def _laughs(levels: int = 30) -> str:
+    """A billion laughs: each anchor's list names the one before ten times (10**levels values)."""
+    lines = ['lockfileVersion: "9.0"', "l0: &l0 [lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join([*lines, f"importers: {{'.': {{dependencies: {{x: *l{levels - 1}}}}}}}"]) + "\n"
+
+
+def test_a_lockfile_with_yaml_anchors_is_not_expanded_and_makes_everything_affected():
+    """pnpm and yarn never write anchors; a lockfile from a pull request that has them could stand for
+    more values than memory holds, so it is not read per member (the safe answer is everything)."""
+    result = lockfile_impact("pnpm-lock.yaml", PNPM9, _laughs(), WS)
+    assert result.members is None and "anchors" in result.reason
+
+
+def test_an_ampersand_inside_a_value_is_no_anchor():
+    new = PNPM9.replace("sha512-bar200", "sha512-bar&200")
+    assert members(lockfile_impact("pnpm-lock.yaml", PNPM9, new, WS)) == ["packages/b"]
+
+
+@pytest.mark.parametrize(("name", "deep", "reason"), [
+    # libyaml stops at its own nesting limit; json and tomllib recurse until Python's limit.
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters: " + "[" * 100_000 + "]" * 100_000 + "\n",
+     "exceeded maximum nesting depth"),
+    ("package-lock.json", '{"lockfileVersion": 3, "packages": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "nested too deeply"),
+    ("uv.lock", "version = 1\nx = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
+])
+def test_a_lockfile_nested_past_the_parsers_limits_makes_everything_affected(name: str, deep: str, reason: str):
+    result = lockfile_impact(name, deep, deep + "\n", WS)
+    assert result.members is None and reason in result.reason
+
+
 def test_an_added_or_deleted_lockfile_makes_everything_affected():
     assert lockfile_impact("pnpm-lock.yaml", None, PNPM9, WS).reason == "pnpm-lock.yaml was added"
     assert lockfile_impact("pnpm-lock.yaml", PNPM9, None, WS).reason == "pnpm-lock.yaml was deleted"
