@@ -27,11 +27,13 @@ def up(
 
     Progress goes to stderr, a line per service. Exit codes: 0 every service is
     healthy; 1 a gate failed (the report names the service, its probe's last
-    error, its PM2 state and the end of its logs; what this run started is
-    stopped unless --keep); 2 bad configuration; 3 pm2 or node missing or
-    failing; 130 interrupted (Ctrl-C or SIGTERM; what this run started is
-    stopped). Services already running healthy with the same definition are
-    left as they are.
+    error, its PM2 state and what its logs got during this run; what this run
+    started is stopped unless --keep); 2 bad configuration; 3 pm2 or node
+    missing or failing, or the PM2 daemon died during the run (what the run
+    started is then stopped by PID); 130 interrupted (Ctrl-C or SIGTERM; what
+    this run started is stopped). Services already running healthy with the
+    same definition are left as they are. A second `cigen up` or a `cigen down`
+    in the same project waits for this one to finish.
     """
     # Imported here: `cigen graph` and `--help` never pay for the runtime.
     from cigen.app.stack import up as start

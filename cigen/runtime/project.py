@@ -74,7 +74,7 @@ class Integration:
     1. install pm2 ``pm2_version`` (``npm install --global pm2@<version>``; cigen finds it on PATH);
     2. ``cigen up --json [services...]``: exit 0 when every service is healthy, 1 when a gate
        failed (the report and the JSON say which and why; what it started is already stopped),
-       2 bad configuration, 3 pm2/node missing;
+       2 bad configuration, 3 pm2/node missing or the PM2 daemon died (what it started is stopped);
     3. ``command`` (when configured) in a shell from ``cwd``;
     4. on failure, upload the folder ``logs`` (each service's ``<name>.out.log``/``.err.log``
        and PM2's own ``pm2.log``);
