@@ -294,7 +294,8 @@ class Orchestrator:
         deadline = time.monotonic() + _IN_FLIGHT_WAIT
         while any(r.ours and r.state == "starting" and r.launched is None
                   for r in self.runs.values()) and time.monotonic() < deadline:
-            if not processes.alive(self.session.daemon or 0):
+            daemon = self.session.daemon
+            if daemon is not None and not processes.alive(daemon):
                 return  # no answer will come; what it launched is stopped by PID
             try:
                 kind, item = self.inbox.get(timeout=0.05)
