@@ -24,6 +24,9 @@ class Ecosystem:
     path: Path  # where the file belongs
     text: str
     apps: int
+    # The folder it must be written in without following a link: the repository root for the file at
+    # the root; None for a path the user named (--output), whose own folder is trusted.
+    inside: Path | None = None
 
 
 def ecosystem_text(proj: Project, output: Path, services: Sequence[str] | None = None) -> str:
@@ -47,4 +50,4 @@ def ecosystem(root: Path, services: Sequence[str], output: Path | None) -> Ecosy
                          hint="add a `start` script to a service's package.json, or a services: entry to cigen.yaml")
     names = select(proj.specs, services) if services else sorted(proj.specs)
     target = root / DEFAULT_FILENAME if output is None else output
-    return Ecosystem(target, ecosystem_text(proj, target, names), len(names))
+    return Ecosystem(target, ecosystem_text(proj, target, names), len(names), root if output is None else None)

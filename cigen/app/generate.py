@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cigen import __version__, reporting
-from cigen.adapters.files import read_text
-from cigen.adapters.write import has_marker
+from cigen.adapters.confined import NotAFile
+from cigen.adapters.write import owns, read_generated
 from cigen.app.ecosystem import ecosystem_text
 from cigen.config.file import find_config
 from cigen.config.integrations import DEFAULT_IMPACT_PATH
@@ -26,8 +26,9 @@ from cigen.plan.stages import compute_plan, stage_jobs
 from cigen.plan.tasks import python_commands as commands_of
 from cigen.plan.tasks import service_tasks, task_argv
 from cigen.plan.toolchains import detect, versions
-from cigen.render.ecosystem import DEFAULT_FILENAME
+from cigen.render.ecosystem import DEFAULT_FILENAME, header_line
 from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
+from cigen.render.impact_workflow import header_line as impact_header_line
 from cigen.render.integration import Build, IntegrationCI
 from cigen.render.ownership import YAMLError, regenerate
 from cigen.render.workflow import ServiceCI, WorkflowModel, render_workflow
@@ -197,7 +198,7 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
     relative = config.workflow.path
     path = workspace.root / relative
     doc = render_workflow(build_model(workspace, config))
-    return Generated(path=path, relative=relative, text=_regenerate(path, doc, force))
+    return Generated(path=path, relative=relative, text=_regenerate(workspace.root, path, doc, force))
 
 
 def generate_impact_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated | None:
@@ -211,14 +212,14 @@ def generate_impact_workflow(workspace: Workspace, config: Config, *, force: boo
                          path=find_config(workspace.root), hint="give the impact workflow a file of its own")
     path = workspace.root / impact.path
     doc = render_impact_workflow(ImpactModel(impact, config.workflow, __version__))
-    text = _regenerate(path, doc, force, owned_jobs=OWNED_JOBS, owned_triggers=OWNED_TRIGGERS)
+    text = _regenerate(workspace.root, path, doc, force, owned_jobs=OWNED_JOBS, owned_triggers=OWNED_TRIGGERS)
     return Generated(path=path, relative=impact.path, text=text)
 
 
 def _warn_left_behind(root: Path, relative: str) -> None:
     """A generated impact workflow that cigen.yaml no longer asks for still runs on every pull request."""
-    path = root / relative
-    if path.is_file() and has_marker(read_text(path)):
+    existing = _generated_or_none(root, root / relative)
+    if existing is not None and owns(existing, impact_header_line(__version__)):
         reporting.warn(
             f"{relative} is a cigen impact workflow, but cigen.yaml no longer sets workflow.impact; "
             "it still runs on every pull request until you delete it (cigen never deletes files)"
@@ -232,7 +233,8 @@ def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None
     workflow; one that never ran ``cigen ecosystem`` does not get one.
     """
     path = workspace.root / DEFAULT_FILENAME
-    if not path.is_file() or not has_marker(read_text(path)):
+    existing = _generated_or_none(workspace.root, path)
+    if existing is None or not owns(existing, header_line()):
         return None
     text = ecosystem_text(project(workspace.root, config, workspace), path)
     return Generated(path=path, relative=DEFAULT_FILENAME, text=text)
@@ -248,10 +250,16 @@ def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -
     return [generated for generated in found if generated is not None]
 
 
-def _regenerate(path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
-    existing = read_text(path) if path.is_file() else None
-    if existing is not None and not has_marker(existing):
-        existing = None
+def _generated_or_none(root: Path, path: Path) -> str | None:
+    """The file at ``path``; None when there is none, or a link (or a folder) is there: not one cigen wrote."""
+    try:
+        return read_generated(path, root=root)
+    except NotAFile:
+        return None
+
+
+def _regenerate(root: Path, path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
+    existing = read_generated(path, root=root)
     try:
         return regenerate(doc, existing, **ownership)
     except YAMLError as exc:

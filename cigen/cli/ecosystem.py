@@ -41,13 +41,13 @@ def ecosystem(
     target = made.path
     shown = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
     if check:
-        diff = diff_generated(target, made.text, label=shown)
+        diff = diff_generated(target, made.text, root=made.inside, label=shown)
         if diff is None:
             out(f"{shown} is current")
             return 0
         out(diff)
         note(f"{shown} is stale: run `cigen ecosystem` to update it")
         return EXIT_FAILED
-    changed = write_generated(target, made.text, force=force)
+    changed = write_generated(target, made.text, root=made.inside, force=force)
     out(f"{'wrote' if changed else 'unchanged:'} {shown} ({made.apps} apps)")
     return 0

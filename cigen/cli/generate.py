@@ -56,7 +56,7 @@ def _run(root: Path, *, check: bool, force: bool, exit_code: bool) -> int:
     if check:
         stale = []
         for generated in files:
-            diff = diff_generated(generated.path, generated.text, label=generated.relative)
+            diff = diff_generated(generated.path, generated.text, root=workspace.root, label=generated.relative)
             if diff is None:
                 note(f"{generated.relative} is up to date")
             else:
@@ -65,7 +65,10 @@ def _run(root: Path, *, check: bool, force: bool, exit_code: bool) -> int:
         if stale:
             note(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} out of date; run `cigen generate`")
         return EXIT_FAILED if stale else EXIT_OK
-    written = [generated for generated in files if write_generated(generated.path, generated.text, force=force)]
+    written = [
+        generated for generated in files
+        if write_generated(generated.path, generated.text, root=workspace.root, force=force)
+    ]
     for generated in files:
         note(f"{'wrote' if generated in written else 'unchanged:'} {generated.relative}")
     return EXIT_FAILED if exit_code and written else EXIT_OK

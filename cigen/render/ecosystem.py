@@ -24,12 +24,22 @@ DEFAULT_FILENAME = "ecosystem.config.js"
 
 
 @lru_cache(maxsize=1)
+def _source() -> str:
+    return (files("cigen") / "templates" / "ecosystem.config.js.j2").read_text(encoding="utf-8")
+
+
+def header_line() -> str:
+    """The file's first line as written (plain text in the template): what makes an ecosystem file cigen's."""
+    return _source().split("\n", 1)[0]
+
+
+@lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     # lazy: cigen generate reads DEFAULT_FILENAME on every run and renders this file only when the
     # repository has one; jinja2 costs ~30 ms of start-up.
     import jinja2
 
-    text = (files("cigen") / "templates" / "ecosystem.config.js.j2").read_text(encoding="utf-8")
+    text = _source()
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     return env.from_string(text)

@@ -29,6 +29,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from cigen import reporting
+from cigen.adapters.write import owns
 
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
@@ -61,14 +62,17 @@ def regenerate(
     owned_jobs: re.Pattern[str] = OWNED_JOB,
     owned_triggers: frozenset[str] = OWNED_TRIGGERS,
 ) -> str:
-    """The text of ``fresh`` with what a person added to ``existing_text`` (an earlier generation).
+    """The text of ``fresh`` with what a person added to ``existing_text``, when cigen generated that file.
 
-    ``owned_jobs`` and ``owned_triggers`` are what cigen writes in this file (by
-    default the main workflow's; the impact workflow owns its own).
+    A file that does not open with the header line ``fresh`` opens with
+    (:func:`cigen.adapters.write.owns`) contributes nothing: it is a person's,
+    and writing over it is the caller's decision. ``owned_jobs`` and
+    ``owned_triggers`` are what cigen writes in this file (by default the main
+    workflow's; the impact workflow owns its own).
     """
     text = dump(fresh)
     # The usual case, a file nobody edited: no need to read it as YAML (slow for large ones).
-    if existing_text is None or existing_text.replace("\r\n", "\n") == text:
+    if existing_text is None or not owns(existing_text, text) or existing_text.replace("\r\n", "\n") == text:
         return text
     existing = load(existing_text)
     if not isinstance(existing, CommentedMap):
