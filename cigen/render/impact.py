@@ -11,6 +11,8 @@ dependents, and past that as one node per stage.
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib.resources import files
@@ -47,13 +49,28 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
+# Anything but printable ASCII is looked at; of that, the invisible characters that change how the text
+# around them reads (bidi overrides, isolates and marks, zero-width joiners and spaces: Unicode's format
+# characters) and control characters.
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e]")
+_INVISIBLE = frozenset({"Cf", "Cc"})
+
+
+def _visible(text: str) -> str:
+    """``text`` with each invisible character written as its code point, ``<U+202E>``: a name whose bidi
+    override would reorder what a reviewer reads shows the override instead, as ``<b>`` shows as text."""
+    return _NOT_PLAIN.sub(
+        lambda m: f"<U+{ord(m[0]):04X}>" if unicodedata.category(m[0]) in _INVISIBLE else m[0], text
+    )
+
+
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell and inline HTML: escaped, one line, no pipes."""
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "&#124;").replace("`", "&#96;")
+    """Text safe inside a Markdown table cell and inline HTML: escaped, visible, one line, no pipes."""
+    return html.escape(_visible(" ".join(text.split())), quote=False).replace("|", "&#124;").replace("`", "&#96;")
 
 
 def _mermaid_label(text: str) -> str:
-    out = " ".join(text.split())
+    out = _visible(" ".join(text.split()))
     for char, entity in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;")):
         out = out.replace(char, entity)
     return out
