@@ -80,15 +80,18 @@ def regenerate(
     lines = existing_text.splitlines()
     # Lines above the first key are the header: cigen's, never a kept comment.
     floor = existing.lc.key(next(iter(existing)))[0] if existing else 0
-    _keep(fresh, existing, lambda key: key in OWNED_TOP, lines, floor)
+    kept = _keep(fresh, existing, lambda key: key in OWNED_TOP, lines, floor)
     on, old_on = fresh.get("on"), existing.get("on")
     if isinstance(on, CommentedMap) and isinstance(old_on, CommentedMap):
-        _keep(on, old_on, lambda key: key in owned_triggers, lines, floor)
+        kept += _keep(on, old_on, lambda key: key in owned_triggers, lines, floor)
     jobs, old_jobs = fresh.get("jobs"), existing.get("jobs")
     if isinstance(jobs, CommentedMap) and isinstance(old_jobs, CommentedMap):
-        _keep(jobs, old_jobs, lambda key: isinstance(key, str) and owned_jobs.fullmatch(key) is not None, lines, floor)
+        kept += _keep(
+            jobs, old_jobs, lambda key: isinstance(key, str) and owned_jobs.fullmatch(key) is not None, lines, floor
+        )
         _warn_dangling_needs(jobs)
-    text = dump(fresh)
+    if kept:  # else fresh is as it was dumped above
+        text = dump(fresh)
     # Comments at the end of the file: ruamel hangs them on the last value, which
     # may be cigen's and replaced; put them back when they went with it.
     trailing = _comments_before(lines, len(lines), floor)
@@ -119,8 +122,8 @@ def _comments_before(lines: list[str], index: int, floor: int) -> list[str]:
     return found[::-1]
 
 
-def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[str], floor: int) -> None:
-    """Copy ``source``'s keys that are not ``owned`` into ``target``, each after the key it followed.
+def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[str], floor: int) -> int:
+    """Copy ``source``'s keys that are not ``owned`` into ``target``, each after the key it followed; how many.
 
     A comment above a kept key goes with it. ruamel stores such a comment on
     the last value before it; when that value is cigen's (replaced), the
@@ -128,14 +131,22 @@ def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[st
     """
     position = -1  # where the previous key of `source` sits in `target`
     previous_owned = True
+    kept = 0
+    # Each key's place in `target`, built again only after an insert moved them: looking a place up
+    # by scanning the keys would make thousands of stage jobs quadratic.
+    places: dict[Any, int] | None = None
     for key in list(source):
         if owned(key):
             if key in target:
-                position = list(target).index(key)
+                if places is None:
+                    places = {k: i for i, k in enumerate(target)}
+                position = places[key]
             previous_owned = True
             continue
         position += 1
         target.insert(position, key, source[key])
+        places = None
+        kept += 1
         comment = source.ca.items.get(key)
         if comment is not None:
             target.ca.items[key] = comment
@@ -147,6 +158,7 @@ def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[st
                 text = "\n".join(c.strip()[1:].removeprefix(" ") for c in above)
                 target.yaml_set_comment_before_after_key(key, before=text, indent=column)
         previous_owned = False
+    return kept
 
 
 __all__ = ["OWNED_JOB", "YAMLError", "dump", "load", "regenerate"]

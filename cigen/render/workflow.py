@@ -110,8 +110,11 @@ def render_workflow(model: WorkflowModel) -> CommentedMap:
     })
     jobs = CommentedMap()
     jobs[PLAN] = plan_job(model.config, model.jobs, model.plan.mode != "parallel", model.requirement)
+    parts: dict[str, list[Job]] = {}  # the jobs of each stage: more than one when a stage is split
     for job in model.jobs:
-        jobs[job.id] = _stage_job(model, job)
+        parts.setdefault(job.stage, []).append(job)
+    for job in model.jobs:
+        jobs[job.id] = _stage_job(model, job, parts[job.stage])
     if model.integration is not None:
         jobs[INTEGRATION] = integration_job(
             model.integration, cfg, model.versions, flow(list(jobs)), runs_on(cfg), model.requirement, CIGEN_PYTHON
@@ -165,18 +168,17 @@ def _pattern(artifacts: tuple[str, ...]) -> str:
     return artifacts[0] if len(artifacts) == 1 else "{" + ",".join(artifacts) + "}"
 
 
-def _max_parallel(model: WorkflowModel, job: Job) -> int | None:
-    """The job's share of the concurrency limit (a split stage's parts run at once); None if it cannot bind."""
+def _max_parallel(model: WorkflowModel, job: Job, parts: list[Job]) -> int | None:
+    """The job's share of the concurrency limit (a split stage's ``parts`` run at once); None if it cannot bind."""
     limit = model.plan.concurrency
     if limit is None:
         return None
-    parts = [j for j in model.jobs if j.stage == job.stage]
     index = parts.index(job)
     share = max(1, limit // len(parts) + (1 if index < limit % len(parts) else 0))
     return share if share < len(job.services) else None
 
 
-def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
+def _stage_job(model: WorkflowModel, job: Job, parts: list[Job]) -> CommentedMap:
     cfg = model.config
     services = [model.services[p] for p in job.services]
     toolchains = _toolchains(model, job)
@@ -187,7 +189,7 @@ def _stage_job(model: WorkflowModel, job: Job) -> CommentedMap:
 
     strategy = CommentedMap()
     strategy["fail-fast"] = model.plan.fail_fast
-    share = _max_parallel(model, job)
+    share = _max_parallel(model, job, parts)
     if share is not None:
         strategy["max-parallel"] = share
     strategy["matrix"] = CommentedMap({"service": f"${{{{ fromJSON(needs.{PLAN}.outputs.{job.id}) }}}}"})
