@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from testing.cli import CliResult, run_cigen, run_cigen_process
-from testing.monorepos import SHOP, write_monorepo
+from testing.monorepos import CYCLIC, SHOP, write_monorepo
 
 
 @pytest.fixture
@@ -67,14 +67,15 @@ def test_stdin_is_the_given_text(shop: Path) -> None:
     assert result.json()["changed"] == ["@x/utils"]
 
 
-def test_an_unhandled_exception_ends_the_call_like_the_interpreter(monkeypatch: pytest.MonkeyPatch, shop: Path) -> None:
-    import cigen.cli
+def test_an_unhandled_exception_ends_the_call_like_the_interpreter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cigen.cli.app import TerminalReporter
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(self: TerminalReporter, level: str, message: str) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cigen.cli, "app", broken)
-    result = run_cigen("graph", cwd=shop)
+    # A cycle is reported as a warning, through the reporter the CLI installs.
+    monkeypatch.setattr(TerminalReporter, "report", broken)
+    result = run_cigen("graph", cwd=write_monorepo(tmp_path / "cyclic", CYCLIC))
     assert result.exit_code == 1
     assert "Traceback" in result.stderr and "RuntimeError: a bug" in result.stderr
 
