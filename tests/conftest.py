@@ -8,7 +8,11 @@
 - ``free_port``: call it for a TCP port on 127.0.0.1 that nothing listens on.
 - ``example_copy``: call it for an installed copy of a bundled example in tmp;
   :func:`testing.examples.copy_example` does the same for module- or session-scoped fixtures.
-- ``cigen_wheel``: this checkout built as a wheel, once per run (the workers share it).
+- ``cigen_wheel``: this checkout built as a wheel, once per run (the workers share it);
+  ``cigen_wheelhouse``: that wheel with every wheel it and a build of it need.
+- The longest tests (:data:`LONGEST`) start first, one at the head of each
+  pytest-xdist worker's share, so they run side by side instead of queueing
+  behind each other at the end of the run.
 
 Where things are (``REPO_ROOT``, ``EXAMPLES``, ``NODE_BIN``, ``node_tool``) is
 in :mod:`testing.paths`.
@@ -19,8 +23,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +38,25 @@ from testing.paths import NODE_BIN, REPO_ROOT, SHARED
 
 _PATH_BEFORE = pytest.StashKey[str | None]()
 
+# The tests that take longest, each group with its wall time in seconds under ./dev test on two cores
+# (measured with --durations; the figures only rank them). Tests in one group share an expensive
+# fixture, so they stay together. A prefix that matches nothing is ignored.
+LONGEST: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("tests/test_workflow_e2e.py::test_a_manual_run_of_everything",
+      "tests/test_workflow_e2e.py::test_a_dependents_leg_builds"), 60),
+    (("tests/test_workflow_e2e.py::test_a_pull_request_runs",), 45),
+    (("tests/test_workflow_e2e.py::test_a_failing_test_stops",), 35),
+    (("tests/test_packaging.py::",), 35),
+    (("tests/render/test_impact_workflow.py::test_a_pull_request_gets_one_comment",), 25),
+    (("tests/render/test_impact_workflow.py::test_action_mode_runs",), 25),
+    (("tests/test_action.py::test_the_generated_plan_job_runs_cigen_through_the_action",), 25),
+    (("tests/test_action.py::test_the_action_installs_once",), 23),
+    (("tests/test_precommit_hooks.py::test_try_repo",), 20),
+    (("tests/testing/test_validators.py::test_the_validators_work_without_any_network",), 15),
+    (("tests/render/test_impact_workflow.py::test_a_pull_request_from_a_fork",), 15),
+    (("tests/runtime/test_lifecycle.py::test_log_rotation_installs_pm2_logrotate",), 12),
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Put the pinned Node tools and this interpreter's scripts first on PATH, from collection on."""
@@ -40,6 +65,66 @@ def pytest_configure(config: pytest.Config) -> None:
     wanted = [str(NODE_BIN), str(Path(sys.executable).parent)]
     entries = (before or "").split(os.pathsep)
     os.environ["PATH"] = os.pathsep.join(wanted + [e for e in entries if e not in wanted])
+
+
+def _worksteal_shares(count: int, workers: int) -> list[int]:
+    """How many of ``count`` tests pytest-xdist's worksteal scheduler first hands each worker, in order."""
+    shares: list[int] = []
+    for i in range(workers):
+        shares.append((count - sum(shares)) // (workers - i))
+    return shares
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: tell each worker the --dist mode (a worker's own option says "no")."""
+    node.workerinput["cigen_dist"] = node.config.option.dist
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put each group of :data:`LONGEST` at the head of a worker's share, the longest first.
+
+    worksteal hands each worker a run of consecutive tests and lets an idle
+    worker take the tail of a busy one's queue, so a long test collected late
+    starts late and ends the run alone. Here each long group goes to the share
+    whose long groups add up to least (longest first), at its head; the other
+    tests keep their order and fill the shares. Every worker orders the same
+    collection the same way, as pytest-xdist requires. Without worksteal the
+    long groups simply come first.
+    """
+    taken: set[int] = set()
+    groups: list[tuple[list[pytest.Item], float]] = []
+    for prefixes, seconds in LONGEST:
+        group = [item for item in items if id(item) not in taken and item.nodeid.startswith(prefixes)]
+        if group:
+            taken.update(id(item) for item in group)
+            groups.append((group, seconds))
+    rest = [item for item in items if id(item) not in taken]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    workerinput: dict[str, object] = getattr(config, "workerinput", {})
+    if workerinput.get("cigen_dist") != "worksteal" or workers < 2:
+        items[:] = [item for group, _ in groups for item in group] + rest
+        return
+    shares = _worksteal_shares(len(items), workers)
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for group, seconds in sorted(groups, key=lambda g: -g[1]):
+        worker = min(range(workers), key=lambda w: (load[w], len(heads[w])))
+        if len(heads[worker]) + len(group) > shares[worker]:
+            heads = [[]]  # too few tests to share out: give up, keeping the collection's order
+            break
+        heads[worker].extend(group)
+        load[worker] += seconds
+    if len(heads) != workers:
+        return
+    ordered: list[pytest.Item] = []
+    position = 0
+    for worker in range(workers):
+        fill = shares[worker] - len(heads[worker])
+        ordered += heads[worker] + rest[position : position + fill]
+        position += fill
+    items[:] = ordered + rest[position:]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -109,3 +194,18 @@ def cigen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     (wheel,) = once_per_run(tmp_path_factory, "cigen-wheel", build).glob("cigen-*.whl")
     return wheel
+
+
+@pytest.fixture(scope="session")
+def cigen_wheelhouse(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path) -> Path:
+    """A folder of wheels: cigen's, its dependencies' and what building cigen from source needs, once per run.
+
+    For workflow runs whose pip should install from it alone (:func:`testing.gha.runner.pip_wheelhouse`).
+    """
+    build_system = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+
+    def download(folder: Path) -> None:
+        run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(folder), str(cigen_wheel),
+             *build_system], timeout=600)
+
+    return once_per_run(tmp_path_factory, "cigen-wheelhouse", download)

@@ -30,7 +30,7 @@ from testing.cli import run_cigen
 from testing.examples import shop_ports
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
-from testing.gha.runner import run_workflow
+from testing.gha.runner import pip_wheelhouse, run_workflow
 from testing.validators import assert_valid_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,10 +83,11 @@ def _commit(repo: Path, message: str) -> None:
 class Shop:
     repo: Path
     workflow: Path
+    wheelhouse: Path  # the runner's pip installs from these wheels (testing.gha.runner.pip_wheelhouse)
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path) -> Iterator[Shop]:
+def shop(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path, cigen_wheelhouse: Path) -> Iterator[Shop]:
     """The shop in a git repository with its generated workflow, plus two branches:
     ``broken`` (a failing test in packages/data) and ``feature`` (a change to packages/data)."""
     base = tmp_path_factory.mktemp("e2e")
@@ -111,7 +112,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path) -> Iterato
     catalog.write_text(catalog.read_text() + "\n// A comment is enough to make packages/data affected.\n")
     _commit(repo, "change packages/data")
     git(repo, "checkout", "-q", "main")
-    yield Shop(repo, repo / WORKFLOW)
+    yield Shop(repo, repo / WORKFLOW, cigen_wheelhouse)
 
 
 def _ports_for(job_id: str) -> AbstractContextManager[object]:
@@ -120,7 +121,8 @@ def _ports_for(job_id: str) -> AbstractContextManager[object]:
 
 
 def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
-    return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600, around_job=_ports_for)
+    return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600, around_job=_ports_for,
+                        machine_env=pip_wheelhouse(shop.wheelhouse))
 
 
 @pytest.fixture(scope="module")

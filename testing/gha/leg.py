@@ -67,6 +67,7 @@ class Leg:
     source_repo: Path
     step_timeout: float
     local_actions: dict[str, Path] = field(default_factory=dict)  # owner/repo -> a composite action's folder
+    machine_env: dict[str, str] = field(default_factory=dict)  # the runner machine's own additions to base_env()
     exported_env: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
     steps_context: dict[str, Any] = field(default_factory=dict)
@@ -250,7 +251,8 @@ class Leg:
 
     def process_env(self, step: dict[str, Any], job_env: dict[str, str], step_env: dict[str, str]) -> dict[str, str]:
         """The environment of a step's process: the machine's, GitHub's variables, env layers, PATH."""
-        env = {**base_env(), **self.github_env(step.get("id")), **self.env_context(job_env), **step_env}
+        env = {**base_env(), **self.machine_env, **self.github_env(step.get("id")), **self.env_context(job_env),
+               **step_env}
         env["PATH"] = os.pathsep.join([*self.paths, env.get("PATH", "")])
         return env
 

@@ -192,9 +192,11 @@ class _Run:
         variables: dict[str, str],
         actions: dict[str, Path],
         around_job: Callable[[str], AbstractContextManager[object]],
+        machine_env: dict[str, str],
     ) -> None:
         self.workflow, self.repo, self.event, self.workdir = workflow, repo, event, workdir
         self.around_job = around_job
+        self.machine_env = machine_env
         self.local_actions = actions
         self.step_timeout = step_timeout
         self.artifact_store = workdir / "artifacts"
@@ -294,7 +296,7 @@ class _Run:
                 job_id=job_id, spec=spec, directory=self.workdir / "jobs" / f"{job_id}-{index}",
                 contexts=leg_contexts, workflow_env=self.env, defaults=self.defaults(spec),
                 artifact_store=self.artifact_store, run_id=self.github["run_id"], source_repo=self.repo,
-                step_timeout=self.step_timeout, local_actions=self.local_actions,
+                step_timeout=self.step_timeout, local_actions=self.local_actions, machine_env=self.machine_env,
             )
             result = leg.run(leg_name, matrix)
             job.legs.append(result)
@@ -340,15 +342,29 @@ def run_workflow(
     variables: dict[str, str] | None = None,
     actions: dict[str, Path] | None = None,
     around_job: Callable[[str], AbstractContextManager[object]] | None = None,
+    machine_env: dict[str, str] | None = None,
 ) -> RunResult:
     """Run the workflow for ``event`` on the git repository ``repo``; state goes under ``workdir``.
 
     ``actions`` maps an action's ``owner/repo`` to a folder holding its composite
     action.yml, run in place of the published action (:mod:`testing.gha.composite`).
     ``around_job(job_id)`` is a context manager each job runs in (say, a lock on
-    ports that only one job starts services on).
+    ports that only one job starts services on). ``machine_env`` is added to every
+    step's environment, as a runner image's own settings are (say, a pip mirror:
+    :func:`pip_wheelhouse`).
     """
     data = load_workflow(workflow)
     workdir.mkdir(parents=True, exist_ok=True)
     return _Run(data, repo, event, workdir, step_timeout, secrets or {}, variables or {}, actions or {},
-                around_job or (lambda job_id: nullcontext())).execute()
+                around_job or (lambda job_id: nullcontext()), dict(machine_env or {})).execute()
+
+
+def pip_wheelhouse(folder: Path) -> dict[str, str]:
+    """A ``machine_env`` whose pip installs only from the wheels in ``folder``, never from an index.
+
+    Like a runner image with a pip mirror of what its jobs need: the install is
+    real, without searching this machine's whole package index for every
+    requirement (pip spends most of an install there). A job that needs a
+    package the folder lacks fails to install it.
+    """
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(folder)}

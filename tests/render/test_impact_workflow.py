@@ -34,7 +34,7 @@ from testing.paths import REPO_ROOT
 from testing.gha.events import pull_request_event
 from testing.gha.github_script import comments
 from testing.gha.model import SKIPPED, SUCCESS
-from testing.gha.runner import run_workflow
+from testing.gha.runner import pip_wheelhouse, run_workflow
 from testing.gitrepos import Repo
 from tests.render.yaml_snapshot import snapshot_yml  # noqa: F401 - a fixture
 from testing.validators import assert_valid_workflow
@@ -214,16 +214,19 @@ def _pull_request_repo(root: Path, config: str) -> Repo:
     return repo
 
 
-def _run(repo: Repo, tmp_path: Path, name: str, **options: Any):
+def _run(repo: Repo, tmp_path: Path, name: str, wheelhouse: Path, **options: Any):
+    """The impact workflow on ``repo``, its pip installing from ``wheelhouse`` (the cigen_wheelhouse fixture)."""
     workflow = repo.path / ".github/workflows/cigen-impact.yml"
     return run_workflow(workflow, repo.path, options.pop("event", None) or pull_request_event(repo.path),
-                        workdir=tmp_path / name, step_timeout=600, **options)
+                        workdir=tmp_path / name, step_timeout=600, machine_env=pip_wheelhouse(wheelhouse), **options)
 
 
 @pytest.mark.slow
-def test_a_pull_request_gets_one_comment_created_then_updated(cigen_wheel: Path, tmp_path: Path) -> None:
+def test_a_pull_request_gets_one_comment_created_then_updated(
+    cigen_wheel: Path, cigen_wheelhouse: Path, tmp_path: Path
+) -> None:
     repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{cigen_wheel}'\n")
-    first = _run(repo, tmp_path, "first")
+    first = _run(repo, tmp_path, "first", cigen_wheelhouse)
     assert first.results() == {"report": SUCCESS, "comment": SUCCESS}, first.report()
     summary = first["report"].legs[0].summary
     assert "core" in summary and "web" in summary and "tools" not in summary.split("affected", 1)[0]
@@ -232,7 +235,7 @@ def test_a_pull_request_gets_one_comment_created_then_updated(cigen_wheel: Path,
     assert "Created the impact comment" in first["comment"].legs[0].log
 
     repo.write("packages/tools/index.js", "module.exports = 2;\n").commit("change tools too")
-    second = _run(repo, tmp_path, "second")
+    second = _run(repo, tmp_path, "second", cigen_wheelhouse)
     assert second.result == SUCCESS, second.report()
     [updated] = comments(repo.path, 1)
     assert updated["id"] == comment["id"] and updated["body"] != comment["body"]
@@ -241,18 +244,20 @@ def test_a_pull_request_gets_one_comment_created_then_updated(cigen_wheel: Path,
 
 
 @pytest.mark.slow
-def test_a_pull_request_from_a_fork_gets_the_summary_and_no_comment(cigen_wheel: Path, tmp_path: Path) -> None:
+def test_a_pull_request_from_a_fork_gets_the_summary_and_no_comment(
+    cigen_wheel: Path, cigen_wheelhouse: Path, tmp_path: Path
+) -> None:
     repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  cigen_requirement: '{cigen_wheel}'\n")
-    result = _run(repo, tmp_path, "fork", event=pull_request_event(repo.path, fork="someone/mono"))
+    result = _run(repo, tmp_path, "fork", cigen_wheelhouse, event=pull_request_event(repo.path, fork="someone/mono"))
     assert result.results() == {"report": SUCCESS, "comment": SKIPPED}, result.report()
     assert "core" in result["report"].legs[0].summary
     assert comments(repo.path, 1) == []
 
 
 @pytest.mark.slow
-def test_action_mode_runs_the_composite_action_from_this_checkout(tmp_path: Path) -> None:
+def test_action_mode_runs_the_composite_action_from_this_checkout(cigen_wheelhouse: Path, tmp_path: Path) -> None:
     repo = _pull_request_repo(tmp_path / "mono", f"workflow:\n  impact: true\n  action: {ACTION}\n")
-    result = _run(repo, tmp_path, "action", actions={"acme/cigen": REPO_ROOT})
+    result = _run(repo, tmp_path, "action", cigen_wheelhouse, actions={"acme/cigen": REPO_ROOT})
     assert result.result == SUCCESS, result.report()
     [comment] = comments(repo.path, 1)
     assert "web" in comment["body"]

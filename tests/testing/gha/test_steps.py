@@ -6,6 +6,7 @@ from pathlib import Path
 
 from testing.gha.harness import Runner
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, RunResult
+from testing.gha.runner import pip_wheelhouse
 from testing.gha.shell import parse_file_command
 
 HEAD = "on: push\n"
@@ -343,3 +344,23 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status
+
+
+def test_machine_env_reaches_every_step_below_the_workflows_own_env(run_yaml: Runner) -> None:
+    run = run_yaml(
+        HEAD
+        + """env:
+  B: workflow
+jobs:
+  job:
+    runs-on: ubuntu-latest
+    steps:
+      - run: test "$A" = machine && test "$B" = workflow
+""",
+        machine_env={"A": "machine", "B": "machine"},
+    )
+    assert run["job"].result == SUCCESS, run.report()
+
+
+def test_a_pip_wheelhouse_keeps_pip_off_every_index(tmp_path: Path) -> None:
+    assert pip_wheelhouse(tmp_path) == {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path)}
