@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from testing.cli import run_cigen
+from testing.gha.runner import pip_wheelhouse
 from testing.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / ".cache"
@@ -185,13 +186,18 @@ def _add_package(root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_try_repo_fails_once_for_a_new_package_then_passes(hook_repository: tuple[Path, str], tmp_path: Path) -> None:
+def test_try_repo_fails_once_for_a_new_package_then_passes(
+    hook_repository: tuple[Path, str], cigen_wheelhouse: Path, tmp_path: Path
+) -> None:
     hook_repo, rev = hook_repository
     repo = _monorepo(tmp_path / "mono")
     _add_package(repo)
     argv = [PRE_COMMIT, "try-repo", str(hook_repo), "cigen-generate", "--ref", rev]
+    # try-repo installs the hook afresh each time: from the wheels cigen needs (the pip of a
+    # developer with a package mirror), not by searching this machine's whole index twice.
+    mirror = pip_wheelhouse(cigen_wheelhouse)
 
-    first = sh(argv, repo)
+    first = sh(argv, repo, **mirror)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
     assert "cigen: wrote .github/workflows/cigen.yml" in first.stdout
@@ -200,7 +206,7 @@ def test_try_repo_fails_once_for_a_new_package_then_passes(hook_repository: tupl
     assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
 
     git(repo, "add", "-A")
-    second = sh(argv, repo)
+    second = sh(argv, repo, **mirror)
     assert second.returncode == 0, second.stdout + second.stderr
     assert re.search(r"cigen generate\.+Passed", second.stdout)
 
