@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.cli import CliResult, run_cigen, run_cigen_process
+from testing.cli import CliResult, _captured_output, run_cigen, run_cigen_process
 from testing.monorepos import CYCLIC, SHOP, write_monorepo
 
 
@@ -49,8 +49,18 @@ def test_the_working_directory_environment_and_streams_hold_for_the_call_only(sh
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
 
 
-def test_a_child_process_output_is_captured_too(tmp_path: Path) -> None:
-    # cigen run streams its tasks' output through itself; a task that echoes lands in stdout.
+def test_what_a_child_process_writes_to_the_inherited_descriptors_is_captured() -> None:
+    # Capture is at the file-descriptor level, as for a real process: a child that inherits
+    # stdout and stderr writes into the capture too, in order with what Python printed.
+    with _captured_output() as captured:
+        print("from python", flush=True)
+        subprocess.run(["sh", "-c", "echo from a child; echo to stderr >&2"], check=True)
+        print("after the child")
+    assert captured.stdout == b"from python\nfrom a child\nafter the child\n"
+    assert captured.stderr == b"to stderr\n"
+
+
+def test_a_task_of_cigen_run_prints_through_the_captured_stdout(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "m", "private": true, "workspaces": ["p/*"]}')
     (tmp_path / "p" / "a").mkdir(parents=True)
     (tmp_path / "p" / "a" / "package.json").write_text(
@@ -58,7 +68,7 @@ def test_a_child_process_output_is_captured_too(tmp_path: Path) -> None:
     )
     result = run_cigen("run", "hello", "--root", str(tmp_path), cwd=tmp_path)
     assert result.exit_code == 0, result
-    assert "hello from a task" in result.stdout + result.stderr
+    assert "hello from a task" in result.stdout
 
 
 def test_stdin_is_the_given_text(shop: Path) -> None:
