@@ -34,14 +34,16 @@ from cigen.adapters.proc import run
 from testing.examples import copy_example
 from testing.once import once_per_run
 from testing.paths import NODE_BIN, REPO_ROOT, SHARED
+from testing.schedule import Group, arrange
 
 
 _PATH_BEFORE = pytest.StashKey[str | None]()
 
 # The tests that take longest, each group with its wall time in seconds under ./dev test on two cores
 # (measured with --durations; the figures only rank them). Tests in one group share an expensive
-# fixture, so they stay together. A prefix that matches nothing is ignored.
-LONGEST: tuple[tuple[tuple[str, ...], float], ...] = (
+# fixture, so they stay together. A prefix that matches nothing is ignored. Remeasure when the slowest
+# tests change: `./dev test -p no:cacheprovider -q --durations=30`.
+LONGEST: tuple[Group, ...] = (
     (("tests/test_workflow_e2e.py::test_a_manual_run_of_everything",
       "tests/test_workflow_e2e.py::test_a_dependents_leg_builds"), 60),
     (("tests/test_workflow_e2e.py::test_a_pull_request_runs",), 45),
@@ -67,14 +69,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PATH"] = os.pathsep.join(wanted + [e for e in entries if e not in wanted])
 
 
-def _worksteal_shares(count: int, workers: int) -> list[int]:
-    """How many of ``count`` tests pytest-xdist's worksteal scheduler first hands each worker, in order."""
-    shares: list[int] = []
-    for i in range(workers):
-        shares.append((count - sum(shares)) // (workers - i))
-    return shares
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist, in the controller: tell each worker the --dist mode (a worker's own option says "no")."""
@@ -83,48 +77,11 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put each group of :data:`LONGEST` at the head of a worker's share, the longest first.
-
-    worksteal hands each worker a run of consecutive tests and lets an idle
-    worker take the tail of a busy one's queue, so a long test collected late
-    starts late and ends the run alone. Here each long group goes to the share
-    whose long groups add up to least (longest first), at its head; the other
-    tests keep their order and fill the shares. Every worker orders the same
-    collection the same way, as pytest-xdist requires. Without worksteal the
-    long groups simply come first.
-    """
-    taken: set[int] = set()
-    groups: list[tuple[list[pytest.Item], float]] = []
-    for prefixes, seconds in LONGEST:
-        group = [item for item in items if id(item) not in taken and item.nodeid.startswith(prefixes)]
-        if group:
-            taken.update(id(item) for item in group)
-            groups.append((group, seconds))
-    rest = [item for item in items if id(item) not in taken]
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    """The groups of :data:`LONGEST` first, each at the head of a worksteal worker's share (testing.schedule)."""
     workerinput: dict[str, object] = getattr(config, "workerinput", {})
-    if workerinput.get("cigen_dist") != "worksteal" or workers < 2:
-        items[:] = [item for group, _ in groups for item in group] + rest
-        return
-    shares = _worksteal_shares(len(items), workers)
-    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
-    load = [0.0] * workers
-    for group, seconds in sorted(groups, key=lambda g: -g[1]):
-        worker = min(range(workers), key=lambda w: (load[w], len(heads[w])))
-        if len(heads[worker]) + len(group) > shares[worker]:
-            heads = [[]]  # too few tests to share out: give up, keeping the collection's order
-            break
-        heads[worker].extend(group)
-        load[worker] += seconds
-    if len(heads) != workers:
-        return
-    ordered: list[pytest.Item] = []
-    position = 0
-    for worker in range(workers):
-        fill = shares[worker] - len(heads[worker])
-        ordered += heads[worker] + rest[position : position + fill]
-        position += fill
-    items[:] = ordered + rest[position:]
+    worksteal = workerinput.get("cigen_dist") == "worksteal"
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")) if worksteal else 0
+    items[:] = arrange(items, lambda item: item.nodeid, LONGEST, workers)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
