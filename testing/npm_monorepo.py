@@ -86,19 +86,36 @@ class Span:
 
 
 def span(root: Path, package: str, task: str) -> Span | None:
-    """When ``package``'s ``task`` ran, or None when it never started."""
+    """When ``package``'s ``task`` ran, or None when it never started (its record does not exist)."""
     log = root / ".record" / f"{package}.{task}"
     if not log.exists():
         return None
+    found = _parse(log.read_text())
+    assert found is not None, f"{log} has no start line"
+    return found
+
+
+def started(root: Path, package: str, task: str) -> Span | None:
+    """:func:`span` for a test that polls while the script starts: None until its start line is whole.
+
+    The script creates its record and writes the start line in two steps, so a
+    poll can find the file empty, or the line half written.
+    """
+    log = root / ".record" / f"{package}.{task}"
+    return _parse(log.read_text()) if log.exists() else None
+
+
+def _parse(text: str) -> Span | None:
     start = end = pid = None
-    for line in log.read_text().splitlines():
+    for line in text.splitlines(keepends=True):
+        if not line.endswith("\n"):
+            break  # still being written
         kind, ns, *rest = line.split()
         if kind == "start":
             start, pid = int(ns), int(rest[0])
         else:
             end = int(ns)
-    assert start is not None and pid is not None
-    return Span(start, end, pid)
+    return Span(start, end, pid) if start is not None and pid is not None else None
 
 
 def most_at_once(spans: Sequence[Span]) -> int:
