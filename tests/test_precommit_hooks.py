@@ -212,8 +212,16 @@ def test_try_repo_fails_once_for_a_new_package_then_passes(
 
 
 @pytest.fixture
-def installed(hook_repository: tuple[Path, str], tmp_path: Path) -> Path:
-    """A monorepo with both hooks installed as its git pre-commit hook (environments cached in .cache/)."""
+def installed(
+    hook_repository: tuple[Path, str], cigen_wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A monorepo with both hooks installed as its git pre-commit hook (environments cached in .cache/).
+
+    The hook's environment, made at its first run for each version of the files, installs from
+    the run's cigen wheelhouse, as try-repo's does (the commands below see it through sh()).
+    """
+    for name, value in pip_wheelhouse(cigen_wheelhouse).items():
+        monkeypatch.setenv(name, value)
     hook_repo, rev = hook_repository
     repo = _monorepo(tmp_path / "mono")
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
