@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from cigen.impact.affected import LockfileImpact
 from cigen.model import Workspace
 
@@ -127,6 +125,9 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
 def _yaml(text: str) -> Any:
     if _ANCHOR.search(text):
         raise _Unreadable("it uses YAML anchors, which the package managers never write")
+    # lazy: only pnpm and yarn Berry lockfiles are YAML; cigen affected on an npm or uv monorepo skips PyYAML
+    import yaml
+
     # The base loader keeps every scalar a string: "1.10" stays "1.10", never a float.
     try:
         return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))  # noqa: S506

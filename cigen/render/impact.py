@@ -16,13 +16,14 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any, Protocol
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cigen.adapters.github_env import SUMMARY_LIMIT
 from cigen.graph.graph import Graph
 from cigen.impact.affected import FileEffect, Impact
+
+if TYPE_CHECKING:
+    import jinja2
 
 MERMAID_MAX_TEXT = 50_000
 MERMAID_MAX_EDGES = 500
@@ -41,6 +42,9 @@ class _Job(Protocol):  # read-only, so plan's frozen Job satisfies it
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
+    # lazy: cigen affected loads this module for every format, and only markdown renders (jinja2: ~30 ms)
+    import jinja2
+
     text = (files("cigen") / "templates" / "impact.md.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,

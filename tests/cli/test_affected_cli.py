@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cigen.adapters import git
-from testing.cli import run_cigen
+from testing.cli import run_cigen, run_cigen_process
 from testing.gitrepos import Repo
 
 # core <- util <- api <- web; core <- worker; core <- "späce svc"; ui, ui/icons (nested) alone.
@@ -467,3 +467,14 @@ def test_uncommitted_in_a_repository_without_commits_lists_every_file(tmp_path, 
     repo.package("packages/a", "a")
     doc = affected_json(repo, "--uncommitted")
     assert doc["all"] == "package.json changed (a global file)" and doc["merge_base"] is None
+
+
+def test_only_the_markdown_report_imports_its_template_engine(mono):
+    """jinja2 is ~30 ms of start-up that the names, json and github formats never use."""
+    args = ("affected", "-C", str(mono.path), "--files", "packages/core/index.js")
+    imported = {}
+    for fmt in ("json", "markdown"):
+        done = run_cigen_process(*args, "--format", fmt, cwd=mono.path, python_flags=("-X", "importtime"))
+        assert done.exit_code == 0, done.stderr
+        imported[fmt] = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "jinja2" not in imported["json"] and "jinja2" in imported["markdown"]
