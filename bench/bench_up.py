@@ -121,7 +121,8 @@ def free_ports(n: int) -> list[int]:
 
 def cigen(python: str, root: Path, env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    done = subprocess.run([python, "-m", "cigen", *args, "--root", str(root)], env=env,
+    # From the monorepo: `python -m` puts the working folder first on sys.path, which must not be a checkout.
+    done = subprocess.run([python, "-m", "cigen", *args, "--root", str(root)], env=env, cwd=root,
                           capture_output=True, text=True, timeout=300)
     return time.perf_counter() - started, done
 
