@@ -59,7 +59,11 @@ def test_down_stops_every_process_and_the_daemon_checked_by_pid(runtime_repo: Ru
     runtime_repo.write()
     assert runtime_repo.cigen("up").code == 0
     daemon = runtime_repo.daemon_pid()
-    pids = runtime_repo.all_pids()
+    # up gates on api's health, which its first instance gives; PM2 writes the second cluster worker's
+    # pid file once that worker is online, a moment later on a loaded machine.
+    deadline = time.monotonic() + 10
+    while len(pids := runtime_repo.all_pids()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert daemon is not None and len(pids) == 3  # db, and api's two cluster instances
 
     result = runtime_repo.cigen("down")
