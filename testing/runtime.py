@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from testing.cli import run_cigen, run_cigen_process, start_cigen_process
+from testing.cli import run_cigen, start_cigen_process
 
 SERVERS = Path(__file__).resolve().parent / "servers"
 # Fast gates for tests: probe every 50 ms, give up after 10 s.
@@ -82,16 +82,8 @@ class RuntimeRepo:
         return self
 
     def cigen(self, *args: str, timeout: float = 90) -> Result:
-        """``cigen ARGS --root ROOT`` with this project's PM2_HOME, run in this process (see below).
-
-        ``cigen up`` reports a service of several instances healthy once one instance answers, and
-        the next may start a moment later: a test that counts the instances right after ``up``
-        relies on the ~100 ms a real process takes to exit. So ``up`` of a project with such a
-        service runs as a real process, until ``up`` waits for every instance.
-        """
-        several = any(int(s.get("instances", 1)) > 1 for s in self.services.values())
-        run = run_cigen_process if args[:1] == ("up",) and several else run_cigen
-        done = run(*args, "--root", str(self.root), env=self.env, timeout=timeout)
+        """``cigen ARGS --root ROOT`` with this project's PM2_HOME, run in this process (testing.cli)."""
+        done = run_cigen(*args, "--root", str(self.root), env=self.env, timeout=timeout)
         return Result(done.exit_code, done.stdout, done.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
