@@ -39,6 +39,7 @@ CORE = {
 EFFECTS = {
     "runtime": {"adapters", "config", "graph", "plan"},
     "executor": {"adapters", "config", "plan"},
+    "verify": {"adapters", "config", "graph", "plan", "impact", "runtime"},  # checks against the running stack
 }
 BELOW_APP = {*CORE, *EFFECTS}
 TOP = {"app": BELOW_APP, "cli": {*BELOW_APP, "app"}, "action": {*BELOW_APP, "app", "cli"}, "__main__": {"cli"}}
