@@ -88,8 +88,6 @@ def run(
 
 def _printer(stream: TextIO) -> Reporter:
     """A reporter writing whole lines, each prefixed ``service:task:`` as Turborepo does, flushed at once."""
-    import shlex
-
     from cigen.executor.report import describe
     from cigen.executor.runner import Reporter, ServiceResult, TaskResult
     from cigen.executor.work import Step, Work
@@ -100,7 +98,7 @@ def _printer(stream: TextIO) -> Reporter:
             stream.flush()
 
         def task_started(self, work: Work, step: Step) -> None:
-            self._line(f"{work.label}:{step.task}: $ {shlex.join(step.argv)}")
+            self._line(f"{work.label}:{step.task}: $ {step}")
 
         def output(self, work: Work, step: Step, line: str) -> None:
             prefix = f"{work.label}:{step.task}:"

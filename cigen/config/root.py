@@ -1,7 +1,7 @@
 """The whole of cigen.yaml: the root model, made of one model per section.
 
 Each section lives in a module of its own beside this one (``affected``,
-``workflow``, ``services``, ``runtime``) and subclasses
+``workflow``, ``services``, ``runtime``, ``run``) and subclasses
 :class:`~cigen.config.base.StrictModel`; this module only assembles them, so
 the imports run one way: sections never import the root.
 """
@@ -14,6 +14,7 @@ from pydantic import Field
 
 from cigen.config.affected import AffectedConfig
 from cigen.config.base import StrictModel
+from cigen.config.run import RunConfig
 from cigen.config.runtime import RuntimeConfig
 from cigen.config.services import ServiceConfig
 from cigen.config.workflow import WorkflowConfig
@@ -45,3 +46,4 @@ class Config(StrictModel):
     runtime: RuntimeConfig = Field(
         default_factory=RuntimeConfig, description="logs, PM2 namespace, integration job"
     )
+    run: RunConfig = Field(default_factory=RunConfig, description="how `cigen run` runs tasks on this machine")

@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cigen.adapters import proc
@@ -33,9 +33,13 @@ Sink = Callable[[TaskKey, "str | None"], None]  # (key, line); None once the out
 class TaskProcess:
     """A running command; its output lines go to ``sink`` from a reader thread, tagged with ``key``."""
 
-    def __init__(self, key: TaskKey, argv: Sequence[str], cwd: Path, sink: Sink) -> None:
-        """Start ``argv`` in ``cwd``; raises :class:`~cigen.adapters.proc.CannotStart` (no such program or folder)."""
-        self._proc = proc.spawn(argv, cwd=cwd, stdin=proc.DEVNULL, stdout=proc.PIPE, stderr=proc.STDOUT,
+    def __init__(self, key: TaskKey, argv: Sequence[str], cwd: Path, sink: Sink,
+                 env: Mapping[str, str] | None = None) -> None:
+        """Start ``argv`` in ``cwd`` with the whole environment ``env`` (None: cigen's own).
+
+        Raises :class:`~cigen.adapters.proc.CannotStart` (no such program or folder).
+        """
+        self._proc = proc.spawn(argv, cwd=cwd, env=env, stdin=proc.DEVNULL, stdout=proc.PIPE, stderr=proc.STDOUT,
                                 new_session=True)
         self._reader = threading.Thread(target=self._read, args=(key, sink), name=f"cigen-run-{self._proc.pid}",
                                         daemon=True)

@@ -7,7 +7,8 @@ goes to a :class:`Reporter`, on this thread, one whole line at a time.
 
 A service runs its tasks one after another in the order asked (``cigen run
 build test``: build, then test), as a CI leg does, and its first failing task
-fails it; a task it does not define is skipped, as ``npm run --if-present``
+fails it; a task's commands (``prebuild``, ``build``, ``postbuild`` run
+directly) likewise, in one process group at a time; a task it does not define is skipped, as ``npm run --if-present``
 and Turborepo skip it. Its dependents wait for all of its tasks.
 """
 
@@ -90,6 +91,7 @@ class _Active:
     work: Work
     results: list[TaskResult] = field(default_factory=list)
     process: TaskProcess | None = None
+    command: int = 0  # the step's command running
     started: float = 0.0
 
 
@@ -168,11 +170,21 @@ class _Run:
         step = state.work.steps[index]
         self.reporter.task_started(state.work, step)
         state.started = time.monotonic()
+        state.command = 0
+        self._spawn(path)
+
+    def _spawn(self, path: str) -> None:
+        """Start the current command of the service's current step."""
+        state = self.active[path]
+        index = len(state.results)
+        step = state.work.steps[index]
+        command = step.commands[state.command]
         try:
-            state.process = TaskProcess((path, index), step.argv, state.work.cwd, self._sink)
+            state.process = TaskProcess((path, index), command.argv, state.work.cwd, self._sink, command.env)
         except CannotStart as exc:
             state.process = None
-            self._task_ended(path, TaskResult(step.task, "failed", 0.0, None, f"could not start: {exc}"))
+            self._task_ended(path, TaskResult(step.task, "failed", time.monotonic() - state.started, None,
+                                              f"could not start: {exc}"))
 
     def _sink(self, key: TaskKey, line: str | None) -> None:  # called on reader threads
         self.events.put((key, line))
@@ -196,6 +208,10 @@ class _Run:
             code = state.process.close()  # its output is all queued now
             self._pump(0)
             step = state.work.steps[len(state.results)]
+            if code == 0 and state.command + 1 < len(step.commands):
+                state.command += 1
+                self._spawn(path)
+                continue
             status: TaskStatus = "passed" if code == 0 else "failed"
             self._task_ended(path, TaskResult(step.task, status, time.monotonic() - state.started, code))
 

@@ -2,13 +2,17 @@
 
 The commands are the workflow legs' own (:mod:`cigen.plan.tasks`): the service's
 package manager runs a Node script, a Python task's command runs inside the
-service's environment. A task the service does not define is left out (it is
+service's environment. With ``run.scripts: direct`` (the default) an npm
+workspace's script runs as ``npm run`` would run it, without npm
+(:mod:`cigen.executor.scripts`): its pre, main and post scripts are a command
+each. A task the service does not define is left out (it is
 skipped, as ``npm run --if-present`` and Turborepo skip it), but a task no
 member defines at all is a typo, and bad input.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 from collections.abc import Mapping, Sequence
@@ -16,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cigen.adapters.npm_env import NpmEnvironment, npm_environment
+from cigen.config.run import ScriptRunner
 from cigen.config.workflow import TASK_NAME
 from cigen.errors import InputError, ToolError
+from cigen.executor import scripts
 from cigen.plan.tasks import python_commands, service_tasks, task_argv
-from cigen.plan.toolchains import detect
+from cigen.plan.toolchains import Toolchain, detect
 from cigen.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -29,9 +36,26 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    task: str
+class Command:
+    """One process of a task: ``npm run build``, or one of the scripts ``npm run build`` would run."""
+
     argv: tuple[str, ...]
+    env: Mapping[str, str] | None = None  # the whole environment; None: cigen's own
+    shown: str = ""  # what a person reads for it; default the command line
+
+    def __str__(self) -> str:
+        return self.shown or shlex.join(self.argv)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One task of a service: its commands, run one after another until one fails."""
+
+    task: str
+    commands: tuple[Command, ...]
+
+    def __str__(self) -> str:
+        return " && ".join(str(c) for c in self.commands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +70,14 @@ class Work:
     tasks: tuple[str, ...]  # every task asked for, in order (those without a step: no script)
 
 
-def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str]) -> dict[str, Work]:
-    """What each planned service runs for ``tasks``, by path; bad task names are bad input."""
+def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str],
+            env: Mapping[str, str] | None = None) -> dict[str, Work]:
+    """What each planned service runs for ``tasks``, by path, started from ``env`` (default cigen's own).
+
+    Bad task names are bad input. With ``run.scripts: direct``, npm is asked
+    once for its configuration (:func:`cigen.adapters.npm_env.npm_environment`)
+    when an npm workspace has a task to run.
+    """
     wanted = tuple(tasks)
     for task in wanted:
         if not TASK_NAME.fullmatch(task):
@@ -59,19 +89,50 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
     members = workspace.by_path
     toolchains = detect(workspace, plan.services)
     commands = python_commands(config)
+    steps = _Steps(workspace.root, config.run.scripts, dict(os.environ if env is None else env))
     work = {}
     for path in plan.services:
         member = members[path]
         tc = toolchains[path]
+        cwd = workspace.root / path
         work[path] = Work(
             path=path,
             name=member.name,
             label=member.label,
-            cwd=workspace.root / path,
-            steps=tuple(Step(t, task_argv(t, tc, commands.get(t))) for t in service_tasks(member, config, wanted)),
+            cwd=cwd,
+            steps=tuple(steps.step(t, tc, cwd, commands.get(t)) for t in service_tasks(member, config, wanted)),
             tasks=wanted,
         )
     return work
+
+
+class _Steps:
+    """Makes each task's commands; asks npm for its environment once, when a direct npm script first needs it."""
+
+    def __init__(self, root: Path, runner: ScriptRunner, env: dict[str, str]) -> None:
+        self.root = root
+        self.runner = runner
+        self.env = env
+        self.npm: dict[Path, NpmEnvironment] = {}
+
+    def step(self, task: str, tc: Toolchain, cwd: Path, command: str | None) -> Step:
+        if self.runner == "direct" and tc.manager == "npm":
+            return self._npm_direct(task, tc, cwd)
+        return Step(task, (Command(task_argv(task, tc, command)),))
+
+    def _npm_direct(self, task: str, tc: Toolchain, cwd: Path) -> Step:
+        install = self.root / tc.root if tc.root is not None else cwd
+        if install not in self.npm:
+            # Asked in a member's folder: npm there knows it runs in a workspace (its user agent says so).
+            self.npm[install] = npm_environment(cwd, self.env)
+        npm = self.npm[install]
+        manifest = scripts.read_manifest(cwd)
+        sh = scripts.shell(npm)
+        return Step(task, tuple(
+            Command((sh, "-c", manifest["scripts"][event]), scripts.script_env(cwd, manifest, event, npm, self.env),
+                    shown=manifest["scripts"][event])
+            for event in scripts.npm_events(manifest["scripts"], task, npm)
+        ))
 
 
 def _require_defined(workspace: Workspace, config: Config, tasks: tuple[str, ...]) -> None:
@@ -95,12 +156,14 @@ def require_tools(work: Mapping[str, Work]) -> None:
     found: set[str] = set()
     for item in work.values():
         for step in item.steps:
-            if step.argv[0] in found:
-                continue
-            if shutil.which(step.argv[0]) is not None:
-                found.add(step.argv[0])
-            else:
-                raise ToolError(
-                    f"{step.argv[0]} was not found: {item.label}'s {step.task} runs `{shlex.join(step.argv)}`",
-                    hint=f"install {step.argv[0]} or put it on PATH",
-                )
+            for command in step.commands:
+                program = command.argv[0]
+                if program in found:
+                    continue
+                if shutil.which(program) is not None:
+                    found.add(program)
+                else:
+                    raise ToolError(
+                        f"{program} was not found: {item.label}'s {step.task} runs `{shlex.join(command.argv)}`",
+                        hint=f"install {program} or put it on PATH",
+                    )
