@@ -31,7 +31,7 @@ from cigen.discovery.members import (
     read_yaml,
     script_warnings,
 )
-from cigen.discovery.workspaces import Definition, Layout, read_layout
+from cigen.discovery.workspaces import Definition, Layout, error_at, read_layout
 from cigen.errors import InputError
 from cigen.model import Member, Workspace
 
@@ -216,11 +216,15 @@ class _Collector:
     def _node(
         self, directory: str, path: str, manifest: Mapping[str, Any], names: Collection[str], file: str = "package.json"
     ) -> Member:
+        _require_string_name(manifest.get("name"), directory, file, '"name"')
         dependencies = node_dependencies(manifest, path=f"{directory}/{file}")
         self.warnings += script_warnings(directory, path, file, manifest)
         return node_member(directory, path, manifest, names, self.layout.package_manager, dependencies)
 
     def _python(self, directory: str, path: str, pyproject: Mapping[str, Any], names: Collection[str]) -> Member:
+        project = pyproject.get("project")
+        if isinstance(project, Mapping):
+            _require_string_name(project.get("name"), directory, "pyproject.toml", "name")
         dependencies = python_dependencies(pyproject, path=f"{directory}/pyproject.toml")
         return python_member(path, pyproject, names, self.layout.python_manager, dependencies)
 
@@ -257,6 +261,15 @@ def _mapping(value: Any, root: str, path: str, file: str = "package.json") -> Ma
         location = os.path.join(root, file) if path == "." else os.path.join(root, path, file)
         raise InputError("a manifest must hold an object at the top level", path=location, line=1, column=1)
     return value
+
+
+def _require_string_name(name: object, directory: str, file: str, key: str) -> None:
+    """npm, yarn, pnpm and uv refuse a manifest whose name is not a string (``"name": 42``)."""
+    if name is not None and not isinstance(name, str):
+        kind = "a number" if isinstance(name, int | float) and not isinstance(name, bool) else type(name).__name__
+        raise error_at(directory, file, key, f"name must be a string, not {kind} ({name!r})",
+                       hint='quote it, e.g. "name": "@scope/package"' if file != "pyproject.toml"
+                       else 'quote it, e.g. name = "package"')
 
 
 def _name_warnings(members: tuple[Member, ...]) -> list[str]:

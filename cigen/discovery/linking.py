@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import get_args
@@ -27,7 +27,7 @@ from cigen.discovery.dependencies import normalize
 from cigen.discovery.node_links import MANAGER_NAMES, NodeLinker, NoLink, Unsupported
 from cigen.discovery.python_links import PythonLinker
 from cigen.discovery.settings import LinkSettings, load_settings
-from cigen.model import DependencyField, Edge, Member, PackageManager, Unlinked
+from cigen.model import Dependency, DependencyField, Edge, Member, PackageManager, Unlinked
 
 # The order of the DependencyField literal is the order edges list their kinds in.
 FIELD_ORDER: dict[DependencyField, int] = {f: i for i, f in enumerate(get_args(DependencyField))}
@@ -73,6 +73,7 @@ def link_members(
     unlinked: list[Unlinked] = []
     unsupported: dict[str, list[str]] = defaultdict(list)
     ambiguous: dict[tuple[str, str], list[str]] = defaultdict(list)  # (language, name) -> "dependent -> pick"
+    linked_as: dict[tuple[str, str], tuple[Dependency, Member]] = {}  # (dependent, name) -> a linked non-peer
     duplicated = {(lang, name) for lang, index in (("node", node_by_name), ("python", python_by_name))
                   for name, found in index.items() if len(found) > 1}
     for m in ordered:
@@ -102,6 +103,8 @@ def link_members(
                     ambiguous[key].append(f"{m.path} -> {target.path}")
             targets = fields_of[m.path]
             targets[target.path] = targets.get(target.path, 0) | FIELD_BITS[dep.field]
+            if dep.field != "peerDependencies":
+                linked_as.setdefault((m.path, dep.name), (dep, target))
 
     edges = tuple(
         Edge(source, target, _fields(targets[target]))
@@ -113,8 +116,22 @@ def link_members(
         named = python_by_name[name] if language == "python" else node_by_name[name]
         manager = "uv" if language == "python" else node_manager
         warnings.append(_duplicate_warning(name, named, sorted(set(uses)), manager))
+    unlinked = [_filled_peer(u, linked_as.get((u.source, u.name))) for u in unlinked]
     unlinked.sort(key=lambda u: (u.source, u.name, FIELD_ORDER[u.field], u.spec))
     return Linked(edges=edges, unlinked=tuple(unlinked), warnings=tuple(sorted(warnings)))
+
+
+def _filled_peer(u: Unlinked, linked: tuple[Dependency, Member] | None) -> Unlinked:
+    """A peer the package also declares as a linked dependency (sveltejs/kit's adapters: peer ``^2.31.0``,
+    devDependency ``workspace:*`` on 3.0.0-next.16) is built first through that link: the reason says so."""
+    if u.field != "peerDependencies" or linked is None:
+        return u
+    dep, target = linked
+    reason = (
+        f"filled by the linked {dep.field} {dep.spec} ({target.path}, {target.version or 'no version'}), "
+        "which orders the build"
+    )
+    return replace(u, reason=reason)
 
 
 @lru_cache(maxsize=256)

@@ -22,6 +22,33 @@ workspace (npm 11, yarn 1.22, yarn 4.18, pnpm 8, 9, 10 and 12, bun 1.4):
 - pnpm ``overrides`` replace the spec first (``"vite": "workspace:*"`` links
   every dependency on vite, peers included).
 
+Peer dependencies link only where the manager installs peers. Each row was
+checked by installing a workspace whose member ``a`` has only a peer on member
+``b`` (``tests/discovery/test_peer_links.py`` repeats it with the real tools):
+
+============================  =======================================  ==============================
+manager                       setting                                  a peer on a member
+============================  =======================================  ==============================
+npm 7+ (11.19)                ``legacy-peer-deps`` in .npmrc (false)    links as a dependency would;
+                                                                       not with legacy-peer-deps
+                                                                       (arborist loads no peer edge)
+yarn classic (1.22)           none                                     never (yarn 1 installs no peer)
+yarn berry (3.2, 4.18)        none, any ``nodeLinker``                 never: no resolution in
+                                                                       yarn.lock, no entry in
+                                                                       ``workspaceDependencies``
+pnpm 8+ (9.15, 10.34)         ``autoInstallPeers`` (true; false up     links as a dependency would
+                              to pnpm 7; .npmrc up to pnpm 10,         (the importer lists it under
+                              pnpm-workspace.yaml from pnpm 10)        dependencies); never when false
+pnpm                          ``dedupe-peer-dependents`` (true)        no effect on workspace links
+bun (1.4)                     ``install.peer`` in bunfig.toml (true)   links as a dependency would,
+                                                                       even with ``peer = false``
+============================  =======================================  ==============================
+
+A peer the same package also declares as a linked dependency (usually a
+devDependency, as sveltejs/kit's adapters do with ``@sveltejs/kit``) is
+filled from that link under every manager: the edge stands through the other
+field, and the peer's ``unlinked`` reason says it is filled.
+
 With ``link-workspace-packages`` pnpm asks the registry first and keeps the
 registry's copy when it is newer than the member; cigen does not ask a
 registry, so it links whenever the member satisfies the range, as pnpm does for
@@ -89,8 +116,16 @@ class NodeLinker:
         self._cache: dict[tuple[str, str], Decision | object] = {}
 
     def decide(self, member: Member, dep: Dependency, manifest: str) -> Decision:
-        """The decision for ``dep`` of ``member``; the same (name, spec) decides alike in every member
-        but for paths (relative to the member) and rush's per-project decoupling, so it is cached."""
+        """The decision for ``dep`` of ``member``: as any dependency's, but a peer that this manager does not
+        install links nowhere (the rule says why)."""
+        decision = self._decide_cached(member, dep, manifest)
+        if dep.field == "peerDependencies" and not self.settings.links_peers and isinstance(decision, Link | Unsupported):
+            return NoLink(self.settings.peer_rule)
+        return decision
+
+    def _decide_cached(self, member: Member, dep: Dependency, manifest: str) -> Decision:
+        """The same (name, spec) decides alike in every member but for paths (relative to the member) and
+        rush's per-project decoupling, so it is cached."""
         if self.rush and member.path in self.settings.decoupled:
             return self._decide(member, dep, manifest)[0]
         key = (dep.name, dep.spec)

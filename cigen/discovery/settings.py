@@ -59,6 +59,10 @@ class LinkSettings:
     catalogs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     decoupled: Mapping[str, frozenset[str]] = field(default_factory=dict)  # rush: member path -> names
     overrides: Mapping[str, str] = field(default_factory=dict)  # pnpm: name -> the spec that replaces every other
+    # Whether a peerDependencies entry links as a dependency would (see cigen.discovery.node_links), and
+    # when it does not, why: the reason an unlinked peer is listed with.
+    links_peers: bool = True
+    peer_rule: str = ""
 
 
 def load_settings(root: Path, package_manager: PackageManager, definition: str) -> LinkSettings:
@@ -73,6 +77,10 @@ def load_settings(root: Path, package_manager: PackageManager, definition: str) 
         settings = _yarn_berry(root, settings)
     elif package_manager == "bun":
         settings = _bun(manifest, settings)
+    elif package_manager == "npm":
+        settings = _npm_peers(root, settings)
+    elif package_manager == "yarn":
+        settings = replace(settings, links_peers=False, peer_rule="yarn classic never installs peer dependencies")
     if isinstance(rush, Mapping):
         settings = replace(settings, decoupled=_rush_decoupled(rush))
     return settings
@@ -108,11 +116,16 @@ def _pnpm(root: Path, settings: LinkSettings, manifest: Mapping[str, Any]) -> Li
     link: LinkMode = major is not None and major <= 8
     source = f"the default of pnpm {major}" if major else "the default of pnpm 9 and later"
     prefer = False
+    # auto-install-peers: false up to pnpm 7, true from pnpm 8.
+    peers, peers_source = major is None or major >= 8, f"the default of pnpm {major}" if major else "pnpm's default"
     if major is None or major <= 10:
         npmrc = read_npmrc(root / ".npmrc")
         if "link-workspace-packages" in npmrc:
             link, source = _link_mode(npmrc["link-workspace-packages"], root / ".npmrc"), ".npmrc"
         prefer = npmrc.get("prefer-workspace-packages", "false").strip().lower() == "true"
+        if "auto-install-peers" in npmrc:
+            peers = _flag(npmrc["auto-install-peers"], "auto-install-peers", root / ".npmrc")
+            peers_source = ".npmrc"
     workspace_file = root / "pnpm-workspace.yaml"
     workspace = files.read_yaml(workspace_file) if workspace_file.is_file() else None
     workspace = workspace if isinstance(workspace, Mapping) else {}
@@ -125,6 +138,9 @@ def _pnpm(root: Path, settings: LinkSettings, manifest: Mapping[str, Any]) -> Li
             link, source = _link_mode(workspace["linkWorkspacePackages"], workspace_file), "pnpm-workspace.yaml"
         if "preferWorkspacePackages" in workspace:
             prefer = workspace["preferWorkspacePackages"] is True
+        if "autoInstallPeers" in workspace:
+            peers = _flag(workspace["autoInstallPeers"], "autoInstallPeers", workspace_file)
+            peers_source = "pnpm-workspace.yaml"
         overrides.update(_overrides(workspace.get("overrides"), manifest, workspace_file))
     return replace(
         settings,
@@ -133,6 +149,11 @@ def _pnpm(root: Path, settings: LinkSettings, manifest: Mapping[str, Any]) -> Li
         prefer_workspace_packages=prefer,
         catalogs=_catalogs(workspace, workspace_file),
         overrides=overrides,
+        links_peers=peers,
+        peer_rule="" if peers else (
+            f"pnpm autoInstallPeers is false ({peers_source}): pnpm links a peer only through a dependency "
+            "of the same name"
+        ),
     )
 
 
@@ -178,7 +199,21 @@ def _yarn_berry(root: Path, settings: LinkSettings) -> LinkSettings:
         settings,
         transparent_workspaces=transparent is not False and str(transparent).lower() != "false",
         catalogs=_catalogs(rc, rc_file),
+        links_peers=False,
+        peer_rule="yarn links no peer dependency of a workspace (its dependents provide it)",
     )
+
+
+def _npm_peers(root: Path, settings: LinkSettings) -> LinkSettings:
+    """npm 7 and later install peers (arborist loads peer edges) unless legacy-peer-deps is on; npm 6 never did."""
+    npmrc = read_npmrc(root / ".npmrc")
+    if "legacy-peer-deps" in npmrc and _flag(npmrc["legacy-peer-deps"], "legacy-peer-deps", root / ".npmrc"):
+        rule = "npm legacy-peer-deps is true (.npmrc): npm leaves peer dependencies out"
+        return replace(settings, links_peers=False, peer_rule=rule)
+    major = settings.manager_version[0] if settings.manager_version else None
+    if major is not None and major < 7:
+        return replace(settings, links_peers=False, peer_rule=f"npm {major} never installs peer dependencies")
+    return settings
 
 
 def _bun(manifest: Mapping[str, Any] | None, settings: LinkSettings) -> LinkSettings:
@@ -218,6 +253,13 @@ def _catalog(entries: object, key: str, where: Path | str) -> dict[str, str]:
     if not isinstance(entries, Mapping) or not all(isinstance(v, str | int | float) for v in entries.values()):
         raise InputError(f"{key} must map package names to version ranges", path=where, hint='e.g. react: "^19.0.0"')
     return {str(k): str(v) for k, v in entries.items()}
+
+
+def _flag(value: object, key: str, where: Path) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise InputError(f"{key} must be true or false, not {value!r}", path=where, hint="fix the value")
 
 
 def _link_mode(value: object, where: Path) -> LinkMode:

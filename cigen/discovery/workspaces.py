@@ -155,12 +155,12 @@ def _glob_definition(root: str, file: str, dialect: globs.Dialect, patterns: lis
 def _rush_definition(root: str, rush: Mapping[str, Any]) -> Definition:
     projects = rush.get("projects", [])
     if not isinstance(projects, list):
-        raise _at(root, "rush.json", '"projects"', "`projects` must be a list of {packageName, projectFolder}")
+        raise error_at(root, "rush.json", '"projects"', "`projects` must be a list of {packageName, projectFolder}")
     folders: list[tuple[str, str | None]] = []
     for project in projects:
         folder = project.get("projectFolder") if isinstance(project, Mapping) else None
         if not isinstance(folder, str) or not folder.strip():
-            raise _at(root, "rush.json", '"projects"', "every project needs a `projectFolder` (a path)")
+            raise error_at(root, "rush.json", '"projects"', "every project needs a `projectFolder` (a path)")
         _check_escapes(root, "rush.json", [folder])
         name = project.get("packageName")
         folders.append((globs.normalize(folder), name if isinstance(name, str) else None))
@@ -191,20 +191,20 @@ def _object(value: Any, root: str, file: str) -> Mapping[str, Any]:
 def _string_list(value: Any, root: str, file: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         leaf = key.rsplit(".", 1)[-1]
-        raise _at(root, file, leaf, f"`{key}` must be a list of globs (strings)")
+        raise error_at(root, file, leaf, f"`{key}` must be a list of globs (strings)")
     return list(value)
 
 
 def _check_escapes(root: str, file: str, patterns: Sequence[str]) -> None:
     for pattern in patterns:
         if globs.escapes_root(pattern):
-            raise _at(
+            raise error_at(
                 root, file, pattern, f"workspace glob {pattern!r} points outside the repository root",
                 hint="member globs are relative to the root and must stay inside it",
             )
 
 
-def _at(root: str, file: str, needle: str, message: str, *, hint: str | None = None) -> InputError:
+def error_at(root: str, file: str, needle: str, message: str, *, hint: str | None = None) -> InputError:
     """An InputError pointing at the first line of ``file`` that mentions ``needle``."""
     path = Path(root) / file
     line = column = None

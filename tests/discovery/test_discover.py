@@ -120,3 +120,24 @@ def test_a_folder_in_both_the_node_and_the_uv_workspace_is_listed_once(tmp_path:
     assert ws.warnings == (
         "services/api is a member of both the node and the python workspace; it is listed once, as the node package",
     )
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "where"),
+    [
+        ("package.json", '{\n  "version": "1.0.0",\n  "name": 42\n}\n', "a/package.json:3:3"),
+        ("pyproject.toml", '[project]\nversion = "1.0.0"\nname = 42\n', "a/pyproject.toml:3:1"),
+    ],
+)
+def test_a_name_that_is_no_string_is_refused_where_it_is_written(tmp_path: Path, file: str, text: str, where: str) -> None:
+    # npm, yarn, pnpm and uv all refuse such a manifest; "has no name" would hide what is wrong.
+    if file == "package.json":
+        (tmp_path / "package.json").write_text('{"private": true, "workspaces": ["a"]}')
+    else:
+        (tmp_path / "pyproject.toml").write_text('[project]\nname = "root"\n[tool.uv.workspace]\nmembers = ["a"]\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / file).write_text(text)
+    with pytest.raises(InputError) as raised:
+        discover(tmp_path)
+    assert "name must be a string, not a number (42)" in str(raised.value)
+    assert f"{tmp_path}/{where}" in str(raised.value)
