@@ -26,7 +26,7 @@ GATEWAY = "cigen.adapters.proc"
 
 # Which layer may import which (README, Development): a layer is a folder of cigen/ or a module at its top.
 # The leaf modules hold the shared vocabulary and import nothing of cigen; every other layer may import them.
-LEAVES = ("__init__", "errors", "model", "durations", "pathglob", "suggest", "reporting")
+LEAVES = ("__init__", "errors", "model", "durations", "pathglob", "suggest", "reporting", "jsonpath")
 CORE = {
     "adapters": set(),  # the edge the core reads files and git through: on the leaves alone
     "graph": set(),

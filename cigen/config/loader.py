@@ -9,11 +9,12 @@ concurrency, mode)").
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from cigen.adapters.files import read_text
+from cigen.config.checks import CHECK_KINDS
 from cigen.config.file import find_config
 from cigen.config.root import Config
 from cigen.errors import InputError
@@ -21,8 +22,9 @@ from cigen.errors import InputError
 if TYPE_CHECKING:  # the module itself imports PyYAML, which load_config without a cigen.yaml never needs
     from cigen.adapters.yaml_tree import YamlNode
 
-# Where pydantic names the member of a union it tried (services.api.env.A.str): not a key of the file.
-_UNION_MEMBERS = frozenset({"str", "int", "float", "bool"})
+# Where pydantic names the member of a union it tried (services.api.env.A.str), or the tag of the one it chose
+# (checks.x.flow.steps): not a key of the file.
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool", *CHECK_KINDS})
 # Values that are text by nature, whatever YAML makes of them: what a process sees in its environment and
 # what a probe sends as a header are the characters written (`no` stays no, `010` stays 010, `1.50` stays 1.50).
 _TEXT_MAPS = (("env",), ("health", "headers"))
@@ -91,28 +93,39 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that holds the key at ``loc`` (to list its allowed keys)."""
     model: Any = Config
     keyed = False  # the previous field is a mapping (services: {api: ...}): this part is one of its keys
-    for part in loc:
+    for at, part in enumerate(loc):
         if keyed:
             keyed = False
             continue
+        if isinstance(part, int):
+            continue  # an index into a list of models: the model stays
+        if isinstance(model, list):  # a tagged union (checks: kind): the part is the tag of the member taken
+            model = next((m for m in model if m.model_fields["kind"].annotation == Literal[part]), None)
+            continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
-        field = model.model_fields.get(part) if isinstance(part, str) else None
+        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
-            return model if part == loc[-1] else None
+            return model if at == len(loc) - 1 else None
         model = _innermost_model(field.annotation)
         keyed = get_origin(field.annotation) is dict
-    return None
+    return model if isinstance(model, type) else None
 
 
 def _innermost_model(annotation: Any) -> Any:
+    """The model a field holds (through lists, dicts, Optional); the members of a union of several models."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in get_args(annotation):
-        found = _innermost_model(arg)
-        if found is not None:
-            return found
-    return None
+    found = [model for arg in get_args(annotation) if (model := _innermost_model(arg)) is not None]
+    members = [m for m in found if isinstance(m, type)]
+    if len(members) > 1 and all("kind" in m.model_fields for m in members):
+        return members
+    return found[0] if found else None
+
+
+def _allowed(model: type[BaseModel]) -> str:
+    """The keys a model takes, as the file writes them (``json``, not the field's name ``json_values``)."""
+    return ", ".join(sorted(field.alias or name for name, field in model.model_fields.items()))
 
 
 def _keys(data: YamlNode, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -134,19 +147,23 @@ def _first_error(path: Path, data: YamlNode, exc: ValidationError) -> InputError
 
     err = exc.errors()[0]
     named = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    if err["type"] == "check_kind":
+        named = (*named, "kind")  # point at the kind written, or at the check that has none
     loc = _keys(data, named)
     node = data.locate(loc)
     key = dotted(loc) or "(top level)"
     if err["type"] == "extra_forbidden":
-        model = _model_at(loc)
-        allowed = ", ".join(sorted(model.model_fields)) if model else ""
+        model = _model_at(named)
+        allowed = _allowed(model) if model else ""
         return InputError(
             f"unknown key {key}", path=path, line=node.line, column=node.column,
             hint=f"allowed keys: {allowed}" if allowed else "remove it",
         )
     got = err.get("input")
+    if err["type"] == "check_kind":
+        got = node.value if node.text is not None else None
     got_text = f" (got {got!r})" if got is not None and not isinstance(got, (dict, list)) else ""
     return InputError(
-        f"{key}: {err['msg'].lower()}{got_text}", path=path, line=node.line, column=node.column,
+        f"{key}: {err['msg'][:1].lower()}{err['msg'][1:]}{got_text}", path=path, line=node.line, column=node.column,
         hint="see the cigen.yaml reference in the README",
     )

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from cigen.config.affected import AffectedConfig
 from cigen.config.base import StrictModel
+from cigen.config.checks import Check, CheckName
 from cigen.config.run import RunConfig
 from cigen.config.runtime import RuntimeConfig
 from cigen.config.services import ServiceConfig
@@ -47,3 +48,6 @@ class Config(StrictModel):
         default_factory=RuntimeConfig, description="logs, PM2 namespace, integration job"
     )
     run: RunConfig = Field(default_factory=RunConfig, description="how `cigen run` runs tasks on this machine")
+    checks: dict[CheckName, Check] = Field(
+        default_factory=dict, description="check name -> what `cigen verify` proves of the running stack"
+    )
