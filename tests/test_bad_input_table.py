@@ -27,6 +27,7 @@ MONOREPO: dict[str, dict[str, Any]] = {
                      "dependencies": {"a": "*"}},
 }
 SERVICE = "services:\n  api:\n    port: 4001\n"
+CHECK = "checks:\n  c:\n    {check}"
 DEEP = 100_000
 
 
@@ -157,6 +158,29 @@ CASES = [
          ("plan", "--select", "a^...")),
     Case("--select excluding everything", {}, None, None, "the selection '!*' selects nothing",
          ("run", "build", "--select", "!*")),
+    # -- checks: ------------------------------------------------------------------------------------------------
+    yaml(CHECK.format(check="kind: smoke\n    request: {service: api}\n"), "3:5", "checks.c.kind",
+         "kind must be one of contract, flow, state, auth, resilience (got 'smoke')", "check of no kind"),
+    yaml(CHECK.format(check="kind: contract\n    request: {service: api, path: /a, verb: GET}\n"), "4:39",
+         "checks.c.request.verb", "allowed keys: body, headers, json, method, path, query, service, timeout",
+         "unknown key in a check's request"),
+    yaml(CHECK.format(check="kind: flow\n    steps:\n      - request: {service: api}\n        sav: {id: $.id}\n"),
+         "6:9", "checks.c.steps[0].sav", "allowed keys: agree, eventually, expect, name, request, save",
+         "unknown key in a step"),
+    yaml(CHECK.format(check="kind: contract\n    request: {service: api}\n    expect: {status: 2000}\n"), "5:14",
+         "checks.c.expect.status", "expected HTTP status codes", "status that is no HTTP status"),
+    yaml(CHECK.format(check="kind: contract\n    request: {service: api}\n    expect: {json: {'$..id': 1}}\n"),
+         "5:21", "checks.c.expect.json.$..id", "'$..id' is not a JSONPath to one value", "JSONPath to many values"),
+    yaml(CHECK.format(check="kind: contract\n    request: {service: api}\n    expect: {schema: {type: 7}}\n"),
+         "5:14", "checks.c.expect.schema", "not a valid JSON Schema 2020-12 at type", "schema that is no schema"),
+    yaml(CHECK.format(check="kind: contract\n    request: {service: api, headers: {a: '${1x}'}}\n"), "4:39",
+         "checks.c.request.headers.a", "${1x} is not a reference", "bad reference"),
+    yaml(CHECK.format(check="kind: auth\n    request: {service: api}\n    credentials: {}\n"), "5:5",
+         "checks.c.credentials", "credentials need a header or a query parameter", "auth without credentials"),
+    yaml(CHECK.format(check="kind: resilience\n    fault: {}\n    request: {service: api}\n"), "4:5",
+         "checks.c.fault", "give exactly one of stop, pause, delay or error", "resilience without a fault"),
+    yaml(CHECK.format(check="kind: state\n    steps: [{agree: [{service: api}]}]\n"), "4:14",
+         "checks.c.steps[0].agree", "at least 2 items", "agree with one read"),
 ]
 
 

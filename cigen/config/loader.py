@@ -100,7 +100,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue  # an index into a list of models: the model stays
         if isinstance(model, list):  # a tagged union (checks: kind): the part is the tag of the member taken
-            model = next((m for m in model if m.model_fields["kind"].annotation == Literal[part]), None)
+            model = next((m for m in model if issubclass(m, BaseModel)
+                          and m.model_fields["kind"].annotation == Literal[part]), None)
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
@@ -117,7 +118,7 @@ def _innermost_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     found = [model for arg in get_args(annotation) if (model := _innermost_model(arg)) is not None]
-    members = [m for m in found if isinstance(m, type)]
+    members = [m for m in found if isinstance(m, type) and issubclass(m, BaseModel)]
     if len(members) > 1 and all("kind" in m.model_fields for m in members):
         return members
     return found[0] if found else None
