@@ -46,6 +46,17 @@ def run(
         typer.Option("--select", "-s", help="Run only these services (repeatable), Turborepo filter syntax, "
                      "as in `cigen plan`."),
     ] = None,
+    only_affected: Annotated[
+        bool,
+        typer.Option("--affected", help="Run only the services a change affects, and build the unaffected "
+                     "dependencies they need (`cigen affected --build-deps`), as the workflow does. The change: "
+                     "from the merge-base with --base; inside GitHub Actions without --base, the run's event."),
+    ] = False,
+    base: Annotated[
+        Optional[str],
+        typer.Option("--base", metavar="REF", help="With --affected: the revision to compare with "
+                     "(default: workflow.default_branch, main)."),
+    ] = None,
     keep_going: Annotated[
         bool,
         typer.Option("--continue", help="After a failure keep starting the services that do not depend on it."),
@@ -68,13 +79,16 @@ def run(
     """
     import json
 
-    from cigen.app.run import run as run_tasks
-    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED
+    from cigen.app.run import Affected, run as run_tasks
+    from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
     from cigen.executor.report import summary, to_json
 
+    if base is not None and not only_affected:
+        raise InputError("--base needs --affected", hint="cigen run build --affected --base main")
     logs = sys.stderr if json_output else sys.stdout
     result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
-                       patterns=patterns or (), keep_going=keep_going, reporter=_printer(logs))
+                       patterns=patterns or (), keep_going=keep_going, reporter=_printer(logs),
+                       changed=Affected(base) if only_affected else None)
     if result.interrupted:
         print("cigen: interrupted: stopped every task", file=sys.stderr)
     print(file=logs)

@@ -5,8 +5,10 @@ The JSON document's keys only ever grow: ``ok`` (bool), ``interrupted``
 ``seconds``, and ``services`` in plan order, each with ``name`` (null when
 unnamed), ``path``, ``status`` (passed | failed | interrupted | not run |
 skipped: it defines none of the tasks), ``reason`` (why it did not run, else
-null) and ``tasks``: per task asked, ``task``, ``status`` (passed | failed |
-interrupted | not run | no script), ``seconds`` (null when it did not run),
+null), ``build_only`` (``--affected``: not affected, only built for the
+services that are) and ``tasks``: per task asked, ``task``, ``status``
+(passed | failed | interrupted | not run | no script | build only: a task
+other than build of a build-only service), ``seconds`` (null when it did not run),
 ``exit_code`` (null when it did not run or could not start; negative: the
 signal that ended it) and ``error`` (why it could not start, else null).
 """
@@ -34,6 +36,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
                 "path": s.path,
                 "status": s.status,
                 "reason": s.reason,
+                "build_only": s.build_only,
                 "tasks": [
                     {**asdict(t), "seconds": None if t.seconds is None else round(t.seconds, 3)} for t in s.tasks
                 ],

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 STOP_GRACE = 5.0  # seconds a task gets between SIGTERM and SIGKILL when the run is interrupted
 _TICK = 0.05  # seconds between checks for exited tasks when no output arrives
 
-TaskStatus = Literal["passed", "failed", "interrupted", "not run", "no script"]
+TaskStatus = Literal["passed", "failed", "interrupted", "not run", "no script", "build only"]
 ServiceStatus = Literal["passed", "failed", "interrupted", "not run", "skipped"]
 
 
@@ -54,6 +54,7 @@ class ServiceResult:
     status: ServiceStatus
     reason: str | None  # why it did not run: "depends on @shop/core", ...
     tasks: tuple[TaskResult, ...]
+    build_only: bool = False  # only built, for the affected services that need it (cigen run --affected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,8 @@ class _Run:
     def _begin(self, path: str) -> None:
         item = self.work[path]
         if not item.steps:
-            self.ended[path] = ServiceResult(path, item.name, item.label, "skipped", None, self._rows(item, []))
+            self.ended[path] = ServiceResult(path, item.name, item.label, "skipped", None, self._rows(item, []),
+                                             item.build_only)
             self._finish_service(path, ok=True)
             return
         self.active[path] = _Active(item)
@@ -228,7 +230,7 @@ class _Run:
         # Only a task that ran ends a service here ("not run" and "no script" rows are made by _rows).
         ended: ServiceStatus = "interrupted" if result.status == "interrupted" else "passed" if ok else "failed"
         self.ended[path] = ServiceResult(path, item.name, item.label, ended, None,
-                                         self._rows(item, state.results))
+                                         self._rows(item, state.results), item.build_only)
         self._finish_service(path, ok)
 
     def _finish_service(self, path: str, ok: bool) -> None:
@@ -243,16 +245,17 @@ class _Run:
             reason = f"stopped after {self.work[outcome.failed].label} failed" if outcome.failed else "stopped"
         else:
             reason = "interrupted"
-        result = ServiceResult(path, item.name, item.label, "not run", reason, self._rows(item, []))
+        result = ServiceResult(path, item.name, item.label, "not run", reason, self._rows(item, []), item.build_only)
         self.ended[path] = result
         self.reporter.not_run(result)
 
     def _rows(self, item: Work, results: list[TaskResult]) -> tuple[TaskResult, ...]:
-        """A result per task asked for: what ran, then not run, or no script where it defines none."""
+        """A result per task asked for: what ran, then not run, or why it does not run (no script, build only)."""
         done = {r.task: r for r in results}
         defined = {s.task for s in item.steps}
+        absent: TaskStatus = "build only" if item.build_only else "no script"
         return tuple(
-            done[t] if t in done else TaskResult(t, "not run" if t in defined else "no script") for t in item.tasks
+            done[t] if t in done else TaskResult(t, "not run" if t in defined else absent) for t in item.tasks
         )
 
     def _stop(self) -> None:
@@ -268,7 +271,7 @@ class _Run:
             state.results.append(result)
             self.reporter.task_finished(state.work, result)
             self.ended[path] = ServiceResult(path, state.work.name, state.work.label, "interrupted", None,
-                                             self._rows(state.work, state.results))
+                                             self._rows(state.work, state.results), state.work.build_only)
         self.active.clear()
 
 

@@ -29,6 +29,8 @@ from cigen.plan.tasks import python_commands, service_tasks, task_argv
 from cigen.plan.toolchains import Toolchain, detect
 from cigen.suggest import did_you_mean
 
+BUILD_TASK = "build"  # what a build-only service runs, as in the workflow (cigen.render.workflow)
+
 if TYPE_CHECKING:
     from cigen.config.root import Config
     from cigen.model import Workspace
@@ -67,16 +69,18 @@ class Work:
     label: str
     cwd: Path
     steps: tuple[Step, ...]
-    tasks: tuple[str, ...]  # every task asked for, in order (those without a step: no script)
+    tasks: tuple[str, ...]  # every task asked for, in order (those without a step: no script, or build only)
+    build_only: bool = False  # unaffected, run only to build what affected services need (cigen run --affected)
 
 
 def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str],
-            env: Mapping[str, str] | None = None) -> dict[str, Work]:
+            env: Mapping[str, str] | None = None, build_only: frozenset[str] = frozenset()) -> dict[str, Work]:
     """What each planned service runs for ``tasks``, by path, started from ``env`` (default cigen's own).
 
     Bad task names are bad input. With ``run.scripts: direct``, npm is asked
     once for its configuration (:func:`cigen.adapters.npm_env.npm_environment`)
-    when an npm workspace has a task to run.
+    when an npm workspace has a task to run. The services in ``build_only``
+    run their ``build`` task alone, as the workflow's build-only legs do.
     """
     wanted = tuple(tasks)
     for task in wanted:
@@ -95,13 +99,16 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
         member = members[path]
         tc = toolchains[path]
         cwd = workspace.root / path
+        only = path in build_only
+        defined = [t for t in service_tasks(member, config, wanted) if not only or t == BUILD_TASK]
         work[path] = Work(
             path=path,
             name=member.name,
             label=member.label,
             cwd=cwd,
-            steps=tuple(steps.step(t, tc, cwd, commands.get(t)) for t in service_tasks(member, config, wanted)),
+            steps=tuple(steps.step(t, tc, cwd, commands.get(t)) for t in defined),
             tasks=wanted,
+            build_only=only,
         )
     return work
 
