@@ -17,7 +17,7 @@ from cigen.adapters.files import read_text
 from cigen.config.checks import CHECK_KINDS
 from cigen.config.file import find_config
 from cigen.config.root import Config
-from cigen.errors import InputError
+from cigen.errors import CigenError, InputError
 
 if TYPE_CHECKING:  # the module itself imports PyYAML, which load_config without a cigen.yaml never needs
     from cigen.adapters.yaml_tree import YamlNode
@@ -54,6 +54,22 @@ def parse_config(path: Path) -> Config:
         return Config.model_validate(plain)
     except ValidationError as exc:
         raise _first_error(path, data, exc) from None
+
+
+def position(path: Path, keys: tuple[str, ...]) -> tuple[int | None, int | None]:
+    """Line and column of the key at ``keys`` in the cigen.yaml at ``path`` (of the deepest one there), for an
+    error found after validation (a reference to a service only the workspace knows)."""
+    # lazy: as in parse_config (PyYAML); only an error path reads the file again
+    from cigen.adapters.yaml_tree import load_tree
+
+    try:
+        data = load_tree(path, read_text(path))
+    except (CigenError, OSError):
+        return None, None
+    if data is None:
+        return None, None
+    node = data.locate(keys)
+    return node.line, node.column
 
 
 def _keep_text(path: Path, data: YamlNode, plain: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from cigen.config.base import StrictModel
+from cigen.config.refs import check_references
 from cigen.durations import parse_duration
 
 _MEMORY = re.compile(r"[1-9]\d*[KMG]?")
@@ -132,7 +133,8 @@ class ServiceConfig(StrictModel):
     cwd: str | None = Field(default=None, description="relative to the member's folder (to the root without one)")
     depends_on: list[str] = Field(default_factory=list, description="services to be healthy before this starts")
     port: int | None = Field(default=None, ge=1, le=65535, description="exported as PORT; probed when no health")
-    env: dict[str, EnvValue] = Field(default_factory=dict)
+    env: dict[str, Annotated[EnvValue, AfterValidator(check_references)]] = Field(
+        default_factory=dict, description="the process's environment; ${url:NAME} reaches service NAME")
     instances: int = Field(default=1, ge=1, le=MAX_INSTANCES,
                            description="more than 1 runs a Node script in PM2 cluster mode")
     health: HealthConfig | None = None

@@ -16,6 +16,7 @@ import hashlib
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,10 @@ def _cluster_entry(command: tuple[str, ...]) -> tuple[list[str], str, list[str]]
     return None
 
 
-def pm2_app(spec: ServiceSpec, *, namespace: str, logs_dir: str, root: Path | None = None) -> dict[str, Any]:
-    """The PM2 app of ``spec``; paths relative to the root unless ``root`` is given."""
+def pm2_app(spec: ServiceSpec, *, namespace: str, logs_dir: str, port_of: Callable[[str], int] | None = None,
+            root: Path | None = None) -> dict[str, Any]:
+    """The PM2 app of ``spec``, its service references (``${url:NAME}``) reaching each service at
+    ``port_of(NAME)`` (a spec with references needs it); paths relative to the root unless ``root`` is given."""
     def place(rel: str) -> str:
         return str(root / rel) if root is not None else rel
 
@@ -67,7 +70,7 @@ def pm2_app(spec: ServiceSpec, *, namespace: str, logs_dir: str, root: Path | No
         app.update(script=spec.command[0], args=list(spec.command[1:]), interpreter="none", exec_mode="fork")
     app.update(
         cwd=place(spec.cwd),
-        env=dict(spec.env),
+        env=spec.environment(port_of or _unreferenced),
         instances=spec.instances,
         autorestart=spec.restart.autorestart,
         max_restarts=spec.restart.max_restarts,
@@ -97,6 +100,10 @@ def spec_hash(app: dict[str, Any]) -> str:
 
 def _without_hash(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != SPEC_HASH_ENV}
+
+
+def _unreferenced(name: str) -> int:
+    raise ValueError(f"the environment refers to {name}, and no port was given for it")
 
 
 def _ms(seconds: float) -> int:

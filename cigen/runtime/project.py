@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cigen.config.file import find_config
@@ -36,10 +37,19 @@ class Project:
         """PM2's own log (the daemon's), kept with the services' logs so one folder tells everything."""
         return self.logs_dir / "pm2.log"
 
-    def apps(self, names: list[str], *, absolute: bool) -> dict[str, dict[str, Any]]:
-        """PM2 app definitions of ``names``; absolute paths for ``cigen up``, relative for the ecosystem file."""
+    def apps(self, names: list[str], *, absolute: bool,
+             through: Mapping[str, int] | None = None) -> dict[str, dict[str, Any]]:
+        """PM2 app definitions of ``names``; absolute paths for ``cigen up``, relative for the ecosystem file.
+        A service reference (``${url:NAME}``) reaches NAME at its port ``through`` (a proxy's), else its own."""
+        ports = dict(through or {})
+
+        def port_of(name: str) -> int:
+            port = ports.get(name, self.specs[name].port)
+            assert port is not None  # resolve_services refuses a reference to a service without a port
+            return port
+
         return {
-            name: pm2_app(self.specs[name], namespace=self.namespace, logs_dir=self.logs,
+            name: pm2_app(self.specs[name], namespace=self.namespace, logs_dir=self.logs, port_of=port_of,
                           root=self.root if absolute else None)
             for name in names
         }

@@ -3,23 +3,27 @@
 A service is a startable member (a ``start`` script; not a library of kind
 ``package``, and not the root package, unless cigen.yaml lists it), or an entry
 of ``services:`` with its own ``start`` that names no member (a database, a
-mock). Its runtime dependencies are its ``depends_on`` plus the nearest
-services it reaches in the package graph through runtime fields
-(``dependencies``, ``peerDependencies``, ``optionalDependencies``, PEP 621
-dependencies; never devDependencies or dependency groups).
+mock). Its runtime dependencies are its ``depends_on``, the services its
+environment refers to (``${url:NAME}``, ``${port:NAME}``: see
+:mod:`cigen.config.refs`), and the nearest services it reaches in the package
+graph through runtime fields (``dependencies``, ``peerDependencies``,
+``optionalDependencies``, PEP 621 dependencies; never devDependencies or
+dependency groups).
 """
 
 from __future__ import annotations
 
 import posixpath
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cigen.errors import CycleError, InputError
 from cigen.suggest import did_you_mean
+from cigen.config.loader import position
+from cigen.config.refs import references, rename, substitute
 from cigen.config.services import HealthConfig, RestartConfig, ServiceConfig
 from cigen.graph.core import cycles
 from cigen.graph.graph import Graph, build_graph, from_names
@@ -71,6 +75,13 @@ class ServiceSpec:
     restart: RestartConfig
     kill_timeout: float
     depends_on: tuple[str, ...]  # runtime dependencies, sorted
+    # The services its environment refers to (``${url:NAME}``), sorted: a subset of depends_on, each an edge
+    # cigen can put a loopback proxy on. ``env`` keeps the references, with each NAME the service's own name.
+    refers_to: tuple[str, ...] = ()
+
+    def environment(self, port_of: Callable[[str], int]) -> dict[str, str]:
+        """The environment the process gets, each reference resolved through ``port_of(service)``."""
+        return {key: substitute(value, port_of) for key, value in self.env}
 
 
 def command_argv(command: str | list[str]) -> tuple[str, ...]:
@@ -142,9 +153,40 @@ def resolve_services(config: Config, workspace: Workspace, config_path: Path | s
                 raise InputError(f"{label}.depends_on: a service cannot depend on itself", path=config_path,
                                  hint=f"remove {dep!r}")
             explicit.add(target)
-        deps = explicit | package_deps.get(member.path if member else "", set())
-        specs[name] = _spec(name, cfg, member, tuple(sorted(deps)), label, config_path)
+        refers_to = _references(name, cfg, entry or name, aliases, chosen, config_path)
+        deps = explicit | set(refers_to.values()) | package_deps.get(member.path if member else "", set())
+        ports = {target: port for target in refers_to.values() if (port := chosen[target][1].port) is not None}
+        specs[name] = _spec(name, cfg, member, tuple(sorted(deps)), label, config_path,
+                            refers_to=refers_to, ports=ports)
     return specs
+
+
+def _references(name: str, cfg: ServiceConfig, key: str, aliases: dict[str, str],
+                chosen: Mapping[str, tuple[str | None, ServiceConfig, Member | None]],
+                config_path: Path | str) -> dict[str, str]:
+    """Each service NAME the environment refers to, as written -> the service's name; bad ones are located."""
+    found: dict[str, str] = {}
+    for var, value in cfg.env.items():
+        if not isinstance(value, str):
+            continue
+        for kind, written in references(value):
+            target = aliases.get(written)
+            problem, hint = None, None
+            if target is None:
+                problem = f"${{{kind}:{written}}} refers to no service"
+                hint = suggest(written, sorted(chosen)) or f"services: {', '.join(sorted(chosen))}"
+            elif target == name:
+                problem, hint = f"${{{kind}:{written}}} refers to the service itself", "use its PORT"
+            elif chosen[target][1].port is None:
+                problem = f"${{{kind}:{written}}} needs the port {target} listens on"
+                hint = f"give services.{chosen[target][0] or target} a port:"
+            if problem is not None:
+                line, column = position(Path(config_path), ("services", key, "env", var))
+                raise InputError(f"services.{key}.env.{var}: {problem}", path=config_path, line=line,
+                                 column=column, hint=hint)
+            assert target is not None  # each problem above raised
+            found[written] = target
+    return found
 
 
 def _find_member(key: str, members: list[Member], config_path: Path | str) -> Member | None:
@@ -195,21 +237,24 @@ def _default_start(member: Member | None, label: str, config_path: Path | str) -
 
 
 def _spec(name: str, cfg: ServiceConfig, member: Member | None, deps: tuple[str, ...], label: str,
-          config_path: Path | str) -> ServiceSpec:
+          config_path: Path | str, *, refers_to: Mapping[str, str], ports: Mapping[str, int]) -> ServiceSpec:
     base = member.path if member else "."
     cwd = posixpath.normpath(posixpath.join(base, cfg.cwd)) if cfg.cwd else base
     if cwd.startswith(".."):
         raise InputError(f"{label}.cwd: {cfg.cwd!r} leaves the repository", path=config_path,
                          hint="give a folder inside the root")
     command = command_argv(cfg.start) if cfg.start is not None else _default_start(member, label, config_path)
-    env = {k: _env_text(v) for k, v in cfg.env.items()}
+    env = {k: rename(_env_text(v), refers_to.__getitem__) for k, v in cfg.env.items()}
     if cfg.port is not None:
         env.setdefault("PORT", str(cfg.port))
     env_pairs = tuple(sorted(env.items()))
+    # A health command reaches the services its environment names directly: it checks this service, not an edge.
+    probe_env = tuple((k, substitute(v, ports.__getitem__)) for k, v in env_pairs)
     return ServiceSpec(
         name=name, member=member.path if member else None, cwd=cwd, command=command, port=cfg.port,
-        env=env_pairs, instances=cfg.instances, health=_health(cfg, cwd, env_pairs, label, config_path),
+        env=env_pairs, instances=cfg.instances, health=_health(cfg, cwd, probe_env, label, config_path),
         restart=cfg.restart, kill_timeout=cfg.kill_timeout, depends_on=deps,
+        refers_to=tuple(sorted(set(refers_to.values()))),
     )
 
 
