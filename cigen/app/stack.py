@@ -15,6 +15,7 @@ from pathlib import Path
 from cigen.app.workspace import discover_with, load
 from cigen.config.loader import load_config
 from cigen.errors import InputError
+from cigen.runtime import proxies
 from cigen.runtime.orchestrate import Progress
 from cigen.runtime.project import Project, logs_folder, project
 from cigen.runtime.report import UpResult
@@ -22,6 +23,7 @@ from cigen.runtime.services import select, suggest
 from cigen.runtime.daemon import Stopped, kill_daemon
 from cigen.runtime.status import Row, collect
 from cigen.runtime.startup import Prepared, up as start_services
+from cigen.verify.faults import undo_leftovers
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ def up(root: Path, services: Sequence[str], *, keep: bool,
     """Start ``services`` (all when empty) and what they need; ``progress`` gets each step and the width of
     the longest service name, to align them."""
     config = load_config(root)
+    undo_leftovers(root)  # a service a killed `cigen verify` left paused would fail its gate, not be adopted
     prepared: dict[str, Project] = {}  # set by prepare(), on the runtime's schedule
     width = 0
 
@@ -44,10 +47,10 @@ def up(root: Path, services: Sequence[str], *, keep: bool,
         if not proj.specs:
             raise InputError("no services to start: no member has a start script and cigen.yaml lists no services",
                              hint="add a `start` script to a service's package.json, or a services: entry to cigen.yaml")
-        order = select(proj.specs, services)
-        width = max(len(name) for name in order)
         prepared["project"] = proj
-        return proj.specs, order, proj.apps(order, absolute=True)
+        specs, order, apps = proxies.prepare(proj, select(proj.specs, services))
+        width = max(len(name) for name in order)
+        return specs, order, apps
 
     result = start_services(root, prepare, keep=keep, progress=lambda p: progress(p, width),
                             log_file=root / logs_folder(root, config) / "pm2.log",
@@ -75,4 +78,5 @@ def log_files(root: Path, service: str) -> tuple[Path, Path]:
 
 def down(root: Path) -> Stopped:
     """Stop every process of the project's PM2 daemon, then the daemon; each is waited for by PID."""
+    undo_leftovers(root, restart=False)  # a paused process would take its whole kill_timeout to stop
     return kill_daemon(root)

@@ -140,6 +140,15 @@ const ops = {
     await call("delete", name);
     return null;
   },
+  // A fault of cigen verify stops a service and starts it again with the definition PM2 keeps (its env too).
+  async stop({ name }) {
+    await call("stop", name);
+    return null;
+  },
+  async restart({ name }) {
+    await call("restart", name);
+    return null;
+  },
   async kill() {
     await call("killDaemon");
     connected = false;

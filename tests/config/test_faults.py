@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from cigen.config.faults import FaultConfig
+from cigen.config.loader import parse_config
+from cigen.errors import InputError
 
 
 def refusal(data: Any) -> str:
@@ -62,3 +65,25 @@ def test_a_delay_is_stored_in_seconds() -> None:
 )
 def test_a_bad_fault_is_refused_with_its_reason(written: Any, message: str) -> None:
     assert refusal(written).lower().startswith(message.lower())
+
+
+RESILIENCE = ("checks:\n  degrades:\n    kind: resilience\n    request: {service: api, path: /related}\n"
+              "    expect: {within: 1s}\n    fault:\n")
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("      delay: {service: recommend, by: soon}\n", "7:35: checks.degrades.fault.delay.by: value error, expected a duration"),
+        ("      error: {service: recommend, status: 600}\n", "7:35: checks.degrades.fault.error.status: input should be"),
+        ("      stop: recommend\n      pause: recommend\n", "6:5: checks.degrades.fault: value error, give exactly one of"),
+        ("      kill: recommend\n", "7:7: unknown key checks.degrades.fault.kill (allowed keys: delay, error, pause, stop)"),
+    ],
+    ids=["duration", "status", "two", "unknown"],
+)
+def test_a_bad_fault_in_cigen_yaml_is_one_located_line(tmp_path: Path, fault: str, message: str) -> None:
+    path = tmp_path / "cigen.yaml"
+    path.write_text(RESILIENCE + fault)
+    with pytest.raises(InputError) as caught:
+        parse_config(path)
+    assert str(caught.value).removeprefix(f"{path}:").lower().startswith(message.lower())
