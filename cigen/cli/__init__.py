@@ -46,6 +46,7 @@ from cigen.cli import down as _down  # noqa: E402,F401
 from cigen.cli import status as _status  # noqa: E402,F401
 from cigen.cli import logs as _logs  # noqa: E402,F401
 from cigen.cli import run as _run  # noqa: E402,F401
+from cigen.cli import verify as _verify  # noqa: E402,F401
 
 if _importing:
     signal.signal(signal.SIGINT, _before_import)

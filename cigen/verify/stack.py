@@ -48,10 +48,14 @@ class Service:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``; a service without a port has no URL (an error naming it)."""
+        return f"http://{HOST}:{self.reachable_port()}"
+
+    def reachable_port(self) -> int:
+        """Its port; a service without one cannot be sent a request (an error naming it)."""
         if self.port is None:
             raise InputError(f"service {self.name} has no port, so no check can send it a request",
                              hint=f"give it one in cigen.yaml: services.{self.name}.port")
-        return f"http://{HOST}:{self.port}"
+        return self.port
 
 
 @dataclass(frozen=True)

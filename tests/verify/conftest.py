@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,3 +34,13 @@ def started_repo(base: Path, build: Callable[[RuntimeRepo], None], *services: st
         yield repo
     finally:
         repo.teardown()
+
+
+CHECKED = Path(__file__).resolve().parents[2] / "testing" / "servers" / "checked.py"
+
+
+def add_checked(repo: RuntimeRepo, name: str, **env: object) -> int:
+    """A service running testing/servers/checked.py (see there for ROLE, BROKEN, TOKEN, UPSTREAM_PORT)."""
+    port = repo.add(name, python=True, env=dict(env), start=f"{sys.executable} checked.py")
+    shutil.copy(CHECKED, repo.root / "services" / name / "checked.py")
+    return port

@@ -1,0 +1,106 @@
+"""Running the selected checks: what must hold before the first runs, and the order they run in.
+
+Checks that share no service run at once, on up to :data:`WORKERS` threads; a check that injects a fault runs
+alone, after the others, in the calling thread, so that a Ctrl-C reaches it there and its fault is undone on
+the way out (the fault's context manager exits whatever ends the block).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from cigen.config.checks import AuthCheck, Check, ResilienceCheck, references
+from cigen.errors import InputError
+from cigen.verify.engine import Context, run_check, services_of
+from cigen.verify.model import CheckResult
+from cigen.verify.schemas import Schemas
+
+WORKERS = 4
+
+
+def preflight(checks: Mapping[str, Check], environ: Mapping[str, str], schemas: Schemas, config_path: Path) -> None:
+    """Everything the checks need that is known before they run: each ``${NAME}`` is saved by a step of its
+    check or set in the environment; each schema file and OpenAPI operation is there. InputError otherwise."""
+    for name, check in checks.items():
+        saved = _saved_names(check)
+        for where, text in _texts(check.model_dump(by_alias=True, exclude={"fault"}), f"checks.{name}"):
+            for ref in references(text):
+                if ref not in saved and ref not in environ:
+                    raise InputError(f"{where} uses ${{{ref}}}, which is not set in the environment and no step of "
+                                     f"check {name} saves", path=config_path,
+                                     hint=f"export {ref}=... before cigen verify, or save it: save: {{{ref}: $.path}}")
+        if isinstance(check, (AuthCheck, ResilienceCheck)):
+            expects = [check.expect] if check.expect else []
+            base = f"checks.{name}.expect"
+            for expect in expects:
+                schemas.prepare(expect, base)
+        else:
+            for number, step in enumerate(check.all_steps):
+                if step.expect is not None:
+                    where = f"checks.{name}.steps[{number}].expect" if check.steps else f"checks.{name}.expect"
+                    schemas.prepare(step.expect, where)
+
+
+def run_all(checks: Mapping[str, Check], context: Context,
+            done: Callable[[CheckResult], None] = lambda result: None) -> list[CheckResult]:
+    """Every check, in cigen.yaml's order in the result; ``done`` is told of each as it finishes."""
+    results: dict[str, CheckResult] = {}
+    shared = [name for name, check in checks.items() if not isinstance(check, ResilienceCheck)]
+    alone = [name for name, check in checks.items() if isinstance(check, ResilienceCheck)]
+    lock = threading.Lock()
+
+    def finished(result: CheckResult) -> None:
+        with lock:
+            results[result.name] = result
+        done(result)
+
+    _concurrently(shared, checks, context, finished)
+    for name in alone:
+        finished(run_check(name, checks[name], context))
+    return [results[name] for name in checks]
+
+
+def _concurrently(names: list[str], checks: Mapping[str, Check], context: Context,
+                  finished: Callable[[CheckResult], None]) -> None:
+    """Run ``names`` on the pool, never two that share a service at the same time."""
+    waiting = list(names)
+    busy: dict[Future[CheckResult], set[str]] = {}
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="check")
+    try:
+        while waiting or busy:
+            in_use = set().union(*busy.values()) if busy else set()
+            for name in list(waiting):
+                services = set(services_of(checks[name]))
+                if len(busy) < WORKERS and not services & in_use:
+                    waiting.remove(name)
+                    busy[pool.submit(run_check, name, checks[name], context)] = services
+                    in_use |= services
+            completed, _ = wait(busy, return_when=FIRST_COMPLETED)
+            for future in completed:
+                del busy[future]
+                finished(future.result())
+    finally:
+        # On Ctrl-C: start nothing more, and let the running checks end (each request has a timeout).
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _saved_names(check: Check) -> set[str]:
+    if isinstance(check, (AuthCheck, ResilienceCheck)):
+        return set()
+    return {name for step in check.all_steps for name in step.save}
+
+
+def _texts(value: Any, where: str) -> list[tuple[str, str]]:
+    """Every text in a dumped check with where it is; a schema's own text is no template."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() if key != "schema"
+                for found in _texts(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value) for found in _texts(item, f"{where}[{number}]")]
+    return []
