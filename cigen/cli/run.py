@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, TextIO
+from typing import Annotated, Optional
 
 import typer
 
 from cigen.cli.app import RootOption, app, out
 from cigen.cli.plan import PlanMode, chosen_mode
-
-if TYPE_CHECKING:
-    from cigen.executor.runner import Reporter
 
 
 @app.command()
@@ -57,6 +55,9 @@ def run(
         typer.Option("--base", metavar="REF", help="With --affected: the revision to compare with "
                      "(default: workflow.default_branch, main)."),
     ] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No live status area on a terminal: plain prefixed lines only.")
+    ] = False,
     keep_going: Annotated[
         bool,
         typer.Option("--continue", help="After a failure keep starting the services that do not depend on it."),
@@ -69,7 +70,9 @@ def run(
     """Run tasks in each service with its own package manager, in the plan's order (what CI runs, on your machine).
 
     Each line of a task's output is prefixed with the service and task
-    (@shop/core:build: ...); a table of every result ends the run. A
+    (@shop/core:build: ...); on a terminal a status area below it shows the
+    running tasks with their time and the counts done, failed and waiting
+    (--no-progress: plain lines); a table of every result ends the run. A
     failure stops the services that depend on it and, without --continue, the
     start of anything new. Exit codes: 0 every task passed; 1 a task failed or
     did not run because of a failure (or a dependency cycle); 2 bad input (a
@@ -81,14 +84,21 @@ def run(
 
     from cigen.app.run import Affected, run as run_tasks
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
+    from cigen.cli.run_output import LivePrinter, Printer
     from cigen.executor.report import summary, to_json
 
     if base is not None and not only_affected:
         raise InputError("--base needs --affected", hint="cigen run build --affected --base main")
     logs = sys.stderr if json_output else sys.stdout
-    result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
-                       patterns=patterns or (), keep_going=keep_going, reporter=_printer(logs),
-                       changed=Affected(base) if only_affected else None)
+    live = not no_progress and logs.isatty() and os.environ.get("TERM", "dumb") != "dumb"
+    printer = LivePrinter(logs) if live else Printer(logs)
+    try:
+        result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
+                           patterns=patterns or (), keep_going=keep_going, reporter=printer,
+                           changed=Affected(base) if only_affected else None)
+    finally:
+        if isinstance(printer, LivePrinter):
+            printer.finish()
     if result.interrupted:
         print("cigen: interrupted: stopped every task", file=sys.stderr)
     print(file=logs)
@@ -98,31 +108,3 @@ def run(
     if result.interrupted:
         return EXIT_INTERRUPTED
     return 0 if result.ok else EXIT_FAILED
-
-
-def _printer(stream: TextIO) -> Reporter:
-    """A reporter writing whole lines, each prefixed ``service:task:`` as Turborepo does, flushed at once."""
-    from cigen.executor.report import describe
-    from cigen.executor.runner import Reporter, ServiceResult, TaskResult
-    from cigen.executor.work import Step, Work
-
-    class Printer(Reporter):
-        def _line(self, text: str) -> None:
-            stream.write(text + "\n")
-            stream.flush()
-
-        def task_started(self, work: Work, step: Step) -> None:
-            self._line(f"{work.label}:{step.task}: $ {step}")
-
-        def output(self, work: Work, step: Step, line: str) -> None:
-            prefix = f"{work.label}:{step.task}:"
-            self._line(f"{prefix} {line}" if line.strip() else prefix)  # no trailing blanks on empty lines
-
-        def task_finished(self, work: Work, result: TaskResult) -> None:
-            if result.status != "passed":
-                self._line(f"{work.label}:{result.task}: {describe(result)}")
-
-        def not_run(self, result: ServiceResult) -> None:
-            self._line(f"{result.label}: not run: {result.reason}")
-
-    return Printer()

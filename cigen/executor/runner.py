@@ -74,6 +74,12 @@ class RunResult:
 class Reporter:
     """What a run tells as it goes; the CLI subclasses it to print. Every call comes from one thread."""
 
+    def run_started(self, work: Mapping[str, Work]) -> None:
+        """The run begins with these services, by path in plan order."""
+
+    def tick(self) -> None:
+        """Called every few tens of milliseconds while tasks run (a live display redraws its clock)."""
+
     def task_started(self, work: Work, step: Step) -> None:
         """``step`` of ``work`` is starting."""
 
@@ -85,6 +91,9 @@ class Reporter:
 
     def not_run(self, result: ServiceResult) -> None:
         """A service will not run: a dependency failed, the run stopped, or it was interrupted."""
+
+    def service_finished(self, result: ServiceResult) -> None:
+        """A service's result is final, whatever it is (after :meth:`not_run` for one that will not run)."""
 
 
 @dataclass
@@ -131,6 +140,7 @@ class _Run:
 
     def run(self) -> RunResult:
         began = time.monotonic()
+        self.reporter.run_started(self.work)
         with _catch_signals(self.signals):
             try:
                 while not self.signals:
@@ -141,6 +151,7 @@ class _Run:
                         break
                     self._pump(_TICK)
                     self._reap()
+                    self.reporter.tick()
             finally:
                 if self.signals or self.active:  # interrupted, or an error escaped the loop
                     self._stop()
@@ -159,8 +170,8 @@ class _Run:
     def _begin(self, path: str) -> None:
         item = self.work[path]
         if not item.steps:
-            self.ended[path] = ServiceResult(path, item.name, item.label, "skipped", None, self._rows(item, []),
-                                             item.build_only)
+            self._record(ServiceResult(path, item.name, item.label, "skipped", None, self._rows(item, []),
+                                       item.build_only))
             self._finish_service(path, ok=True)
             return
         self.active[path] = _Active(item)
@@ -229,8 +240,8 @@ class _Run:
         item = state.work
         # Only a task that ran ends a service here ("not run" and "no script" rows are made by _rows).
         ended: ServiceStatus = "interrupted" if result.status == "interrupted" else "passed" if ok else "failed"
-        self.ended[path] = ServiceResult(path, item.name, item.label, ended, None,
-                                         self._rows(item, state.results), item.build_only)
+        self._record(ServiceResult(path, item.name, item.label, ended, None,
+                                   self._rows(item, state.results), item.build_only))
         self._finish_service(path, ok)
 
     def _finish_service(self, path: str, ok: bool) -> None:
@@ -246,8 +257,12 @@ class _Run:
         else:
             reason = "interrupted"
         result = ServiceResult(path, item.name, item.label, "not run", reason, self._rows(item, []), item.build_only)
-        self.ended[path] = result
         self.reporter.not_run(result)
+        self._record(result)
+
+    def _record(self, result: ServiceResult) -> None:
+        self.ended[result.path] = result
+        self.reporter.service_finished(result)
 
     def _rows(self, item: Work, results: list[TaskResult]) -> tuple[TaskResult, ...]:
         """A result per task asked for: what ran, then not run, or why it does not run (no script, build only)."""
@@ -270,8 +285,8 @@ class _Run:
             result = TaskResult(step.task, "interrupted", time.monotonic() - state.started, state.process.exited())
             state.results.append(result)
             self.reporter.task_finished(state.work, result)
-            self.ended[path] = ServiceResult(path, state.work.name, state.work.label, "interrupted", None,
-                                             self._rows(state.work, state.results), state.work.build_only)
+            self._record(ServiceResult(path, state.work.name, state.work.label, "interrupted", None,
+                                       self._rows(state.work, state.results), state.work.build_only))
         self.active.clear()
 
 
