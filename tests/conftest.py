@@ -54,6 +54,7 @@ LONGEST: tuple[Group, ...] = (
     (("tests/test_action.py::test_the_generated_plan_job_runs_cigen_through_the_action",), 25),
     (("tests/test_action.py::test_the_action_installs_once",), 23),
     (("tests/test_precommit_hooks.py::test_try_repo",), 20),
+    (("tests/verify/test_faults.py::",), 20),  # one stack under PM2 for the module, each fault applied and undone
     (("tests/test_precommit_hooks.py::test_a_commit_adding_a_package",), 15),  # the first makes the hook's env
     (("tests/testing/test_validators.py::test_the_validators_work_without_any_network",), 15),
     (("tests/render/test_impact_workflow.py::test_a_pull_request_from_a_fork",), 15),
