@@ -27,9 +27,11 @@ from cigen.errors import InputError
 from cigen.runtime.daemon import session
 from cigen.runtime.orchestrate import Progress
 from cigen.runtime.pm2 import daemon_pid, pm2_home
+from cigen.runtime.project import project
 from cigen.suggest import did_you_mean
 from cigen.verify.coverage import coverage, runtime_edges
 from cigen.verify.engine import Context, Injector, services_of
+from cigen.verify.faults import injected, undo_leftovers
 from cigen.verify.model import CheckResult, VerifyResult
 from cigen.verify.report import SUMMARY_BUDGET, render_junit, render_markdown
 from cigen.verify.run import preflight, run_all
@@ -58,12 +60,16 @@ def verify(root: Path, selection: Selection, *, environ: Mapping[str, str], star
     chosen, skipped = select(root, config, selection, environ)
     needed = sorted({service for check in chosen.values() for service in services_of(check)})
     with _brought_up(root, needed if start else [], started):
+        # a fault a killed cigen left (a paused service) would make the stack look down, or the checks fail
+        undo_leftovers(root, project(root, config, workspace).specs)
         stack = attach(root, config, workspace, needed)
         schemas = Schemas(root, config_path)
         preflight(chosen, environ, schemas, config_path)
-        context = Context(stack=stack, schemas=schemas, secrets=Secrets(), environ=environ, inject=inject)
+        context = Context(stack=stack, schemas=schemas, secrets=Secrets(), environ=environ,
+                          inject=inject if inject is not None else injected)
         results = run_all(chosen, context, done)
-    edges = runtime_edges(stack.project.specs, {name: list(s.depends_on) for name, s in config.services.items()})
+    edges = runtime_edges(stack.project.specs, {name: list(s.depends_on) for name, s in config.services.items()},
+                          {name: list(spec.refers_to) for name, spec in stack.project.specs.items()})
     return VerifyResult(checks=tuple(results), coverage=coverage(edges, config.checks),
                         elapsed=time.monotonic() - began, skipped=tuple(skipped))
 

@@ -23,9 +23,11 @@ def runtime_edges(specs: Mapping[str, ServiceSpec], depends_on: Mapping[str, lis
     found: dict[tuple[str, str], set[str]] = {}
     for name, spec in specs.items():
         written = set(depends_on.get(name, ()))
+        referred = set((url_refs or {}).get(name, ()))
         for dependency in spec.depends_on:
-            found.setdefault((name, dependency), set()).add("depends_on" if dependency in written else "package")
-        for dependency in (url_refs or {}).get(name, ()):
+            if dependency in written or dependency not in referred:  # a reference is a depends_on too
+                found.setdefault((name, dependency), set()).add("depends_on" if dependency in written else "package")
+        for dependency in referred:
             if dependency in specs and dependency != name:
                 found.setdefault((name, dependency), set()).add("url")
     return [Edge(dependent, dependency, tuple(sorted(via))) for (dependent, dependency), via in sorted(found.items())]

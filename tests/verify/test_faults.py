@@ -1,7 +1,8 @@
 """Each fault applied to a real stack under real PM2 and undone: after the block, after an exception, after
-SIGINT or SIGTERM to the process that applied it, and, when that process was killed outright, by the next
-``cigen up``. The state is read from the processes themselves (by PID: gone, ``T`` for paused, running)
-and from what a caller gets through the proxy (the latency, the status)."""
+SIGINT to ``cigen verify`` in the middle of a resilience check, after SIGTERM to a process using
+:func:`injected`, and, when that process was killed outright, by the next ``cigen up`` or ``cigen verify``.
+The state is read from the processes themselves (by PID: gone, ``T`` for paused, running) and from what a
+caller gets through the proxy (the latency, the status)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ pytestmark = pytest.mark.slow
 def _build(repo: RuntimeRepo) -> None:
     repo.add("recommend")
     repo.add("api", env={"RECOMMEND_URL": "${url:recommend}"})
+    repo.extra["checks"] = {
+        "answers": {"kind": "contract", "request": {"service": "recommend", "path": "/"}, "expect": {"status": 200}},
+        # Under the pause nothing answers for 30 s: long enough to interrupt cigen verify in the middle.
+        "hangs": {"kind": "resilience", "fault": {"pause": "recommend"}, "request": {"service": "recommend"},
+                  "expect": {"within": "30s", "status": 200}},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -175,32 +182,46 @@ def apply_in_a_process(repo: RuntimeRepo, written: str) -> subprocess.Popen[str]
     return process
 
 
-@pytest.mark.parametrize(("signum", "written"), [
-    (signal.SIGINT, '{"pause": "recommend"}'),
-    (signal.SIGTERM, '{"error": {"service": "recommend", "status": 503}}'),
-], ids=["sigint-pause", "sigterm-error"])
-def test_a_signal_to_the_process_that_applied_it_undoes_it(repo: RuntimeRepo, stack: Stack, signum: int,
-                                                          written: str) -> None:
-    process = apply_in_a_process(repo, written)
-    if "pause" in written:
-        assert paused(repo.pids("recommend")[-1])
-    else:
-        assert get(proxy_table(repo.root)["recommend"].port)[0] == 503
-    process.send_signal(signum)
+def test_sigterm_to_a_process_that_applied_a_fault_undoes_it(repo: RuntimeRepo, stack: Stack) -> None:
+    # The pytest plugin's use: injected() in a test process, which a CI runner cancels with SIGTERM.
+    process = apply_in_a_process(repo, '{"error": {"service": "recommend", "status": 503}}')
+    assert get(proxy_table(repo.root)["recommend"].port)[0] == 503
+    process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0 and "KeyboardInterrupt" in stderr
     assert_as_before(repo, stack)
 
 
-def test_a_fault_left_by_a_killed_process_is_undone_by_the_next_up(repo: RuntimeRepo, stack: Stack) -> None:
+def test_sigint_to_cigen_verify_in_the_middle_of_a_fault_undoes_it(repo: RuntimeRepo, stack: Stack) -> None:
+    pid = repo.pids("recommend")[-1]
+    process = repo.popen("verify", "hangs")
+    try:
+        deadline = time.monotonic() + 60
+        while not paused(pid):
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert stderr.endswith("cigen: interrupted: faults undone\n")
+    assert repo.pids("recommend")[-1] == pid
+    assert_as_before(repo, stack)
+
+
+@pytest.mark.parametrize("command", ["up", "verify"])
+def test_a_fault_left_by_a_killed_process_is_undone_by_the_next_command(repo: RuntimeRepo, stack: Stack,
+                                                                        command: str) -> None:
     process = apply_in_a_process(repo, '{"pause": "recommend"}')
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     pid = repo.pids("recommend")[-1]
     assert paused(pid) and "pause recommend" in records(repo)
-    done = repo.cigen("up")
-    assert done.code == 0, done.stderr
+    done = repo.cigen(*(["verify", "answers"] if command == "verify" else ["up"]))
+    assert done.code == 0, done.stdout + done.stderr
     assert (f"warning: undid the fault pause recommend, left by a cigen (pid {process.pid}) that ended before "
             "undoing it") in done.stderr
-    assert repo.pids("recommend")[-1] == pid  # continued and adopted, not replaced
+    assert repo.pids("recommend")[-1] == pid  # continued, not replaced
     assert_as_before(repo, stack)
