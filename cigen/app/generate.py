@@ -30,7 +30,8 @@ from cigen.render.ecosystem import DEFAULT_FILENAME, header_line
 from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
 from cigen.render.impact_workflow import header_line as impact_header_line
 from cigen.render.integration import Build, IntegrationCI
-from cigen.render.ownership import YAMLError, regenerate
+from cigen.render.limits import check_workflow_size
+from cigen.render.ownership import YAMLErrors, regenerate
 from cigen.render.workflow import ServiceCI, WorkflowModel, render_workflow
 from cigen.runtime.project import project
 from cigen.runtime.services import resolve_services, select
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
     from cigen.plan.toolchains import Toolchain
 
 ARTIFACT_PREFIX = "cigen-"
+WORKFLOWS_FOLDER = ".github/workflows/"
+# What in cigen.yaml makes a workflow smaller, for one that would be too large to run.
+SMALLER = "make it smaller: fewer stage jobs, or shorter steps in workflow.setup (every job repeats them)"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -247,7 +251,11 @@ def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -
         generate_impact_workflow(workspace, config, force=force),
         generate_ecosystem(workspace, config),
     ]
-    return [generated for generated in found if generated is not None]
+    files = [generated for generated in found if generated is not None]
+    for generated in files:
+        if generated.relative.startswith(WORKFLOWS_FOLDER):
+            check_workflow_size(generated.relative, generated.text, hint=SMALLER)
+    return files
 
 
 def _generated_or_none(root: Path, path: Path) -> str | None:
@@ -261,8 +269,8 @@ def _generated_or_none(root: Path, path: Path) -> str | None:
 def _regenerate(root: Path, path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
     existing = read_generated(path, root=root)
     try:
-        return regenerate(doc, existing, **ownership)
-    except YAMLError as exc:
+        return regenerate(doc, existing, path=path, drop_lost=force, **ownership)
+    except YAMLErrors as exc:
         if force:
             return regenerate(doc, None, **ownership)
         mark = getattr(exc, "problem_mark", None)

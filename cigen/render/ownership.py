@@ -9,27 +9,40 @@ cigen owns:
 - the jobs it writes: ``plan``, ``integration``, ``cigen`` and every
   ``stage-N`` / ``stage-N-part-M`` (including ones an earlier generation wrote
   that the current plan no longer has: these ids are reserved);
-- everything inside those, comments included.
+- everything inside those, but for your comments.
 
 Everything else is yours and survives ``cigen generate``: other triggers
 (``schedule``, ``merge_group``, ...), top-level ``env``, ``defaults`` or
-``run-name``, other jobs, and the comments around them. A key you add keeps
-its place: it follows the key it followed before. To change something cigen
-owns, change cigen.yaml (``workflow.setup`` adds steps to every leg).
+``run-name``, other jobs. A key you add keeps its place: it follows the key
+it followed before. To change something cigen owns, change cigen.yaml
+(``workflow.setup`` adds steps to every leg).
+
+Comments are yours wherever they are, in what cigen owns too: each stays at
+the key or step it is written above or after (:mod:`cigen.render.comments`).
+cigen's own comments are the header and the release tag after a pinned
+action (a note of yours on such a line goes on the line above). A comment on
+something cigen no longer writes (a stage the plan dropped) stops
+``cigen generate`` with its line, rather than vanish: move it, or pass
+``--force`` to drop it.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import Comment, CommentedMap, CommentedSeq, comment_attrib
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from cigen import reporting
 from cigen.adapters.write import owns
+from cigen.errors import InputError
+from cigen.render.comments import carry, layout
 
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
@@ -61,6 +74,8 @@ def regenerate(
     *,
     owned_jobs: re.Pattern[str] = OWNED_JOB,
     owned_triggers: frozenset[str] = OWNED_TRIGGERS,
+    path: Path | str | None = None,
+    drop_lost: bool = False,
 ) -> str:
     """The text of ``fresh`` with what a person added to ``existing_text``, when cigen generated that file.
 
@@ -69,35 +84,59 @@ def regenerate(
     and writing over it is the caller's decision. ``owned_jobs`` and
     ``owned_triggers`` are what cigen writes in this file (by default the main
     workflow's; the impact workflow owns its own).
+
+    Every comment of the file on disk is kept at the node it was written at
+    (:mod:`cigen.render.comments`), in what cigen owns too; one whose node cigen
+    no longer writes is an :class:`~cigen.errors.InputError` naming it (the file
+    is ``path``), or with ``drop_lost`` a warning.
     """
     text = dump(fresh)
+    if existing_text is None or not owns(existing_text, text):
+        return text
+    existing_text = existing_text.replace("\r\n", "\n")
     # The usual case, a file nobody edited: no need to read it as YAML (slow for large ones).
-    if existing_text is None or not owns(existing_text, text) or existing_text.replace("\r\n", "\n") == text:
+    if existing_text == text:
         return text
     existing = load(existing_text)
     if not isinstance(existing, CommentedMap):
         return text
-    lines = existing_text.splitlines()
-    # Lines above the first key are the header: cigen's, never a kept comment.
-    floor = existing.lc.key(next(iter(existing)))[0] if existing else 0
-    kept = _keep(fresh, existing, lambda key: key in OWNED_TOP, lines, floor)
+    old = layout(existing_text)
+    _drop_comments(existing)  # they go back by place, below, with the rest
+    kept = _keep(fresh, existing, lambda key: key in OWNED_TOP)
     on, old_on = fresh.get("on"), existing.get("on")
     if isinstance(on, CommentedMap) and isinstance(old_on, CommentedMap):
-        kept += _keep(on, old_on, lambda key: key in owned_triggers, lines, floor)
+        kept += _keep(on, old_on, lambda key: key in owned_triggers)
     jobs, old_jobs = fresh.get("jobs"), existing.get("jobs")
     if isinstance(jobs, CommentedMap) and isinstance(old_jobs, CommentedMap):
-        kept += _keep(
-            jobs, old_jobs, lambda key: isinstance(key, str) and owned_jobs.fullmatch(key) is not None, lines, floor
-        )
+        kept += _keep(jobs, old_jobs, lambda key: isinstance(key, str) and owned_jobs.fullmatch(key) is not None)
         _warn_dangling_needs(jobs)
     if kept:  # else fresh is as it was dumped above
         text = dump(fresh)
-    # Comments at the end of the file: ruamel hangs them on the last value, which
-    # may be cigen's and replaced; put them back when they went with it.
-    trailing = _comments_before(lines, len(lines), floor)
-    if trailing and not text.endswith("\n".join(trailing) + "\n"):
-        text += "\n".join(trailing) + "\n"
-    return text
+    merged, lost = carry(old, layout(text))
+    if lost and not drop_lost:
+        first = lost[0]
+        more = f" ({len(lost) - 1} more comment{'s' if len(lost) > 2 else ''} too)" if len(lost) > 1 else ""
+        raise InputError(
+            f"cannot keep your comment {first.text!r}: it is on {first.node}, which cigen no longer writes{more}",
+            path=path, line=first.line,
+            hint="move it above a key that stays (jobs:, a job or trigger of yours) or to the end of the file, "
+                 "or rerun with --force to drop it",
+        )
+    for gone in lost:
+        reporting.warn(f"{path or 'the file'}:{gone.line}: dropped your comment {gone.text!r}: "
+                       f"it was on {gone.node}, which cigen no longer writes")
+    return merged
+
+
+def _drop_comments(value: Any) -> None:
+    """Take every comment off a loaded document (ruamel keeps them on the nodes, and in block scalars)."""
+    if isinstance(value, (CommentedMap, CommentedSeq)):
+        setattr(value, comment_attrib, Comment())
+        for child in value.values() if isinstance(value, CommentedMap) else value:
+            if isinstance(child, (LiteralScalarString, FoldedScalarString)):
+                setattr(child, "comment", None)  # the comment after `|` or `>` (untyped in ruamel)
+            else:
+                _drop_comments(child)
 
 
 def _warn_dangling_needs(jobs: CommentedMap) -> None:
@@ -111,26 +150,9 @@ def _warn_dangling_needs(jobs: CommentedMap) -> None:
                 )
 
 
-def _comments_before(lines: list[str], index: int, floor: int) -> list[str]:
-    """The comment lines right above line ``index`` (0-based, not above ``floor``), blanks dropped."""
-    found: list[str] = []
-    i = index - 1
-    while i >= floor and (not lines[i].strip() or lines[i].lstrip().startswith("#")):
-        if lines[i].strip():
-            found.append(lines[i])
-        i -= 1
-    return found[::-1]
-
-
-def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[str], floor: int) -> int:
-    """Copy ``source``'s keys that are not ``owned`` into ``target``, each after the key it followed; how many.
-
-    A comment above a kept key goes with it. ruamel stores such a comment on
-    the last value before it; when that value is cigen's (replaced), the
-    comment is put back above the key here.
-    """
+def _keep(target: CommentedMap, source: CommentedMap, owned: Any) -> int:
+    """Copy ``source``'s keys that are not ``owned`` into ``target``, each after the key it followed; how many."""
     position = -1  # where the previous key of `source` sits in `target`
-    previous_owned = True
     kept = 0
     # Each key's place in `target`, built again only after an insert moved them: looking a place up
     # by scanning the keys would make thousands of stage jobs quadratic.
@@ -141,24 +163,14 @@ def _keep(target: CommentedMap, source: CommentedMap, owned: Any, lines: list[st
                 if places is None:
                     places = {k: i for i, k in enumerate(target)}
                 position = places[key]
-            previous_owned = True
             continue
         position += 1
         target.insert(position, key, source[key])
         places = None
         kept += 1
-        comment = source.ca.items.get(key)
-        if comment is not None:
-            target.ca.items[key] = comment
-        # After a flow value ([main], {}) ruamel keeps the comment on the key itself.
-        if previous_owned and not (comment is not None and comment[1]):
-            line, column = source.lc.key(key)
-            above = _comments_before(lines, line, floor)
-            if above:
-                text = "\n".join(c.strip()[1:].removeprefix(" ") for c in above)
-                target.yaml_set_comment_before_after_key(key, before=text, indent=column)
-        previous_owned = False
     return kept
 
 
-__all__ = ["OWNED_JOB", "YAMLError", "dump", "load", "regenerate"]
+YAMLErrors = (YAMLError, yaml.YAMLError)  # ruamel's, reading the file; PyYAML's, placing its comments
+
+__all__ = ["OWNED_JOB", "YAMLErrors", "dump", "load", "regenerate"]

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from cigen.app.generate import build_model
 from cigen.config.root import Config
 from cigen.model import Workspace
+from cigen.render.comments import carry, layout
 from cigen.render.ownership import OWNED_JOB, _keep
 from cigen.render.workflow import render_workflow
 from testing.workspace_builder import workspace
@@ -85,13 +86,25 @@ def test_keeping_a_persons_job_among_a_chains_jobs_is_linear_work(where: str) ->
         fresh = CommentedMap((job, CommentedMap()) for job in ids)
         mine = ["mine", *ids] if where == "first" else [*ids, "mine"]
         source = CommentedMap((job, CommentedMap()) for job in mine)
-        source._yaml_set_line_col(0, 0)
-        for line, job in enumerate(mine):
-            source._yaml_set_kv_line_col(job, [line, 2, line, 4])
-        lines = [f"  {job}: {{}}" for job in mine]
-        work = python_lines(lambda: _keep(fresh, source, lambda key: OWNED_JOB.fullmatch(key), lines, 0))
+        work = python_lines(lambda: _keep(fresh, source, lambda key: OWNED_JOB.fullmatch(key)))
         assert list(fresh) == mine
         return work
 
     small, large = keep(500), keep(1000)
+    assert 1.9 < large / small < 2.15, (small, large)
+
+
+def test_carrying_a_comment_on_every_job_of_a_chain_is_linear_work() -> None:
+    def carried(members: int) -> int:
+        jobs = "".join(f"  stage-{i}:  # {i}\n    # its steps\n    steps:\n      - run: |\n          # {i}\n"
+                       for i in range(members))
+        text = f"# header\njobs:\n{jobs}"
+        bare = "# header\njobs:\n" + "".join(f"  stage-{i}:\n    steps:\n      - run: |\n          # {i}\n"
+                                              for i in range(members))
+        out: list[str] = []
+        work = python_lines(lambda: out.append(carry(layout(text), layout(bare))[0]))
+        assert out == [text]
+        return work
+
+    small, large = carried(200), carried(400)
     assert 1.9 < large / small < 2.15, (small, large)
