@@ -268,14 +268,15 @@ def _generated_or_none(root: Path, path: Path) -> str | None:
 
 def _regenerate(root: Path, path: Path, doc: CommentedMap, force: bool, **ownership: Any) -> str:
     existing = read_generated(path, root=root)
+    relative = path.relative_to(root).as_posix()  # as cigen.yaml names it, in messages
     try:
-        return regenerate(doc, existing, path=path, drop_lost=force, **ownership)
+        return regenerate(doc, existing, path=relative, drop_lost=force, **ownership)
     except YAMLErrors as exc:
         if force:
             return regenerate(doc, None, **ownership)
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
             f"cannot keep your additions: the file is not valid YAML ({getattr(exc, 'problem', None) or exc})",
-            path=path, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+            path=relative, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
             hint="fix the YAML, or rerun with --force to regenerate it from scratch",
         ) from None

@@ -118,7 +118,7 @@ def test_every_position_at_once_is_kept_and_a_second_regeneration_changes_no_byt
 
 
 def test_a_comment_follows_its_step_when_cigen_writes_a_step_before_it() -> None:
-    newer = GENERATED.replace("      - name: Install\n", "      - name: Cache\n        run: restore\n      - name: Install\n")
+    newer = at("      - name: Install\n", "      - name: Cache\n        run: restore\n")(GENERATED)
     edited = at("      - name: Test\n", "      # the slow one\n")(GENERATED)
     assert regenerated(edited, newer) == at("      - name: Test\n", "      # the slow one\n")(newer)
 
@@ -162,15 +162,15 @@ def test_an_older_header_is_replaced_whole_and_a_comment_below_it_is_kept() -> N
     assert regenerated(edited) == at("name: cigen", "\n# mine\n")(GENERATED)
 
 
-WITHOUT_STAGE_1 = GENERATED.replace(
-    "  stage-1:\n    needs: [plan]\n    runs-on: ubuntu-latest\n    steps:\n      - name: Install\n        run: npm ci\n"
-    "      - name: Test\n        run: npm test\n", "").replace("[plan, stage-1]", "[plan]")
+STAGE_1 = GENERATED[GENERATED.index("  stage-1:\n"):GENERATED.index("  cigen:\n")]
+WITHOUT_STAGE_1 = GENERATED.replace(STAGE_1, "").replace("[plan, stage-1]", "[plan]")
 
 REFUSED = {
     "above a job the plan no longer has": (
         at("  stage-1:", "  # the first stage\n"), WITHOUT_STAGE_1, 20, "# the first stage", "jobs.stage-1"),
     "inside a job the plan no longer has": (
-        after("run: npm test", "  # 4 minutes"), WITHOUT_STAGE_1, 27, "# 4 minutes", "jobs.stage-1.steps[name=Test].run"),
+        after("run: npm test", "  # 4 minutes"), WITHOUT_STAGE_1, 27, "# 4 minutes",
+        "jobs.stage-1.steps[name=Test].run"),
     "on a key you added inside one of cigen's jobs": (
         at("    runs-on: ubuntu-latest\n    steps:\n      - name: Install", "    timeout-minutes: 5  # mine\n"),
         GENERATED, 22, "# mine", "jobs.stage-1.timeout-minutes"),
