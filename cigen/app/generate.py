@@ -22,7 +22,8 @@ from cigen.config.file import find_config
 from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
 from cigen.graph.graph import build_graph
-from cigen.plan.stages import compute_plan, stage_jobs
+from cigen.plan.ordering import Rules
+from cigen.plan.stages import compute_plan, ordered_graph, stage_jobs
 from cigen.plan.tasks import python_commands as commands_of
 from cigen.plan.tasks import service_tasks, task_argv
 from cigen.plan.toolchains import detect, versions
@@ -170,13 +171,13 @@ def _warn_unpinned(config: Config) -> None:
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
-    plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency)
+    plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency, rules=Rules.of(config.plan))
     toolchains = detect(workspace, plan.services)
     wf = config.workflow
     python_commands = commands_of(config)
     started = _started(workspace, config, g)
-    services = service_plan(
-        workspace, config, g, plan.services, toolchains, share_outputs=plan.mode != "parallel",
+    services = service_plan(  # a leg downloads what the plan built before it: the edges its order follows
+        workspace, config, ordered_graph(g, plan), plan.services, toolchains, share_outputs=plan.mode != "parallel",
         also_upload=frozenset(started[1]) if started else frozenset(),
     )
     return WorkflowModel(

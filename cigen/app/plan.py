@@ -1,7 +1,8 @@
 """``cigen plan`` and ``cigen run``'s planning: the monorepo, its graph and the plan for a selection.
 
 Options given on the command line win over cigen.yaml's ``plan:`` section,
-which wins over the defaults (auto mode, no concurrency limit).
+which wins over the defaults (auto mode, no concurrency limit). The order
+follows ``plan.ignore`` and ``plan.cycles`` (:mod:`cigen.plan.ordering`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cigen.config.root import Config
 from cigen.graph.graph import Graph, build_graph
 from cigen.graph.select import select
 from cigen.model import Workspace
+from cigen.plan.ordering import Rules
 from cigen.plan.stages import Mode, Plan, compute_plan
 
 
@@ -36,5 +38,6 @@ def planned(root: Path, *, mode: Mode | None = None, concurrency: int | None = N
         mode=mode or config.plan.mode,
         concurrency=concurrency if concurrency is not None else config.plan.concurrency,
         selected=select(g, patterns) if patterns else None,
+        rules=Rules.of(config.plan),
     )
     return Planned(config, workspace, g, plan)

@@ -10,20 +10,41 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from cigen.config.affected import AffectedConfig
 from cigen.config.base import StrictModel
 from cigen.config.checks import Check, CheckName
+from cigen.config.ordering import CycleMode, EdgeKind, split_edge
 from cigen.config.run import RunConfig
 from cigen.config.runtime import RuntimeConfig
 from cigen.config.services import ServiceConfig
 from cigen.config.workflow import WorkflowConfig
 
 
+class IgnoreConfig(StrictModel):
+    kinds: list[EdgeKind] = Field(
+        default_factory=list, description="edges declared only by these kinds do not order the plan"
+    )
+    edges: list[str] = Field(
+        default_factory=list, description='"dependent -> dependency" edges (names or paths) that do not order the plan'
+    )
+
+    @field_validator("edges")
+    @classmethod
+    def _edges_are_pairs(cls, value: list[str]) -> list[str]:
+        for text in value:
+            split_edge(text)
+        return value
+
+
 class PlanConfig(StrictModel):
     mode: Literal["auto", "cascade", "parallel"] = "auto"
     concurrency: int | None = Field(default=None, ge=1, description="services run at once; none = no limit")
+    ignore: IgnoreConfig = Field(default_factory=IgnoreConfig, description="edges that do not order the plan")
+    cycles: CycleMode = Field(
+        default="error", description="error: a cycle stops the plan; units: each cycle runs as one unit"
+    )
 
 
 class Config(StrictModel):

@@ -25,9 +25,11 @@ Arc = tuple[str, str]
 # thousands of edges; a dense tangle that needs many cuts gets the greedy set.
 EXACT_SEARCH_BUDGET = 2_000_000
 
-# Fields whose edge matters only for development: cutting one is the usual fix
-# for a cycle, so among equally small answers the search prefers them.
-_SOFT_KINDS = frozenset({"devDependencies", "peerDependencies", "optionalDependencies", "dependency-groups"})
+# Among equally small answers the search cuts first the edges a build needs least:
+# development-only ones (the usual fix for a cycle), then peers, optional
+# dependencies and extras, then the rest.
+_DEV_KINDS = frozenset({"devDependencies", "dependency-groups"})
+_SOFT_KINDS = _DEV_KINDS | {"peerDependencies", "optionalDependencies", "project.optional-dependencies"}
 
 
 class _OutOfBudget(Exception):
@@ -61,9 +63,9 @@ class _Component:
         self.work = 0
 
         def preference(arc: Arc) -> tuple[int, tuple[str, str], tuple[str, str]]:
-            # Development-only edges first: cutting one is the usual fix.
-            soft = set(g.kinds(*arc)) <= _SOFT_KINDS
-            return (0 if soft else 1, keys[arc[0]], keys[arc[1]])
+            kinds = set(g.kinds(*arc))
+            rank = 0 if kinds and kinds <= _DEV_KINDS else 1 if kinds and kinds <= _SOFT_KINDS else 2
+            return (rank, keys[arc[0]], keys[arc[1]])
 
         self.preference = preference
 

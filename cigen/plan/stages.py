@@ -22,6 +22,12 @@ but a selected service still waits for a selected service it reaches through
 unselected ones: ``a -> x -> b`` with ``x`` unselected orders ``b`` before ``a``.
 A mode that needs an order fails only on cycles that pass through a selected
 service.
+
+The order follows the graph less the edges cigen.yaml's ``plan.ignore``
+leaves out (:attr:`Plan.ignored`); with ``plan.cycles: units`` each cycle left
+becomes one unit (:attr:`Plan.units`) whose members follow each other
+(:mod:`cigen.plan.ordering`). :func:`ordered_graph` is that order as a graph:
+what every consumer that waits on dependencies reads.
 """
 
 from __future__ import annotations
@@ -31,8 +37,20 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from cigen.errors import InputError
-from cigen.graph.core import cyclic_components, ordering, partial_order, require_acyclic
+from cigen.graph.core import ordering, partial_order
 from cigen.graph.graph import Graph, Kinds
+from cigen.plan.ordering import (
+    Ignored,
+    Rules,
+    Unit,
+    chained,
+    cycle_error,
+    find_units,
+    ignored_edges,
+    named_edges,
+    warn_units,
+    without,
+)
 
 Mode = Literal["auto", "cascade", "parallel"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -55,6 +73,8 @@ class Plan:
     concurrency: int | None  # services run at once within a stage; None = no limit
     fail_fast: bool  # True: a failure stops the rest of its stage (cascade)
     services: tuple[str, ...]  # every selected member path, in topological order
+    ignored: tuple[Ignored, ...] = ()  # edges between planned members that do not order the plan
+    units: tuple[Unit, ...] = ()  # cycles planned as units (plan.cycles: units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,43 +93,55 @@ def compute_plan(
     mode: Mode = "auto",
     concurrency: int | None = None,
     selected: Iterable[str] | None = None,
+    rules: Rules = Rules(),
 ) -> Plan:
-    """The stages that run ``g``'s members (or the ``selected`` ones) in ``mode``.
+    """The stages that run ``g``'s members (or the ``selected`` ones) in ``mode``, ordered as ``rules`` say.
 
     Raises :class:`~cigen.errors.CycleError` when ``mode`` needs an order and a
-    cycle passes through a planned member.
+    cycle the rules leave passes through a planned member (``cycles: error``).
     """
     if mode not in MODES:
         raise InputError(f"unknown plan mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
     if concurrency is not None and concurrency < 1:
         raise InputError(f"concurrency must be at least 1 (got {concurrency})", hint="omit it for no limit")
     h = g if selected is None else _restrict(g, selected)
+    named = named_edges(g, rules) if rules.edges else set()
+    ignored = ignored_edges(h, named, rules) if rules.kinds or rules.edges else ()
+    o = without(h, ((e.source, e.target) for e in ignored)) if ignored else h
 
     if mode == "parallel":
-        everything = _best_effort_order(h)
+        everything = _best_effort_order(o)
         together: tuple[Stage, ...] = (Stage("stage-1", everything, ()),) if everything else ()
-        return Plan("parallel", together, concurrency, False, everything)
+        return Plan("parallel", together, concurrency, False, everything, ignored)
 
-    generations, order = ordering(h)
-    if len(order) < len(h):
-        _raise_cycle(g, h)
+    generations, order = ordering(o)
+    units: tuple[Unit, ...] = ()
+    if len(order) < len(o):
+        if rules.cycles == "error":
+            # Named on the whole graph: a cycle through unselected members shows them.
+            everything = without(g, ((e.source, e.target) for e in ignored_edges(g, named, rules)))
+            raise cycle_error(everything, set(o), rules)
+        units = find_units(o)
+        warn_units(o, units)
+        o = chained(o, units)
+        generations, order = ordering(o)
     stages: tuple[Stage, ...]
     if mode == "cascade":
         stages = tuple(
             Stage(f"stage-{i}", (path,), (f"stage-{i - 1}",) if i > 1 else ()) for i, path in enumerate(order, 1)
         )
-        return Plan("cascade", stages, 1, True, tuple(order))
+        return Plan("cascade", stages, 1, True, tuple(order), ignored, units)
 
     stage_of = {path: i for i, generation in enumerate(generations, 1) for path in generation}
     stages = tuple(
         Stage(
             f"stage-{i}",
             tuple(generation),
-            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in h.successors(p)})),
+            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in o.successors(p)})),
         )
         for i, generation in enumerate(generations, 1)
     )
-    return Plan("auto", stages, concurrency, False, tuple(order))
+    return Plan("auto", stages, concurrency, False, tuple(order), ignored, units)
 
 
 def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
@@ -150,9 +182,18 @@ def service_needs(g: Graph, plan: Plan) -> dict[str, tuple[str, ...]]:
     edges the stages are cut from, so a dependency reached through unplanned
     members counts (``a -> x -> b`` with ``x`` unplanned: ``a`` needs ``b``).
     """
-    h = _restrict(g, plan.services)
+    h = ordered_graph(g, plan)
     position = {path: i for i, path in enumerate(plan.services)}
     return {path: tuple(sorted(h.successors(path), key=position.__getitem__)) for path in plan.services}
+
+
+def ordered_graph(g: Graph, plan: Plan) -> Graph:
+    """The planned members with the edges the plan's order follows: ``g``'s (reached through unplanned
+    members too) less :attr:`Plan.ignored`, with each unit's members following each other."""
+    h = _restrict(g, plan.services)
+    if plan.ignored:
+        h = without(h, ((e.source, e.target) for e in plan.ignored))
+    return chained(h, plan.units) if plan.units else h
 
 
 def _restrict(g: Graph, selected: Iterable[str]) -> Graph:
@@ -201,12 +242,6 @@ def _selected_beyond(
                 seen.add(nxt)
                 stack.append(nxt)
     return reached
-
-
-def _raise_cycle(g: Graph, h: Graph) -> None:
-    """Name the cycles of ``g`` that pass through a planned member of ``h``."""
-    involved = [c for c in cyclic_components(g) if any(n in h for n in c)]
-    require_acyclic(g.subgraph(n for c in involved for n in c))
 
 
 def _best_effort_order(g: Graph) -> tuple[str, ...]:

@@ -274,6 +274,17 @@ def plan_document(plan: Plan, g: Graph) -> dict[str, Any]:
             }
             for j in stage_jobs(plan)
         ],
+        # What the order does not follow (cigen.yaml plan.ignore and plan.cycles), so nothing is hidden.
+        "ignored": [
+            {"dependent": _label(g, e.source), "dependency": _label(g, e.target), "kinds": list(e.kinds),
+             "setting": f"plan.ignore.{e.setting}"}
+            for e in plan.ignored
+        ],
+        "units": [
+            {"services": [_label(g, p) for p in u.members], "paths": list(u.members),
+             "against": [[_label(g, s), _label(g, t)] for s, t in u.broken]}
+            for u in plan.units
+        ],
     }
 
 
@@ -301,6 +312,16 @@ def plan_text(plan: Plan, g: Graph) -> str:
         for s in plan.stages:
             rows.append((s.id, ", ".join(s.needs) or "-", ", ".join(_label(g, p) for p in s.services)))
         lines += _table(rows)
+    if plan.ignored:
+        lines += ["", f"not ordered by {_count(len(plan.ignored), 'edge')} (cigen.yaml plan.ignore):"]
+        lines += _table([("DEPENDENT", "DEPENDENCY", "KINDS", "SETTING")] + [
+            (_label(g, e.source), _label(g, e.target), ", ".join(e.kinds) or "-", f"plan.ignore.{e.setting}")
+            for e in plan.ignored
+        ])
+    for u in plan.units:
+        against = ", ".join(f"{_label(g, s)} -> {_label(g, t)}" for s, t in u.broken)
+        lines += ["", f"cycle planned as one unit (plan.cycles: units), built in this order against {against}:",
+                  "  " + ", then ".join(_label(g, p) for p in u.members)]
     return "\n".join(lines) + "\n"
 
 

@@ -104,7 +104,7 @@ CASES = [
     Case(
         "unknown cigen.yaml key",
         _write("cigen.yaml", "plan:\n  mode: auto\n  fastt: 1\n"),
-        "cigen.yaml:3:3", "unknown key plan.fastt", "allowed keys: concurrency, mode",
+        "cigen.yaml:3:3", "unknown key plan.fastt", "allowed keys: concurrency, cycles, ignore, mode",
     ),
     Case(
         "wrong value type in cigen.yaml",

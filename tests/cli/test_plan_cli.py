@@ -98,8 +98,9 @@ def test_a_cycle_is_exit_1_naming_the_cycle_and_the_edge_to_remove(tmp_path: Pat
     assert done.exit_code == 1
     assert done.stdout == ""
     assert done.stderr == (
-        "cigen: error: dependency cycle: a -> b -> a; removing b -> a breaks it "
-        "(fix: drop a from the devDependencies of packages/b/package.json)\n"
+        "cigen: error: dependency cycle: a -> b -> a; breaking it takes removing 1 edge: b -> a [devDependencies] "
+        "(fix: drop a from the devDependencies of packages/b/package.json, or set plan.ignore.kinds: [dev], "
+        'or plan.ignore.edges: ["b -> a"], or plan.cycles: units in cigen.yaml; cigen plan lists what they leave out)\n'
     )
 
 

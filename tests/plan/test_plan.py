@@ -108,7 +108,7 @@ def test_a_cycle_through_an_unselected_member_still_stops_the_plan_and_is_named(
     g = build_graph(workspace({"a": ["x"], "x": ["a"], "other": ["o2"], "o2": ["other"]}))
     with pytest.raises(CycleError) as err:
         compute_plan(g, selected=["packages/a"])
-    assert str(err.value).startswith("dependency cycle: a -> x -> a; removing")
+    assert str(err.value).startswith("dependency cycle: a -> x -> a; breaking it takes removing 1 edge")
     assert "other" not in str(err.value)  # only the cycles that touch the plan
 
 

@@ -209,7 +209,8 @@ def test_dot_escapes_quotes_and_backslashes() -> None:
 def test_plan_json_has_mode_concurrency_fail_fast_stages_and_jobs() -> None:
     g = build_graph(shop().workspace)
     doc = json.loads(plan_json(compute_plan(g, concurrency=2), g))
-    assert list(doc) == ["mode", "concurrency", "fail_fast", "services", "stages", "jobs"]
+    assert list(doc) == ["mode", "concurrency", "fail_fast", "services", "stages", "jobs", "ignored", "units"]
+    assert (doc["ignored"], doc["units"]) == ([], [])  # nothing left out of the order
     assert (doc["mode"], doc["concurrency"], doc["fail_fast"]) == ("auto", 2, False)
     assert doc["stages"][1] == {
         "id": "stage-2", "services": ["api", "ui"], "paths": ["services/api", "packages/ui"], "needs": ["stage-1"],

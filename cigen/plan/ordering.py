@@ -1,0 +1,225 @@
+"""The edges a plan's order follows: the graph's, less those cigen.yaml leaves out, with cycles resolved.
+
+What package managers and task runners do with a cycle between workspace
+members (each checked on their sources or by running them):
+
+- pnpm warns ("There are cyclic workspace dependencies") and runs anyway:
+  its graph sequencer puts the members of a cycle into one chunk.
+- yarn berry's ``workspaces foreach --topological`` and Turborepo refuse
+  ("Dependency cycle detected", "Invalid package dependency graph: cyclic
+  dependency detected"); Nx refuses a task graph with a cycle.
+- uv locks a cycle through extras (``pkg[extra] -> plugin -> pkg``), since
+  Python packages may import each other; uv runs no tasks, so it needs no
+  order.
+
+cigen's default is ``cycles: error``, as Turborepo, Nx and yarn: a build order
+that goes against some edge can build a member before what it uses, so that
+should be a decision written down, not a surprise. The error names the
+cycle, how many edges break them all and the best few, and the settings that
+resolve it; ``cycles: units`` is pnpm's way made deterministic: each
+strongly connected component becomes one unit whose members are built one
+after another, in the order that goes against the fewest edges (a minimum
+feedback arc set, :mod:`cigen.graph.feedback_arcs`), with a warning naming it.
+
+A unit's members follow each other through the plan: each needs the one
+before it, so stages, CI jobs and ``cigen run`` keep the unit's order with no
+notion of units of their own, and a leg that runs several services
+(:mod:`cigen.plan.legs`) keeps a unit together because its members are
+connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+from cigen import reporting
+from cigen.config.ordering import KIND_FIELDS, CycleMode, EdgeKind, split_edge
+from cigen.errors import CycleError, InputError
+from cigen.graph.core import cyclic_components, cycles, declared_in, partial_order
+from cigen.graph.feedback_arcs import minimum_feedback_arcs
+from cigen.graph.graph import Graph, Kinds
+from cigen.graph.order import stable_order
+from cigen.suggest import did_you_mean
+
+if TYPE_CHECKING:  # pydantic: cigen graph plans without reading a cigen.yaml
+    from cigen.config.root import PlanConfig
+
+Arc = tuple[str, str]
+
+# How much of a cycle the error shows: a long line is read by nobody (livekit/agents: 3,172 characters).
+SHOWN_MEMBERS = 6
+SHOWN_EDGES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """An edge between planned members that does not order the plan, and the setting that says so."""
+
+    source: str
+    target: str
+    kinds: Kinds
+    setting: str  # "kinds: dev" or "edges"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """The members of one cycle, planned as one unit: built in ``members`` order, one after another."""
+
+    members: tuple[str, ...]
+    broken: tuple[Arc, ...]  # the unit's edges that order goes against (dependency built after dependent)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The ordering settings of cigen.yaml's ``plan:``."""
+
+    kinds: tuple[EdgeKind, ...] = ()
+    edges: tuple[str, ...] = ()  # "dependent -> dependency", as written
+    cycles: CycleMode = "error"
+    fields: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", frozenset(f for k in self.kinds for f in KIND_FIELDS[k]))
+
+    @classmethod
+    def of(cls, plan: PlanConfig) -> Rules:
+        return cls(tuple(plan.ignore.kinds), tuple(plan.ignore.edges), plan.cycles)
+
+
+def named_edges(g: Graph, rules: Rules) -> set[Arc]:
+    """``rules.edges`` as (dependent, dependency) paths of ``g``; a name that is no member is an error."""
+    by_name: dict[str, list[str]] = {}
+    for path, member in g.members.items():
+        by_name.setdefault(member.label, []).append(path)
+    found: set[Arc] = set()
+    for index, text in enumerate(rules.edges):
+        ends = []
+        for end in split_edge(text):
+            paths = [end] if end in g else by_name.get(end, [])
+            if len(paths) != 1:
+                what = "names no member" if not paths else f"names {len(paths)} members ({', '.join(paths)}): use a path"
+                hint = did_you_mean(end, [*by_name, *g]) if not paths else None
+                raise InputError(f"plan.ignore.edges[{index}]: {text!r}: {end!r} {what}", path="cigen.yaml",
+                                 hint=hint or "write member names or paths as cigen graph lists them")
+            ends.append(paths[0])
+        source, target = ends
+        if not g.has_edge(source, target):
+            reporting.warn(f"plan.ignore.edges: {text!r}: {source} does not depend on {target}; nothing to ignore")
+        found.add((source, target))
+    return found
+
+
+def ignored_edges(h: Graph, named: set[Arc], rules: Rules) -> tuple[Ignored, ...]:
+    """The edges of ``h`` the rules leave out: declared only by ignored kinds, or named."""
+    out = []
+    for source, target in h.edges():
+        kinds = h.kinds(source, target)
+        if (source, target) in named:
+            out.append(Ignored(source, target, kinds, "edges"))
+        elif kinds and rules.fields and set(kinds) <= rules.fields:
+            shown = [k for k in rules.kinds if set(kinds) & KIND_FIELDS[k]]
+            out.append(Ignored(source, target, kinds, f"kinds: {', '.join(shown)}"))
+    keys = h.keys
+    return tuple(sorted(out, key=lambda e: (keys[e.source], keys[e.target])))
+
+
+def without(h: Graph, arcs: Iterable[Arc], added: Iterable[tuple[str, str, Kinds]] = ()) -> Graph:
+    """``h`` less ``arcs``, plus ``added``."""
+    dropped = set(arcs)
+    edges = [(s, t, k) for s, targets in h.succ.items() for t, k in targets.items() if (s, t) not in dropped]
+    return h.rewired(h.keys, [*edges, *added])
+
+
+def find_units(o: Graph) -> tuple[Unit, ...]:
+    """One unit per cyclic component of ``o``: its members in the order that goes against the fewest edges."""
+    units = []
+    for component in cyclic_components(o):
+        broken, _ = minimum_feedback_arcs(o, [component])
+        inner = without(o.subgraph(component), broken)
+        order = stable_order(inner.succ, inner.pred, inner.keys)
+        units.append(Unit(tuple(order), tuple(broken)))
+    return tuple(units)
+
+
+def chained(o: Graph, units: Sequence[Unit]) -> Graph:
+    """``o`` with each unit's broken edges left out and each member needing the one before it."""
+    broken = [arc for u in units for arc in u.broken]
+    chain = [(later, earlier, ()) for u in units for earlier, later in zip(u.members, u.members[1:])]
+    return without(o, broken, [(s, t, k) for s, t, k in chain if not o.has_edge(s, t)])
+
+
+def warn_units(o: Graph, units: Sequence[Unit]) -> None:
+    names = o.display_names()
+    for u in units:
+        against = ", ".join(f"{names[s]} -> {names[t]}" for s, t in u.broken[:SHOWN_EDGES])
+        more = f" and {len(u.broken) - SHOWN_EDGES} more" if len(u.broken) > SHOWN_EDGES else ""
+        reporting.warn(
+            f"dependency cycle planned as one unit (plan.cycles: units): {_members(names, list(u.members))}, "
+            f"built in this order, against {against}{more}"
+        )
+
+
+def cycle_error(g: Graph, planned: set[str], rules: Rules) -> CycleError:
+    """A short error on the cycles of ``g`` through ``planned`` members: the cycle, how many edges break every
+    cycle, the best few, and the settings that resolve it."""
+    involved = [c for c in cyclic_components(g) if any(n in planned for n in c)]
+    o = g.subgraph(n for c in involved for n in c)
+    names = o.display_names()
+    found = cycles(o)
+    components = cyclic_components(o)
+    arcs, exact = minimum_feedback_arcs(o, components)
+    first = found[0]
+    message = f"dependency cycle: {_members(names, [*first, first[0]])}"
+    in_cycles = sum(map(len, components))
+    alone = in_cycles == len(first)
+    if not alone:
+        message += f" (one of the cycles among {in_cycles} members)"
+    count = f"{len(arcs)} edge{'s' if len(arcs) != 1 else ''}" + ("" if exact else " (a minimal set, not proven smallest)")
+    shown = ", ".join(f"{names[s]} -> {names[t]} [{', '.join(o.kinds(s, t)) or 'through unplanned members'}]"
+                      for s, t in arcs[:SHOWN_EDGES])
+    more = f" and {len(arcs) - SHOWN_EDGES} more" if len(arcs) > SHOWN_EDGES else ""
+    message += f"; breaking {'it' if alone else 'them all'} takes removing {count}: {shown}{more}"
+    return CycleError(message, hint=_resolutions(o, components, arcs, rules, names))
+
+
+def _resolutions(o: Graph, components: list[list[str]], arcs: list[Arc], rules: Rules, names: dict[str, str]) -> str:
+    """How to resolve the cycles: the one edge to drop, then the cigen.yaml settings, the least sweeping first."""
+    settings = []
+    kinds = _kinds_that_break(o, components, rules)
+    if kinds:
+        settings.append(f"plan.ignore.kinds: [{', '.join((*rules.kinds, *kinds))}]")
+    if not kinds and len(arcs) <= SHOWN_EDGES or len(arcs) == 1:
+        listed = ", ".join(f'"{names[s]} -> {names[t]}"' for s, t in arcs)
+        settings.append(f"plan.ignore.edges: [{listed}]")
+    settings.append("plan.cycles: units")
+    text = "set " + ", or ".join(settings) + " in cigen.yaml"
+    if len(arcs) == 1 and o.kinds(*arcs[0]):
+        (source, target), = arcs
+        text = f"drop {names[target]} from {declared_in(o, source, target)}, or {text}"
+    return f"fix: {text}; cigen plan lists what they leave out"
+
+
+def _kinds_that_break(o: Graph, components: list[list[str]], rules: Rules) -> tuple[EdgeKind, ...]:
+    """The fewest further kinds whose edges, left out, leave no cycle; () when no choice of kinds does."""
+    inside = o.subgraph(n for c in components for n in c)
+    others = [k for k in KIND_FIELDS if k not in rules.kinds]
+    for size in range(1, len(others) + 1):
+        for chosen in combinations(others, size):
+            fields = {f for k in (*rules.kinds, *chosen) for f in KIND_FIELDS[k]}
+            drop = [(s, t) for s, t in inside.edges() if inside.kinds(s, t) and set(inside.kinds(s, t)) <= fields]
+            rest = without(inside, drop)
+            if len(partial_order(rest)) == len(rest):
+                return chosen
+    return ()
+
+
+def _members(names: dict[str, str], path: list[str]) -> str:
+    """``a -> b -> c``, the middle left out past :data:`SHOWN_MEMBERS` members."""
+    shown = [names[n] for n in path]
+    if len(shown) > SHOWN_MEMBERS + 1:
+        hidden = len(shown) - SHOWN_MEMBERS
+        shown = [*shown[: SHOWN_MEMBERS - 1], f"... ({hidden} more)", shown[-1]]
+    return " -> ".join(shown)

@@ -1,0 +1,296 @@
+"""Real cycles, planned through: cigen.yaml's plan.ignore and plan.cycles on monorepos shaped like three
+that have them, through ``cigen plan``, ``cigen generate`` (validated) and ``cigen run``.
+
+- vitest-dev/vitest: pnpm, ``vitest`` has devDependencies on ``@vitest/ui`` and ``@vitest/browser``, which
+  have ``vitest`` as a peer (pnpm links it: autoInstallPeers).
+- medusajs/medusa: yarn berry; peers on workspaces are no links (the spurious peer edges once closed a
+  cycle), but ``framework -> test-utils -> medusa -> framework`` through devDependencies remains.
+- livekit/agents: uv; ``livekit-agents[anam] -> livekit-plugins-anam -> livekit-agents`` through extras.
+
+The pnpm and yarn fixtures are installed once per run by the package managers themselves (offline), and
+their links are the edges cigen plans on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cigen.discovery import discover
+from testing.cli import run_cigen
+from testing.once import once_per_run
+from testing.package_managers import install, links, write_tree
+from testing.paths import NODE_BIN
+from testing.validators import assert_valid_workflow
+
+
+def _build(name: str) -> str:
+    """A build script that appends the package's name to order.txt at the root (two levels up)."""
+    return f"node -e \"require('fs').appendFileSync('../../order.txt', '{name}\\\\n')\""
+
+
+def _package(name: str, **fields: object) -> dict[str, object]:
+    return {"name": name, "version": "2.0.0", "scripts": {"build": _build(name)}, **fields}
+
+
+VITEST = {
+    "package.json": {"name": "vitest-monorepo", "private": True, "packageManager": "pnpm@10.34.9"},
+    "pnpm-workspace.yaml": "packages: [packages/*]\n",
+    "packages/utils/package.json": _package("@vitest/utils"),
+    "packages/vitest/package.json": _package(
+        "vitest", dependencies={"@vitest/utils": "workspace:*"},
+        devDependencies={"@vitest/ui": "workspace:*", "@vitest/browser": "workspace:*"},
+    ),
+    "packages/ui/package.json": _package(
+        "@vitest/ui", dependencies={"@vitest/utils": "workspace:*"}, peerDependencies={"vitest": "workspace:*"},
+    ),
+    "packages/browser/package.json": _package(
+        "@vitest/browser", dependencies={"@vitest/utils": "workspace:*"}, peerDependencies={"vitest": "workspace:*"},
+    ),
+}
+
+MEDUSA = {
+    "package.json": {"name": "medusa-monorepo", "private": True, "workspaces": ["packages/*"],
+                     "packageManager": "yarn@4.18.1"},
+    ".yarnrc.yml": "nodeLinker: node-modules\n",
+    "packages/utils/package.json": _package("@medusajs/utils"),
+    "packages/framework/package.json": _package(
+        "@medusajs/framework", dependencies={"@medusajs/utils": "workspace:^"},
+        devDependencies={"@medusajs/test-utils": "workspace:^"},
+    ),
+    "packages/test-utils/package.json": _package(
+        "@medusajs/test-utils", dependencies={"@medusajs/utils": "workspace:^"},
+        peerDependencies={"@medusajs/medusa": "^2.0.0"}, devDependencies={"@medusajs/medusa": "workspace:^"},
+    ),
+    "packages/medusa/package.json": _package("@medusajs/medusa", dependencies={"@medusajs/framework": "workspace:^"}),
+    "packages/cart/package.json": _package(
+        "@medusajs/cart", dependencies={"@medusajs/utils": "workspace:^"},
+        peerDependencies={"@medusajs/framework": "^2.0.0"},
+    ),
+}
+
+PLUGINS = ("anam", "openai", "silero")
+LIVEKIT = {
+    "pyproject.toml": (
+        '[tool.uv.workspace]\nmembers = ["livekit-agents", "livekit-plugins/*"]\n\n[tool.uv.sources]\n'
+        + "".join(f"livekit-{p} = {{ workspace = true }}\n" for p in ["agents", *(f"plugins-{q}" for q in PLUGINS)])
+    ),
+    "livekit-agents/pyproject.toml": (
+        '[project]\nname = "livekit-agents"\nversion = "1.2.0"\ndependencies = []\n\n'
+        "[project.optional-dependencies]\n"
+        + "".join(f'{p} = ["livekit-plugins-{p}>=1.2"]\n' for p in PLUGINS)
+    ),
+    **{
+        f"livekit-plugins/{p}/pyproject.toml": (
+            f'[project]\nname = "livekit-plugins-{p}"\nversion = "1.2.0"\ndependencies = ["livekit-agents>=1.2"]\n'
+        )
+        for p in PLUGINS
+    },
+}
+
+
+def _installed(tmp_path_factory: pytest.TempPathFactory, name: str, files: dict[str, object], manager: str) -> Path:
+    def make(folder: Path) -> None:
+        write_tree(folder, files)
+        install(folder, manager)  # type: ignore[arg-type]
+
+    return once_per_run(tmp_path_factory, f"cycles-{name}", make)
+
+
+@pytest.fixture(scope="module")
+def vitest_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _installed(tmp_path_factory, "vitest", VITEST, "pnpm")
+
+
+@pytest.fixture(scope="module")
+def medusa_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _installed(tmp_path_factory, "medusa", MEDUSA, "yarn-berry")
+
+
+def copy(installed: Path, tmp_path: Path, config: str | None = None) -> Path:
+    """A copy of an installed fixture a test may change (cigen.yaml, generated files)."""
+    root = tmp_path / "repo"
+    shutil.copytree(installed, root, symlinks=True)
+    if config is not None:
+        (root / "cigen.yaml").write_text(config)
+    return root
+
+
+def plan(root: Path) -> dict:
+    done = run_cigen("plan", "--format", "json", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    return done.json()
+
+
+def stages(doc: dict) -> list[list[str]]:
+    return [s["services"] for s in doc["stages"]]
+
+
+# -- the edges are the package manager's links -----------------------------------------------
+
+
+@pytest.mark.parametrize(("fixture", "manager"), [("vitest_installed", "pnpm"), ("medusa_installed", "yarn-berry")])
+def test_the_edges_cigen_plans_on_are_the_links_the_package_manager_made(
+    request: pytest.FixtureRequest, fixture: str, manager: str,
+) -> None:
+    root: Path = request.getfixturevalue(fixture)
+    assert {(e.source, e.target) for e in discover(root).edges} == links(root, manager)  # type: ignore[arg-type]
+
+
+def test_medusas_peers_close_no_cycle_under_yarn(medusa_installed: Path) -> None:
+    workspace = discover(medusa_installed)
+    peers = {(u.source, u.name): u.reason for u in workspace.unlinked}
+    assert "yarn links no peer dependency" in peers[("packages/cart", "@medusajs/framework")]
+    assert "filled by the linked devDependencies" in peers[("packages/test-utils", "@medusajs/medusa")]
+
+
+# -- the error -------------------------------------------------------------------------------
+
+
+def test_a_cycle_is_one_short_line_naming_the_cycle_the_edges_to_break_and_the_settings(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, LIVEKIT)
+    done = run_cigen("plan", cwd=root)
+    assert done.exit_code == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("cigen: error: dependency cycle: livekit-agents -> livekit-plugins-anam -> livekit-agents")
+    assert "(one of the cycles among 4 members); breaking them all takes removing 3 edges: " in line
+    assert "set plan.ignore.kinds: [extras]" in line
+    assert "plan.cycles: units" in line
+    assert len(line) < 600
+
+
+def test_a_large_tangle_keeps_the_error_short(tmp_path: Path) -> None:
+    # livekit/agents has 66 plugin edges in its cycles; the old error was one line of 3,172 characters.
+    many = [f"p{i:02d}" for i in range(40)]
+    files = {
+        "pyproject.toml": '[tool.uv.workspace]\nmembers = ["agents", "plugins/*"]\n\n[tool.uv.sources]\n'
+        + "".join(f"livekit-plugins-{p} = {{ workspace = true }}\n" for p in many)
+        + "livekit-agents = { workspace = true }\n",
+        "agents/pyproject.toml": '[project]\nname = "livekit-agents"\nversion = "1"\n'
+        "[project.optional-dependencies]\n" + "".join(f'{p} = ["livekit-plugins-{p}"]\n' for p in many),
+        **{f"plugins/{p}/pyproject.toml": f'[project]\nname = "livekit-plugins-{p}"\nversion = "1"\n'
+           'dependencies = ["livekit-agents"]\n' for p in many},
+    }
+    done = run_cigen("plan", cwd=write_tree(tmp_path, files))
+    assert done.exit_code == 1
+    [line] = done.stderr.splitlines()
+    assert "takes removing 40 edges" in line and "and 37 more" in line
+    assert len(line) < 600
+
+
+# -- plan.ignore -----------------------------------------------------------------------------
+
+
+def test_ignoring_dev_edges_plans_vitest_and_lists_the_edges_left_out(vitest_installed: Path, tmp_path: Path) -> None:
+    root = copy(vitest_installed, tmp_path, "plan:\n  ignore:\n    kinds: [dev]\n")
+    doc = plan(root)
+    assert stages(doc) == [["@vitest/utils"], ["vitest"], ["@vitest/browser", "@vitest/ui"]]
+    assert doc["ignored"] == [
+        {"dependent": "vitest", "dependency": "@vitest/browser", "kinds": ["devDependencies"],
+         "setting": "plan.ignore.kinds: dev"},
+        {"dependent": "vitest", "dependency": "@vitest/ui", "kinds": ["devDependencies"],
+         "setting": "plan.ignore.kinds: dev"},
+    ]
+    text = run_cigen("plan", cwd=root).stdout
+    assert "not ordered by 2 edges (cigen.yaml plan.ignore):" in text
+    assert "vitest     @vitest/ui       devDependencies  plan.ignore.kinds: dev" in text
+
+
+def test_an_edge_that_is_also_a_dependency_is_not_ignored_by_its_dev_kind(tmp_path: Path) -> None:
+    ui = _package("@vitest/ui", dependencies={"vitest": "workspace:*"}, devDependencies={"vitest": "workspace:*"})
+    files = {**VITEST, "packages/ui/package.json": ui, "cigen.yaml": "plan:\n  ignore:\n    kinds: [dev]\n"}
+    doc = plan(write_tree(tmp_path, files))
+    ignored = [(d["dependent"], d["dependency"]) for d in doc["ignored"]]
+    assert ignored == [("vitest", "@vitest/browser"), ("vitest", "@vitest/ui")]  # not @vitest/ui -> vitest
+    assert doc["services"].index("vitest") < doc["services"].index("@vitest/ui")
+
+
+def test_ignoring_extras_plans_livekit_agents_before_its_plugins(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {**LIVEKIT, "cigen.yaml": "plan:\n  ignore:\n    kinds: [extras]\n"})
+    doc = plan(root)
+    assert stages(doc) == [["livekit-agents"], [f"livekit-plugins-{p}" for p in PLUGINS]]
+    assert {d["setting"] for d in doc["ignored"]} == {"plan.ignore.kinds: extras"}
+
+
+def test_named_edges_are_ignored_by_name_or_path(medusa_installed: Path, tmp_path: Path) -> None:
+    config = 'plan:\n  ignore:\n    edges: ["@medusajs/framework -> packages/test-utils"]\n'
+    doc = plan(copy(medusa_installed, tmp_path, config))
+    assert [(d["dependent"], d["dependency"], d["setting"]) for d in doc["ignored"]] == [
+        ("@medusajs/framework", "@medusajs/test-utils", "plan.ignore.edges"),
+    ]
+    assert doc["services"].index("@medusajs/framework") < doc["services"].index("@medusajs/medusa")
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "what"),
+    [
+        ("plan:\n  ignore:\n    kinds: [devv]\n", "cigen.yaml:3:13",
+         "plan.ignore.kinds[0]: input should be 'dev', 'peer', 'optional' or 'extras' (got 'devv')"),
+        ("plan:\n  ignore:\n    edges: [a]\n", "cigen.yaml:3:5", "'a' is not an edge: write \"dependent -> dependency\""),
+        ("plan:\n  cycles: scc\n", "cigen.yaml:2:3", "plan.cycles: input should be 'error' or 'units' (got 'scc')"),
+        ('plan:\n  ignore:\n    edges: ["@medusajs/frmework -> @medusajs/medusa"]\n', "cigen.yaml",
+         "'@medusajs/frmework' names no member"),
+    ],
+)
+def test_a_bad_setting_is_one_located_line(medusa_installed: Path, tmp_path: Path, config: str, where: str,
+                                           what: str) -> None:
+    done = run_cigen("plan", cwd=copy(medusa_installed, tmp_path, config))
+    assert done.exit_code == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("cigen: error: ") and f"{where}: " in line, line
+    assert what in line
+
+
+# -- plan.cycles: units ----------------------------------------------------------------------
+
+
+UNITS = "plan:\n  cycles: units\n"
+
+
+def test_a_cycle_becomes_one_unit_built_in_the_order_that_breaks_the_fewest_edges(
+    vitest_installed: Path, tmp_path: Path,
+) -> None:
+    root = copy(vitest_installed, tmp_path, UNITS)
+    done = run_cigen("plan", "--format", "json", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    doc = done.json()
+    # The dev edges are cut (2, the fewest): vitest first, then the packages that peer on it, one after another.
+    assert doc["units"] == [{
+        "services": ["vitest", "@vitest/browser", "@vitest/ui"],
+        "paths": ["packages/vitest", "packages/browser", "packages/ui"],
+        "against": [["vitest", "@vitest/browser"], ["vitest", "@vitest/ui"]],
+    }]
+    assert stages(doc) == [["@vitest/utils"], ["vitest"], ["@vitest/browser"], ["@vitest/ui"]]
+    assert "dependency cycle planned as one unit (plan.cycles: units): vitest -> @vitest/browser -> @vitest/ui" \
+        in done.stderr
+
+
+def test_units_generate_a_valid_workflow_whose_jobs_follow_the_unit(vitest_installed: Path, tmp_path: Path) -> None:
+    root = copy(vitest_installed, tmp_path, UNITS)
+    done = run_cigen("generate", cwd=root)
+    assert done.exit_code == 0, done.stderr
+    workflow = root / ".github" / "workflows" / "cigen.yml"
+    assert_valid_workflow(workflow)
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    assert [jobs[f"stage-{i}"]["needs"][-1] for i in (2, 3, 4)] == ["stage-1", "stage-2", "stage-3"]
+
+
+def test_run_builds_a_unit_one_member_after_another_in_its_order(
+    vitest_installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = copy(vitest_installed, tmp_path, UNITS)
+    monkeypatch.setenv("PATH", f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}")  # pnpm, from tools/node
+    done = run_cigen("run", "build", "--root", str(root), cwd=root)
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert (root / "order.txt").read_text().split() == ["@vitest/utils", "vitest", "@vitest/browser", "@vitest/ui"]
+
+
+def test_without_settings_generate_fails_on_the_cycle_as_plan_does(vitest_installed: Path, tmp_path: Path) -> None:
+    done = run_cigen("generate", cwd=copy(vitest_installed, tmp_path))
+    assert done.exit_code == 1
+    assert "dependency cycle: " in done.stderr and "plan.ignore.kinds: [dev]" in done.stderr
+    assert not (tmp_path / "repo" / ".github").exists()
