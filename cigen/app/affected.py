@@ -24,7 +24,7 @@ from cigen.impact import changes
 from cigen.impact.affected import Impact, Rules, compute_impact
 from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
-from cigen.plan.ordering import Rules
+from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, compute_plan, stage_jobs
 from cigen.render.impact import ReportDoesNotFit, render_impact
 
@@ -77,7 +77,7 @@ class Affected:
     def jobs(self) -> tuple[Job, ...]:
         """The stage jobs of the plan (a cycle raises, as it fails the workflow's generation)."""
         plan = self.config.plan
-        return stage_jobs(compute_plan(self.graph, mode=plan.mode, concurrency=plan.concurrency, rules=Rules.of(plan)))
+        return stage_jobs(compute_plan(self.graph, mode=plan.mode, concurrency=plan.concurrency, rules=OrderRules.of(plan)))
 
     def document(self) -> dict[str, Any]:
         """The JSON shape of ``--format json`` (a contract); ``build_only`` only with --build-deps."""

@@ -22,7 +22,7 @@ from cigen.config.file import find_config
 from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
 from cigen.graph.graph import build_graph
-from cigen.plan.ordering import Rules
+from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import compute_plan, ordered_graph, stage_jobs
 from cigen.plan.tasks import python_commands as commands_of
 from cigen.plan.tasks import service_tasks, task_argv
@@ -171,7 +171,7 @@ def _warn_unpinned(config: Config) -> None:
 def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     _warn_unpinned(config)
     g = build_graph(workspace, include_root=config.include_root)
-    plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency, rules=Rules.of(config.plan))
+    plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency, rules=OrderRules.of(config.plan))
     toolchains = detect(workspace, plan.services)
     wf = config.workflow
     python_commands = commands_of(config)

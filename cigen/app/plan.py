@@ -16,7 +16,7 @@ from cigen.config.root import Config
 from cigen.graph.graph import Graph, build_graph
 from cigen.graph.select import select
 from cigen.model import Workspace
-from cigen.plan.ordering import Rules
+from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Mode, Plan, compute_plan
 
 
@@ -38,6 +38,6 @@ def planned(root: Path, *, mode: Mode | None = None, concurrency: int | None = N
         mode=mode or config.plan.mode,
         concurrency=concurrency if concurrency is not None else config.plan.concurrency,
         selected=select(g, patterns) if patterns else None,
-        rules=Rules.of(config.plan),
+        rules=OrderRules.of(config.plan),
     )
     return Planned(config, workspace, g, plan)

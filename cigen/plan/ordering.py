@@ -73,7 +73,7 @@ class Unit:
 
 
 @dataclass(frozen=True, slots=True)
-class Rules:
+class OrderRules:
     """The ordering settings of cigen.yaml's ``plan:``."""
 
     kinds: tuple[EdgeKind, ...] = ()
@@ -85,11 +85,11 @@ class Rules:
         object.__setattr__(self, "fields", frozenset(f for k in self.kinds for f in KIND_FIELDS[k]))
 
     @classmethod
-    def of(cls, plan: PlanConfig) -> Rules:
+    def of(cls, plan: PlanConfig) -> OrderRules:
         return cls(tuple(plan.ignore.kinds), tuple(plan.ignore.edges), plan.cycles)
 
 
-def named_edges(g: Graph, rules: Rules) -> set[Arc]:
+def named_edges(g: Graph, rules: OrderRules) -> set[Arc]:
     """``rules.edges`` as (dependent, dependency) paths of ``g``; a name that is no member is an error."""
     by_name: dict[str, list[str]] = {}
     for path, member in g.members.items():
@@ -112,7 +112,7 @@ def named_edges(g: Graph, rules: Rules) -> set[Arc]:
     return found
 
 
-def ignored_edges(h: Graph, named: set[Arc], rules: Rules) -> tuple[Ignored, ...]:
+def ignored_edges(h: Graph, named: set[Arc], rules: OrderRules) -> tuple[Ignored, ...]:
     """The edges of ``h`` the rules leave out: declared only by ignored kinds, or named."""
     out = []
     for source, target in h.edges():
@@ -162,7 +162,7 @@ def warn_units(o: Graph, units: Sequence[Unit]) -> None:
         )
 
 
-def cycle_error(g: Graph, planned: set[str], rules: Rules) -> CycleError:
+def cycle_error(g: Graph, planned: set[str], rules: OrderRules) -> CycleError:
     """A short error on the cycles of ``g`` through ``planned`` members: the cycle, how many edges break every
     cycle, the best few, and the settings that resolve it."""
     involved = [c for c in cyclic_components(g) if any(n in planned for n in c)]
@@ -185,7 +185,7 @@ def cycle_error(g: Graph, planned: set[str], rules: Rules) -> CycleError:
     return CycleError(message, hint=_resolutions(o, components, arcs, rules, names))
 
 
-def _resolutions(o: Graph, components: list[list[str]], arcs: list[Arc], rules: Rules, names: dict[str, str]) -> str:
+def _resolutions(o: Graph, components: list[list[str]], arcs: list[Arc], rules: OrderRules, names: dict[str, str]) -> str:
     """How to resolve the cycles: the one edge to drop, then the cigen.yaml settings, the least sweeping first."""
     settings = []
     kinds = _kinds_that_break(o, components, rules)
@@ -202,7 +202,7 @@ def _resolutions(o: Graph, components: list[list[str]], arcs: list[Arc], rules: 
     return f"fix: {text}; cigen plan lists what they leave out"
 
 
-def _kinds_that_break(o: Graph, components: list[list[str]], rules: Rules) -> tuple[EdgeKind, ...]:
+def _kinds_that_break(o: Graph, components: list[list[str]], rules: OrderRules) -> tuple[EdgeKind, ...]:
     """The fewest further kinds whose edges, left out, leave no cycle; () when no choice of kinds does."""
     inside = o.subgraph(n for c in components for n in c)
     others = [k for k in KIND_FIELDS if k not in rules.kinds]

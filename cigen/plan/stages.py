@@ -41,7 +41,7 @@ from cigen.graph.core import ordering, partial_order
 from cigen.graph.graph import Graph, Kinds
 from cigen.plan.ordering import (
     Ignored,
-    Rules,
+    OrderRules,
     Unit,
     chained,
     cycle_error,
@@ -93,7 +93,7 @@ def compute_plan(
     mode: Mode = "auto",
     concurrency: int | None = None,
     selected: Iterable[str] | None = None,
-    rules: Rules = Rules(),
+    rules: OrderRules = OrderRules(),
 ) -> Plan:
     """The stages that run ``g``'s members (or the ``selected`` ones) in ``mode``, ordered as ``rules`` say.
 
@@ -119,8 +119,8 @@ def compute_plan(
     if len(order) < len(o):
         if rules.cycles == "error":
             # Named on the whole graph: a cycle through unselected members shows them.
-            everything = without(g, ((e.source, e.target) for e in ignored_edges(g, named, rules)))
-            raise cycle_error(everything, set(o), rules)
+            whole = without(g, ((e.source, e.target) for e in ignored_edges(g, named, rules)))
+            raise cycle_error(whole, set(o), rules)
         units = find_units(o)
         warn_units(o, units)
         o = chained(o, units)
