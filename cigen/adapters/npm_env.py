@@ -39,6 +39,16 @@ class NpmEnvironment:
     variables: Mapping[str, str]  # npm_config_*, npm_execpath, npm_node_execpath, NODE, COLOR, EDITOR, ...
     node_gyp_bin: str | None  # the folder npm puts after the node_modules/.bin folders on PATH
 
+    def moved(self, root: Path, to: Path) -> NpmEnvironment:
+        """The environment npm would give in ``to``, a copy of the project at ``root`` (a git worktree):
+        the values that are paths inside ``root`` (``npm_config_local_prefix``) are moved into ``to``."""
+        old, new = str(root.resolve()), str(to.resolve())
+
+        def move(value: str) -> str:
+            return new + value[len(old):] if value == old or value.startswith(old + os.sep) else value
+
+        return NpmEnvironment({k: move(v) for k, v in self.variables.items()}, self.node_gyp_bin)
+
 
 def npm_environment(folder: Path, env: Mapping[str, str] | None = None) -> NpmEnvironment:
     """Ask npm, in a package's ``folder``, what it adds to a script's environment run from ``env``.

@@ -1,5 +1,9 @@
 """``cigen run``: tasks in every planned service, in the plan's order and mode, on this machine.
 
+``--worktree`` (``run.worktree``) runs each service of a parallel group in a
+git worktree of its own (:mod:`cigen.executor.isolation`); a cascade runs
+one service at a time, in the main tree.
+
 ``--affected`` narrows the services to those a change affects plus the
 unaffected dependencies their build needs (``cigen affected --build-deps``),
 the selection the generated workflow runs: those dependencies only build.
@@ -13,12 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cigen import reporting
+from cigen.adapters import git, worktrees
 from cigen.app.affected import ChangeSource, affected
 from cigen.app.plan import planned
+from cigen.errors import InputError
+from cigen.executor.isolation import Worktrees, prepare_worktrees
 from cigen.executor.runner import Reporter, RunResult, execute
 from cigen.executor.work import prepare
 from cigen.graph.graph import display_names
 from cigen.plan.stages import Mode, compute_plan, service_needs
+from cigen.plan.tasks import service_tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +49,12 @@ class Selection:
 
 def run(root: Path, tasks: Sequence[str], *, mode: Mode | None = None, concurrency: int | None = None,
         patterns: Sequence[str] = (), keep_going: bool = False, reporter: Reporter | None = None,
-        changed: Affected | None = None, env: Mapping[str, str] | None = None) -> RunResult:
+        changed: Affected | None = None, env: Mapping[str, str] | None = None,
+        worktree: bool | None = None) -> RunResult:
     """Run ``tasks`` in each selected service; without a concurrency limit, as many at once as there are CPUs.
 
-    ``changed``: only the services the change affects, and the dependencies they need built.
+    ``changed``: only the services the change affects, and the dependencies they need built;
+    ``worktree``: each service in its own git worktree (None: ``run.worktree`` of cigen.yaml).
     """
     environ = dict(os.environ if env is None else env)
     p = planned(root, mode=mode, concurrency=concurrency, patterns=patterns)
@@ -56,14 +66,40 @@ def run(root: Path, tasks: Sequence[str], *, mode: Mode | None = None, concurren
         plan = compute_plan(p.graph, mode=plan.mode, concurrency=plan.concurrency,
                             selected={*selection.affected, *selection.build_only} & set(plan.services))
         build_only = frozenset(selection.build_only)
-    return execute(
-        plan,
-        service_needs(p.graph, plan) if plan.mode != "parallel" else {},
-        prepare(p.workspace, p.config, plan, tasks, env=environ, build_only=build_only),
-        concurrency=plan.concurrency or os.cpu_count() or 1,
-        keep_going=keep_going,
-        reporter=reporter,
-    )
+    needs = service_needs(p.graph, plan) if plan.mode != "parallel" else {}
+    limit = plan.concurrency or os.cpu_count() or 1
+    isolated = p.config.run.worktree if worktree is None else worktree
+    if not isolated or plan.mode == "cascade":
+        return execute(plan, needs, prepare(p.workspace, p.config, plan, tasks, env=environ, build_only=build_only),
+                       concurrency=limit, keep_going=keep_going, reporter=reporter)
+    top, commit = _checkout(root)
+    with worktrees.locked(top) as home:
+        runs = [s for s in plan.services if service_tasks(p.graph.member(s), p.config, tuple(tasks))]
+        trees = prepare_worktrees(root, top, home, runs, [m.path for m in p.workspace.members], commit)
+        isolation = Worktrees(root, trees, {s: sorted(p.graph.dependencies([s])) for s in runs},
+                              p.config.workflow.outputs)
+        work = prepare(p.workspace, p.config, plan, tasks, env=environ, build_only=build_only, trees=trees)
+        return execute(plan, needs, work, concurrency=limit, keep_going=keep_going, reporter=reporter,
+                       isolation=isolation)
+
+
+def clean_worktrees(root: Path) -> list[Path]:
+    """Remove every worktree ``cigen run --worktree`` made for the repository at ``root``; those removed."""
+    return worktrees.remove_all(_checkout(root)[0])
+
+
+def _checkout(root: Path) -> tuple[Path, str]:
+    """The repository's top level and its HEAD commit: what worktrees check out."""
+    try:
+        top, _ = git.toplevel(root)
+    except InputError:
+        raise InputError(f"{root} is not inside a git repository, and worktrees are git's",
+                         hint="run without --worktree") from None
+    commit = git.resolve(top, "HEAD")
+    if commit is None:
+        raise InputError(f"{top} has no commit yet, and a worktree checks out a commit",
+                         hint="commit once, or run without --worktree")
+    return top, commit
 
 
 def affected_selection(root: Path, changed: Affected, env: Mapping[str, str], default_branch: str) -> Selection:

@@ -16,14 +16,14 @@ from cigen.cli.plan import PlanMode, chosen_mode
 @app.command()
 def run(
     tasks: Annotated[
-        list[str],
+        Optional[list[str]],
         typer.Argument(
             help="Tasks to run, in this order, in each service that defines them: a package.json script, "
             "or for a Python service a workflow.python_tasks entry. A service without one skips it.",
             show_default=False,
             metavar="TASK...",
         ),
-    ],
+    ] = None,
     mode: Annotated[
         Optional[PlanMode],
         typer.Option(
@@ -55,6 +55,16 @@ def run(
         typer.Option("--base", metavar="REF", help="With --affected: the revision to compare with "
                      "(default: workflow.default_branch, main)."),
     ] = None,
+    worktree: Annotated[
+        Optional[bool],
+        typer.Option("--worktree/--no-worktree", help="Run each service of a parallel group in a git worktree "
+                     "of its own (made once, reused), with your uncommitted changes and installed node_modules; "
+                     "build outputs come back to this tree. Default: run.worktree."),
+    ] = None,
+    clean_worktrees: Annotated[
+        bool, typer.Option("--clean-worktrees", help="Remove the worktrees --worktree made (yours are never "
+                           "touched), then run the tasks given, if any.")
+    ] = False,
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="No live status area on a terminal: plain prefixed lines only.")
     ] = False,
@@ -89,13 +99,22 @@ def run(
 
     if base is not None and not only_affected:
         raise InputError("--base needs --affected", hint="cigen run build --affected --base main")
+    if clean_worktrees:
+        from cigen.app.run import clean_worktrees as clean
+
+        removed = clean(root)
+        print(f"cigen: removed {len(removed)} worktree{'s' * (len(removed) != 1)} of cigen run", file=sys.stderr)
+        if not tasks:
+            return 0
+    if not tasks:
+        raise InputError("no task given", hint="name the tasks to run: cigen run build test")
     logs = sys.stderr if json_output else sys.stdout
     live = not no_progress and logs.isatty() and os.environ.get("TERM", "dumb") != "dumb"
     printer = LivePrinter(logs) if live else Printer(logs)
     try:
         result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
                            patterns=patterns or (), keep_going=keep_going, reporter=printer,
-                           changed=Affected(base) if only_affected else None)
+                           changed=Affected(base) if only_affected else None, worktree=worktree)
     finally:
         if isinstance(printer, LivePrinter):
             printer.finish()

@@ -28,6 +28,7 @@ from cigen.executor.work import Step, Work, require_tools
 from cigen.adapters.signals import handling
 
 if TYPE_CHECKING:
+    from cigen.executor.isolation import Worktrees
     from cigen.plan.stages import Plan
 
 STOP_GRACE = 5.0  # seconds a task gets between SIGTERM and SIGKILL when the run is interrupted
@@ -114,24 +115,28 @@ def execute(
     keep_going: bool = False,
     reporter: Reporter | None = None,
     grace: float = STOP_GRACE,
+    isolation: Worktrees | None = None,
 ) -> RunResult:
     """Run ``work`` in ``plan``'s order and mode; SIGINT/SIGTERM stop every task and end the run.
 
     ``needs``: each service's dependencies (:func:`cigen.plan.stages.service_needs`);
-    ``concurrency``: services run at once (cascade: always one).
+    ``concurrency``: services run at once (cascade: always one); ``isolation``: each service's
+    worktree, fed with its dependencies' build outputs before it starts and giving back its own after.
     """
     require_tools(work)
-    return _Run(plan, needs, work, concurrency, keep_going, reporter or Reporter(), grace).run()
+    return _Run(plan, needs, work, concurrency, keep_going, reporter or Reporter(), grace, isolation).run()
 
 
 class _Run:
     def __init__(self, plan: Plan, needs: Mapping[str, Sequence[str]], work: Mapping[str, Work],
-                 concurrency: int | None, keep_going: bool, reporter: Reporter, grace: float) -> None:
+                 concurrency: int | None, keep_going: bool, reporter: Reporter, grace: float,
+                 isolation: Worktrees | None) -> None:
         self.plan = plan
         self.work = work
         self.concurrency = 1 if plan.mode == "cascade" else concurrency
         self.reporter = reporter
         self.grace = grace
+        self.isolation = isolation
         self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going)
         self.events: queue.SimpleQueue[tuple[TaskKey, str | None]] = queue.SimpleQueue()
         self.active: dict[str, _Active] = {}
@@ -175,6 +180,13 @@ class _Run:
             self._finish_service(path, ok=True)
             return
         self.active[path] = _Active(item)
+        if self.isolation is not None:
+            try:
+                self.isolation.enter(path)
+            except OSError as exc:
+                self._task_ended(path, TaskResult(item.steps[0].task, "failed", 0.0, None,
+                                                  f"could not copy its dependencies' build outputs: {exc}"))
+                return
         self._launch(path)
 
     def _launch(self, path: str) -> None:
@@ -230,9 +242,16 @@ class _Run:
 
     def _task_ended(self, path: str, result: TaskResult) -> None:
         state = self.active[path]
+        last = len(state.results) + 1 == len(state.work.steps)
+        if result.status == "passed" and last and self.isolation is not None:
+            try:
+                self.isolation.leave(path)
+            except OSError as exc:
+                result = TaskResult(result.task, "failed", result.seconds, result.exit_code,
+                                    f"could not copy its build outputs back: {exc}")
         state.results.append(result)
         self.reporter.task_finished(state.work, result)
-        if result.status == "passed" and len(state.results) < len(state.work.steps):
+        if result.status == "passed" and not last:
             self._launch(path)
             return
         del self.active[path]

@@ -74,13 +74,15 @@ class Work:
 
 
 def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str],
-            env: Mapping[str, str] | None = None, build_only: frozenset[str] = frozenset()) -> dict[str, Work]:
+            env: Mapping[str, str] | None = None, build_only: frozenset[str] = frozenset(),
+            trees: Mapping[str, Path] | None = None) -> dict[str, Work]:
     """What each planned service runs for ``tasks``, by path, started from ``env`` (default cigen's own).
 
     Bad task names are bad input. With ``run.scripts: direct``, npm is asked
     once for its configuration (:func:`cigen.adapters.npm_env.npm_environment`)
     when an npm workspace has a task to run. The services in ``build_only``
     run their ``build`` task alone, as the workflow's build-only legs do.
+    ``trees``: the monorepo root each service runs in when it is not ``workspace.root`` (its worktree).
     """
     wanted = tuple(tasks)
     for task in wanted:
@@ -98,7 +100,8 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
     for path in plan.services:
         member = members[path]
         tc = toolchains[path]
-        cwd = workspace.root / path
+        tree = (trees or {}).get(path, workspace.root)
+        cwd = tree / path
         only = path in build_only
         defined = [t for t in service_tasks(member, config, wanted) if not only or t == BUILD_TASK]
         work[path] = Work(
@@ -106,7 +109,7 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
             name=member.name,
             label=member.label,
             cwd=cwd,
-            steps=tuple(steps.step(t, tc, cwd, commands.get(t)) for t in defined),
+            steps=tuple(steps.step(t, tc, path, tree, commands.get(t)) for t in defined),
             tasks=wanted,
             build_only=only,
         )
@@ -122,17 +125,21 @@ class _Steps:
         self.env = env
         self.npm: dict[Path, NpmEnvironment] = {}
 
-    def step(self, task: str, tc: Toolchain, cwd: Path, command: str | None) -> Step:
+    def step(self, task: str, tc: Toolchain, path: str, tree: Path, command: str | None) -> Step:
+        """``task`` of the service at ``path``, run in the monorepo root ``tree`` (the main one, or a worktree)."""
         if self.runner == "direct" and tc.manager == "npm":
-            return self._npm_direct(task, tc, cwd)
+            return self._npm_direct(task, tc, path, tree)
         return Step(task, (Command(task_argv(task, tc, command)),))
 
-    def _npm_direct(self, task: str, tc: Toolchain, cwd: Path) -> Step:
-        install = self.root / tc.root if tc.root is not None else cwd
+    def _npm_direct(self, task: str, tc: Toolchain, path: str, tree: Path) -> Step:
+        install = self.root / (tc.root if tc.root is not None else path)
         if install not in self.npm:
             # Asked in a member's folder: npm there knows it runs in a workspace (its user agent says so).
-            self.npm[install] = npm_environment(cwd, self.env)
+            self.npm[install] = npm_environment(self.root / path, self.env)
         npm = self.npm[install]
+        if tree != self.root:  # a worktree: npm's paths into the monorepo (local_prefix) point into it instead
+            npm = npm.moved(self.root, tree)
+        cwd = tree / path
         manifest = scripts.read_manifest(cwd)
         sh = scripts.shell(npm)
         return Step(task, tuple(
