@@ -50,7 +50,7 @@ class Selection:
 
 
 def verify(root: Path, selection: Selection, *, environ: Mapping[str, str], start: bool = False,
-           inject: Injector | None = None, started: Callable[[Progress, int], None] = lambda p, w: None,
+           inject: Injector = injected, started: Callable[[Progress, int], None] = lambda p, w: None,
            done: Callable[[CheckResult], None] = lambda result: None) -> VerifyResult:
     """Run the selected checks; ``start`` (``--up``) brings up what they need first and stops it after.
     ``done`` hears of each check as it finishes; ``started`` of ``cigen up``'s progress with ``start``."""
@@ -64,12 +64,10 @@ def verify(root: Path, selection: Selection, *, environ: Mapping[str, str], star
         undo_leftovers(root, project(root, config, workspace).specs)
         stack = attach(root, config, workspace, needed)
         schemas = Schemas(root, config_path)
-        preflight(chosen, environ, schemas, config_path)
-        context = Context(stack=stack, schemas=schemas, secrets=Secrets(), environ=environ,
-                          inject=inject if inject is not None else injected)
+        preflight(chosen, environ, schemas, config_path, stack.project.specs)
+        context = Context(stack=stack, schemas=schemas, secrets=Secrets(), environ=environ, inject=inject)
         results = run_all(chosen, context, done)
-    edges = runtime_edges(stack.project.specs, {name: list(s.depends_on) for name, s in config.services.items()},
-                          {name: list(spec.refers_to) for name, spec in stack.project.specs.items()})
+    edges = runtime_edges(stack.project.specs, {name: list(s.depends_on) for name, s in config.services.items()})
     return VerifyResult(checks=tuple(results), coverage=coverage(edges, config.checks),
                         elapsed=time.monotonic() - began, skipped=tuple(skipped))
 

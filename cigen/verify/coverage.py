@@ -16,20 +16,19 @@ from cigen.verify.engine import services_of
 from cigen.verify.model import Edge, EdgeCoverage
 
 
-def runtime_edges(specs: Mapping[str, ServiceSpec], depends_on: Mapping[str, list[str]],
-                  url_refs: Mapping[str, list[str]] | None = None) -> list[Edge]:
-    """The edges between ``specs``, each with how cigen knows it; ``depends_on`` as cigen.yaml writes it,
-    ``url_refs`` the services each one refers to as ``${url:NAME}``."""
+def runtime_edges(specs: Mapping[str, ServiceSpec], depends_on: Mapping[str, list[str]]) -> list[Edge]:
+    """The edges between ``specs``, each with how cigen knows it; ``depends_on`` as cigen.yaml writes it."""
     found: dict[tuple[str, str], set[str]] = {}
     for name, spec in specs.items():
         written = set(depends_on.get(name, ()))
-        referred = set((url_refs or {}).get(name, ()))
         for dependency in spec.depends_on:
-            if dependency in written or dependency not in referred:  # a reference is a depends_on too
-                found.setdefault((name, dependency), set()).add("depends_on" if dependency in written else "package")
-        for dependency in referred:
-            if dependency in specs and dependency != name:
-                found.setdefault((name, dependency), set()).add("url")
+            via = found.setdefault((name, dependency), set())
+            if dependency in spec.refers_to:
+                via.add("url")
+            if dependency in written:
+                via.add("depends_on")
+            if not via:
+                via.add("package")
     return [Edge(dependent, dependency, tuple(sorted(via))) for (dependent, dependency), via in sorted(found.items())]
 
 

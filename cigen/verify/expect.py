@@ -35,7 +35,8 @@ def judge(answer: Answer, expect: ExpectConfig | None, *, values: Values, schema
     expect = expect or ExpectConfig()
     took = f"took {format_seconds(answer.elapsed)}"
     if answer.status is None:
-        return Verdict(False, "an answer", answer.describe(), (took,))
+        wanted = f"an answer within {format_seconds(expect.within)}" if expect.within is not None else "an answer"
+        return Verdict(False, wanted, answer.describe(), (took,))
     body = f"body: {answer.start_of_body()!r}" if answer.body else "body: (empty)"
     seen = (f"status: {answer.describe()}", body, took)
     if expect.within is not None and answer.elapsed > expect.within:

@@ -15,17 +15,26 @@ from typing import Any
 
 from cigen.config.checks import AuthCheck, Check, ResilienceCheck, references
 from cigen.errors import InputError
+from cigen.runtime.services import ServiceSpec
 from cigen.verify.engine import Context, run_check, services_of
+from cigen.verify.faults import check_fault
 from cigen.verify.model import CheckResult
 from cigen.verify.schemas import Schemas
 
 WORKERS = 4
 
 
-def preflight(checks: Mapping[str, Check], environ: Mapping[str, str], schemas: Schemas, config_path: Path) -> None:
+def preflight(checks: Mapping[str, Check], environ: Mapping[str, str], schemas: Schemas, config_path: Path,
+              specs: Mapping[str, ServiceSpec]) -> None:
     """Everything the checks need that is known before they run: each ``${NAME}`` is saved by a step of its
-    check or set in the environment; each schema file and OpenAPI operation is there. InputError otherwise."""
+    check or set in the environment; each schema file and OpenAPI operation is there; each fault can be
+    injected (a delay or an error needs a proxy in front of its service). InputError otherwise."""
     for name, check in checks.items():
+        if isinstance(check, ResilienceCheck):
+            try:
+                check_fault(check.fault, specs)
+            except InputError as exc:
+                raise InputError(f"checks.{name}.fault: {exc.message}", path=config_path, hint=exc.hint) from None
         saved = _saved_names(check)
         for where, text in _texts(check.model_dump(by_alias=True, exclude={"fault"}), f"checks.{name}"):
             for ref in references(text):

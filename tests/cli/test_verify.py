@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from testing.cli import CliResult, run_cigen
@@ -74,6 +75,11 @@ def shop_checks(api: str, suffix: str) -> dict[str, Any]:
                                                {"service": "inventory", "path": "/items/mug", "at": "$.stock"}]},
             ],
         },
+        f"related-degrades{suffix}": {
+            "kind": "resilience", "fault": {"pause": "inventory"}, "services": ["inventory"],
+            "request": {"service": api, "path": "/related"},
+            "expect": {"within": "1500ms", "status": [200, 503]}, "recover": "10s",
+        },
         f"me-needs-auth{suffix}": {
             "kind": "auth", "request": {"service": api, "path": "/me"}, "refused": [401, 403],
             "credentials": {"headers": {"authorization": "Bearer ${SHOP_TOKEN}"}}, "expect": {"status": 200},
@@ -83,9 +89,9 @@ def shop_checks(api: str, suffix: str) -> dict[str, Any]:
 
 def build(repo: RuntimeRepo) -> None:
     inventory = add_checked(repo, "inventory", ROLE="inventory")
-    add_checked(repo, "api", UPSTREAM_PORT=inventory, TOKEN=TOKEN)
-    repo.services["api"]["depends_on"] = ["inventory"]
-    add_checked(repo, "api-broken", UPSTREAM_PORT=inventory, TOKEN=TOKEN, BROKEN="schema,auth,state,event")
+    # api reaches the inventory through cigen's proxy (${port:...}), api-broken straight (depends_on)
+    add_checked(repo, "api", UPSTREAM_PORT="${port:inventory}", TOKEN=TOKEN)
+    add_checked(repo, "api-broken", UPSTREAM_PORT=inventory, TOKEN=TOKEN, BROKEN="schema,auth,state,event,hang")
     repo.services["api-broken"]["depends_on"] = ["inventory"]
     add_checked(repo, "idle")
     (repo.root / "openapi.yaml").write_text(OPENAPI)
@@ -110,7 +116,7 @@ def verify(repo: RuntimeRepo, *args: str, **env: str) -> CliResult:
                      timeout=120)
 
 
-GOOD = ["product", "product-openapi", "order-flow", "stock-agrees", "me-needs-auth"]
+GOOD = ["product", "product-openapi", "order-flow", "stock-agrees", "me-needs-auth", "related-degrades"]
 
 
 def test_every_kind_passes_on_the_working_shop(shop: RuntimeRepo) -> None:
@@ -119,10 +125,10 @@ def test_every_kind_passes_on_the_working_shop(shop: RuntimeRepo) -> None:
     table = {line.split()[0]: line.split()[1:3] for line in done.lines[1:len(GOOD) + 1]}
     assert table == {"product": ["contract", "passed"], "product-openapi": ["contract", "passed"],
                      "order-flow": ["flow", "passed"], "stock-agrees": ["state", "passed"],
-                     "me-needs-auth": ["auth", "passed"]}
+                     "me-needs-auth": ["auth", "passed"], "related-degrades": ["resilience", "passed"]}
     progress = [line.split()[0] for line in done.stderr_lines]
     assert sorted(progress) == sorted(GOOD)  # a line per check as it finishes
-    assert done.lines[-1].startswith("5 passed, 0 failed, 0 error in ")
+    assert done.lines[-1].startswith("6 passed, 0 failed, 0 error in ")
 
 
 @pytest.mark.parametrize(("check", "step", "expected", "got"), [
@@ -134,6 +140,8 @@ def test_every_kind_passes_on_the_working_shop(shop: RuntimeRepo) -> None:
      "$.state = \"pending\""),
     ("stock-agrees-broken", "step 2: agree api-broken /stock/mug $.count, inventory /items/mug $.stock",
      "every read to give one value", "api-broken /stock/mug $.count = "),
+    ("related-degrades-broken", "GET api-broken /related under the fault (pause inventory)",
+     "an answer within 1.5 s", "no answer: timed out after 1.5 s"),
     ("me-needs-auth-broken", "GET api-broken /me with malformed credentials", "refused (401,403)", "200 OK"),
 ])
 def test_each_kind_fails_on_the_broken_copy_saying_what_came(shop: RuntimeRepo, check: str, step: str,
@@ -146,7 +154,7 @@ def test_each_kind_fails_on_the_broken_copy_saying_what_came(shop: RuntimeRepo, 
     assert failed["step"] == step
     assert failed["expected"].startswith(expected), failed
     assert got in failed["got"], failed
-    assert "api-broken" in result["logs"] and any("api-broken: " in line for line in result["logs"]["api-broken"])
+    assert result["logs"]["api-broken"], "the failure carries the last lines of the service's log"
 
 
 def test_a_failure_is_told_in_full_after_the_table(shop: RuntimeRepo) -> None:
@@ -192,14 +200,15 @@ def test_the_step_summary_has_the_table_and_the_coverage(shop: RuntimeRepo, tmp_
     text = summary.read_text()
     assert text.startswith("## before\n## cigen verify\n")
     assert "| stock-agrees | state | passed |" in text and "| product-broken | contract | FAILED |" in text
-    assert "| api | inventory | depends_on | stock-agrees |" in text
-    assert "| api-broken | inventory | depends_on | stock-agrees-broken |" in text
+    assert "| api | inventory | url | related-degrades, stock-agrees |" in text
+    assert "| api-broken | inventory | depends_on | related-degrades-broken, stock-agrees-broken |" in text
 
 
 def test_coverage_lists_every_runtime_edge_and_what_covers_it(shop: RuntimeRepo) -> None:
     coverage = verify(shop, "product", "--json").json()["coverage"]
     assert {(e["dependent"], e["dependency"]): e["checks"] for e in coverage} == {
-        ("api", "inventory"): ["stock-agrees"], ("api-broken", "inventory"): ["stock-agrees-broken"]}
+        ("api", "inventory"): ["related-degrades", "stock-agrees"],
+        ("api-broken", "inventory"): ["related-degrades-broken", "stock-agrees-broken"]}
 
 
 def test_kind_and_names_select_the_checks(shop: RuntimeRepo) -> None:
@@ -256,3 +265,14 @@ def test_affected_runs_only_the_checks_whose_services_changed(shop: RuntimeRepo)
         assert sorted(only_api["skipped"]) == ["idle-answers", "product-broken", "product-openapi-broken"]
     finally:
         subprocess.run(["git", "reset", "-q", "--hard", before], cwd=shop.root, check=False)
+
+
+def test_a_fault_is_undone_when_its_check_fails(shop: RuntimeRepo) -> None:
+    done = verify(shop, "related-degrades-broken")
+    assert done.exit_code == 1, done
+    inventory = psutil.Process(max(shop.pids("inventory")))
+    assert inventory.status() != psutil.STATUS_STOPPED  # SIGCONT came
+    status = run_cigen("status", "inventory", "--root", str(shop.root), env=shop.env)
+    assert status.exit_code == 0, status
+    # and the stack answers again: the working copy's checks pass right after
+    assert verify(shop, "related-degrades", "stock-agrees").exit_code == 0
