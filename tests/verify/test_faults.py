@@ -225,3 +225,18 @@ def test_a_fault_left_by_a_killed_process_is_undone_by_the_next_command(repo: Ru
             "undoing it") in done.stderr
     assert repo.pids("recommend")[-1] == pid  # continued, not replaced
     assert_as_before(repo, stack)
+
+
+def test_down_continues_a_paused_leftover_before_stopping_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # A paused process takes SIGINT only once continued: without the undo, down would wait out kill_timeout.
+    with started_repo(tmp_path_factory.mktemp("down"), lambda repo: repo.add("recommend", kill_timeout="20s")) as repo:
+        process = apply_in_a_process(repo, '{"pause": "recommend"}')
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert paused(repo.pids("recommend")[-1])
+        started = time.monotonic()
+        done = repo.cigen("down")
+        assert done.code == 0, done.stderr
+        assert "warning: undid the fault pause recommend" in done.stderr
+        assert time.monotonic() - started < 15
+        repo.assert_nothing_running()
