@@ -42,6 +42,7 @@ REQUEST_TIMEOUT = 5.0  # seconds to read a request the proxy answers itself
 REQUEST_LIMIT = 1 << 20  # bytes of a request read before answering it anyway
 CHUNK = 1 << 16
 BACKLOG = 1024
+CLOSE_TIMEOUT = 2.0  # seconds for the connections' tasks to end once cancelled, at exit
 
 
 class Proxy:
@@ -52,6 +53,7 @@ class Proxy:
         self.upstream = 0
         self.answered = 0
         self.live: set[asyncio.StreamWriter] = set()
+        self.tasks: set[asyncio.Task[object]] = set()  # one per caller connection
 
     def state(self) -> dict[str, object]:
         return {"mode": self.mode.as_json(), "connections": self.connections, "upstream": self.upstream,
@@ -62,6 +64,10 @@ class Proxy:
     async def caller(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self.live.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         try:
             if self.mode.kind == "error":
                 await self._refuse(reader, writer, b"")
@@ -82,6 +88,10 @@ class Proxy:
                 answers.cancel()
                 up_writer.close()
         except OSError:
+            _reset(writer)
+        except asyncio.CancelledError:
+            # The proxy is exiting (close()). Nothing awaits this task, and one that ends cancelled makes
+            # asyncio log a traceback (3.11's client_connected_cb callback asks a cancelled task for its error).
             _reset(writer)
         finally:
             self.live.discard(writer)
@@ -162,6 +172,14 @@ class Proxy:
             if writer.can_write_eof():
                 writer.write_eof()
 
+    async def close(self) -> None:
+        """End every connection, an answer held back by a delay included, and wait for each to finish."""
+        tasks = [task for task in self.tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
+
     # -- control ---------------------------------------------------------------------------
 
     async def control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -224,6 +242,7 @@ async def serve(listen: int, target: tuple[str, int], control: int) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with callers, controls:
         await stop.wait()
+        await proxy.close()
 
 
 def _host_port(text: str) -> tuple[str, int]:

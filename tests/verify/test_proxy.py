@@ -64,7 +64,8 @@ class Running:
 def start_proxy(target_port: int) -> Running:
     port, control = free_ports(2, avoid={target_port})
     process = subprocess.Popen([sys.executable, "-m", "cigen.verify.proxy", "--listen", str(port),
-                                "--target", f"127.0.0.1:{target_port}", "--control", str(control)])
+                                "--target", f"127.0.0.1:{target_port}", "--control", str(control)],
+                               stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -209,7 +210,18 @@ def test_a_bad_control_request_changes_nothing(proxy: Running) -> None:
     assert switch(proxy.control).mode == Mode("delay", by=0.1)
 
 
-def test_sigint_ends_it(server: ThreadingHTTPServer) -> None:
+def test_sigint_ends_it_cleanly_with_connections_open(server: ThreadingHTTPServer) -> None:
     running = start_proxy(server.server_address[1])
-    running.process.send_signal(signal.SIGINT)
-    assert running.process.wait(10) == 0
+    kept = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+    kept.request("GET", "/")
+    assert kept.getresponse().read() == b"hello from the target"  # and the connection stays open
+    switch(running.control, Mode("delay", by=5))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(running.get)  # an answer held back when the signal comes
+        time.sleep(0.2)
+        running.process.send_signal(signal.SIGINT)
+        _, stderr = running.process.communicate(timeout=10)
+        with pytest.raises((ConnectionError, http.client.HTTPException)):
+            waiting.result()
+    kept.close()
+    assert (running.process.returncode, stderr) == (0, b"")
