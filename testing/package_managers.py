@@ -5,9 +5,9 @@ depend only on each other, so nothing comes from a registry (``--offline``
 where the manager has it, a cache folder inside the workspace). :func:`links`
 reads back, from the manager's own record, which member links to which: the
 lockfile's importers (pnpm), ``yarn workspaces list -v`` (yarn berry), ``yarn
-workspaces info`` (yarn classic), ``npm query`` (npm) and the symbolic links
-bun makes in each member's node_modules. Tests compare those pairs with
-cigen's edges.
+workspaces info`` (yarn classic), ``npm query`` (npm), the symbolic links
+bun makes in each member's node_modules, and uv.lock (uv, the one beside the
+test environment's Python). Tests compare those pairs with cigen's edges.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess  # the tests run the package managers themselves and read what they wrote
+import sys
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -22,11 +25,11 @@ import yaml
 
 from testing.paths import node_tool
 
-Manager = Literal["npm", "yarn", "yarn-berry", "pnpm", "bun"]
+Manager = Literal["npm", "yarn", "yarn-berry", "pnpm", "bun", "uv"]
 NODE_MODULES = Path(__file__).resolve().parents[1] / "tools" / "node" / "node_modules"
 
 
-def write_tree(root: Path, files: dict[str, object]) -> Path:
+def write_tree(root: Path, files: Mapping[str, object]) -> Path:
     """Files from ``{relative path: text or JSON value}``; returns ``root``."""
     for relative, content in files.items():
         path = root / relative
@@ -44,6 +47,8 @@ def _command(manager: Manager) -> list[str]:
         return ["node", str(NODE_MODULES / "yarn" / "bin" / "yarn.js")]
     if manager == "bun":
         return [str(node_tool("bun"))]
+    if manager == "uv":
+        return [str(Path(sys.executable).with_name("uv"))]  # a test dependency (pyproject.toml)
     return ["npm"]
 
 
@@ -72,6 +77,8 @@ def install(root: Path, manager: Manager) -> None:
         _run(root, manager, "install", "--offline", "--cache-folder", str(root / ".yarn-cache"), "--no-progress")
     elif manager == "bun":
         _run(root, manager, "install")
+    elif manager == "uv":
+        _run(root, manager, "lock", "--offline", "--no-cache")
     else:
         _run(root, manager, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts",
              "--cache", str(root / ".npm-cache"))
@@ -97,6 +104,8 @@ def links(root: Path, manager: Manager) -> set[tuple[str, str]]:
         text = _run(root, manager, "workspaces", "--silent", "info")
         info = json.loads(text)
         return {(w["location"], info[d]["location"]) for w in info.values() for d in w["workspaceDependencies"]}
+    if manager == "uv":
+        return _uv_links(root)
     members = _members(root)
     if manager == "bun":
         found = set()
@@ -120,3 +129,17 @@ def _members(root: Path) -> dict[str, str]:
     globs = json.loads((root / "package.json").read_text())["workspaces"]
     folders = [p for g in globs for p in (sorted(root.glob(g)) if "*" in g else [root / g])]
     return {os.path.relpath(f, root): json.loads((f / "package.json").read_text())["name"] for f in folders}
+
+
+def _uv_links(root: Path) -> set[tuple[str, str]]:
+    """uv.lock: every workspace member's (editable) dependencies, extras and groups on other members."""
+    packages = tomllib.loads((root / "uv.lock").read_text())["package"]
+    folder = {p["name"]: p["source"]["editable"] for p in packages if "editable" in p.get("source", {})}
+    found = set()
+    for p in packages:
+        if p["name"] not in folder:
+            continue
+        lists = [p.get("dependencies", []), *p.get("optional-dependencies", {}).values(),
+                 *p.get("dev-dependencies", {}).values()]
+        found |= {(folder[p["name"]], folder[d["name"]]) for entries in lists for d in entries if d["name"] in folder}
+    return found

@@ -7,7 +7,7 @@ that have them, through ``cigen plan``, ``cigen generate`` (validated) and ``cig
   cycle), but ``framework -> test-utils -> medusa -> framework`` through devDependencies remains.
 - livekit/agents: uv; ``livekit-agents[anam] -> livekit-plugins-anam -> livekit-agents`` through extras.
 
-The pnpm and yarn fixtures are installed once per run by the package managers themselves (offline), and
+The fixtures are installed (uv: locked) once per run by the package managers themselves, offline, and
 their links are the edges cigen plans on.
 """
 
@@ -107,6 +107,11 @@ def vitest_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def livekit_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _installed(tmp_path_factory, "livekit", LIVEKIT, "uv")
+
+
+@pytest.fixture(scope="module")
 def medusa_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _installed(tmp_path_factory, "medusa", MEDUSA, "yarn-berry")
 
@@ -133,7 +138,9 @@ def stages(doc: dict) -> list[list[str]]:
 # -- the edges are the package manager's links -----------------------------------------------
 
 
-@pytest.mark.parametrize(("fixture", "manager"), [("vitest_installed", "pnpm"), ("medusa_installed", "yarn-berry")])
+@pytest.mark.parametrize(("fixture", "manager"), [
+    ("vitest_installed", "pnpm"), ("medusa_installed", "yarn-berry"), ("livekit_installed", "uv"),
+])
 def test_the_edges_cigen_plans_on_are_the_links_the_package_manager_made(
     request: pytest.FixtureRequest, fixture: str, manager: str,
 ) -> None:
