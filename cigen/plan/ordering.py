@@ -1,16 +1,18 @@
 """The edges a plan's order follows: the graph's, less those cigen.yaml leaves out, with cycles resolved.
 
 What package managers and task runners do with a cycle between workspace
-members (each checked on their sources or by running them):
+members (run here on the vitest-, medusa- and livekit-shaped fixtures of
+tests/plan/test_stages_cycles.py):
 
-- pnpm warns ("There are cyclic workspace dependencies") and runs anyway:
-  its graph sequencer puts the members of a cycle into one chunk.
-- yarn berry's ``workspaces foreach --topological`` and Turborepo refuse
-  ("Dependency cycle detected", "Invalid package dependency graph: cyclic
-  dependency detected"); Nx refuses a task graph with a cycle.
-- uv locks a cycle through extras (``pkg[extra] -> plugin -> pkg``), since
-  Python packages may import each other; uv runs no tasks, so it needs no
-  order.
+- pnpm 10 warns at install ("There are cyclic workspace dependencies") and
+  ``pnpm -r run`` runs anyway: its graph sequencer puts a cycle's members in
+  one chunk, run together.
+- yarn 4's ``workspaces foreach --topological-dev`` refuses ("Dependency cycle
+  detected (...)"); Turborepo 2.11 refuses ("Cyclic dependency detected",
+  with the sets of edges that break it); Nx refuses a task graph with a
+  cycle (its documentation; not run here).
+- uv 0.13 locks ``pkg[extra] -> plugin -> pkg`` without a word: Python
+  packages may import each other, and uv runs no tasks, so it needs no order.
 
 cigen's default is ``cycles: error``, as Turborepo, Nx and yarn: a build order
 that goes against some edge can build a member before what it uses, so that
