@@ -20,7 +20,28 @@ def load(root: Path) -> tuple[Config, Workspace]:
     from cigen.config.loader import load_config
 
     config = load_config(root)
-    return config, discover_with(root, config)
+    workspace = discover_with(root, config)
+    if config.plan.ignore.edges:
+        _check_ignored_edges(root, config, workspace)
+    return config, workspace
+
+
+def _check_ignored_edges(root: Path, config: Config, workspace: Workspace) -> None:
+    """Each ``plan.ignore.edges`` entry names members, or the error points at its line in cigen.yaml."""
+    # lazy: the graph and the plan's rules, only for a cigen.yaml that names edges
+    from cigen.config.loader import located
+    from cigen.graph.graph import build_graph
+    from cigen.plan.ordering import EdgeEntryError, resolve_edge
+
+    g = build_graph(workspace, include_root=True)
+    for index, text in enumerate(config.plan.ignore.edges):
+        try:
+            resolve_edge(g, index, text)
+        except EdgeEntryError as exc:
+            path = find_config(root)
+            if path is None:
+                raise
+            raise located(path, ("plan", "ignore", "edges", index), exc.detail, hint=exc.hint) from None
 
 
 def load_workspace(root: Path) -> Workspace:

@@ -72,6 +72,18 @@ def position(path: Path, keys: tuple[str, ...]) -> tuple[int | None, int | None]
     return node.line, node.column
 
 
+def located(path: Path, loc: tuple[Any, ...], message: str, *, hint: str | None = None) -> InputError:
+    """An error about the value at ``loc`` of the (valid) cigen.yaml at ``path``, at its line and column:
+    for what only the workspace can refute (a member name that names no member)."""
+    # lazy: as in parse_config (PyYAML); the file was read already, so it parses
+    from cigen.adapters.yaml_tree import dotted, load_tree
+
+    data = load_tree(path, read_text(path))
+    node = data.locate(loc) if data is not None else None
+    return InputError(f"{dotted(loc)}: {message}", path=path, line=node.line if node else None,
+                      column=node.column if node else None, hint=hint)
+
+
 def _keep_text(path: Path, data: YamlNode, plain: dict[str, Any]) -> None:
     """Put each service's environment and header values into ``plain`` as the text written."""
     services = data.value.get("services")

@@ -91,23 +91,37 @@ class OrderRules:
         return cls(tuple(plan.ignore.kinds), tuple(plan.ignore.edges), plan.cycles)
 
 
+class EdgeEntryError(InputError):
+    """An entry of ``plan.ignore.edges`` that names no member, or more than one."""
+
+    def __init__(self, index: int, detail: str, hint: str) -> None:
+        super().__init__(f"plan.ignore.edges[{index}]: {detail}", path="cigen.yaml", hint=hint)
+        self.index = index
+        self.detail = detail
+
+
+def resolve_edge(g: Graph, index: int, text: str) -> Arc:
+    """Entry ``index`` of ``plan.ignore.edges`` as (dependent, dependency) paths of ``g``."""
+    ends = []
+    for end in split_edge(text):
+        if end in g:
+            ends.append(end)
+            continue
+        paths = [p for p, m in g.members.items() if m.label == end]
+        if len(paths) != 1:
+            what = "names no member" if not paths else f"names {len(paths)} members ({', '.join(paths)}): use a path"
+            hint = did_you_mean(end, [*(m.label for m in g.members.values()), *g]) if not paths else None
+            raise EdgeEntryError(index, f"{text!r}: {end!r} {what}",
+                                 hint or "write member names or paths as cigen graph lists them")
+        ends.append(paths[0])
+    return ends[0], ends[1]
+
+
 def named_edges(g: Graph, rules: OrderRules) -> set[Arc]:
     """``rules.edges`` as (dependent, dependency) paths of ``g``; a name that is no member is an error."""
-    by_name: dict[str, list[str]] = {}
-    for path, member in g.members.items():
-        by_name.setdefault(member.label, []).append(path)
     found: set[Arc] = set()
     for index, text in enumerate(rules.edges):
-        ends = []
-        for end in split_edge(text):
-            paths = [end] if end in g else by_name.get(end, [])
-            if len(paths) != 1:
-                what = "names no member" if not paths else f"names {len(paths)} members ({', '.join(paths)}): use a path"
-                hint = did_you_mean(end, [*by_name, *g]) if not paths else None
-                raise InputError(f"plan.ignore.edges[{index}]: {text!r}: {end!r} {what}", path="cigen.yaml",
-                                 hint=hint or "write member names or paths as cigen graph lists them")
-            ends.append(paths[0])
-        source, target = ends
+        source, target = resolve_edge(g, index, text)
         if not g.has_edge(source, target):
             reporting.warn(f"plan.ignore.edges: {text!r}: {source} does not depend on {target}; nothing to ignore")
         found.add((source, target))
