@@ -45,6 +45,7 @@ class Layout:
     """Where things are in one YAML text: each node's first line, the comments, the lines inside scalars."""
 
     lines: list[str]
+    root: yaml.Node | None = None
     starts: dict[Anchor, int] = field(default_factory=dict)  # a node -> the line its key (or list item) is on
     outer: dict[int, Anchor] = field(default_factory=dict)  # a line -> the outermost node starting on it
     inner: dict[int, Anchor] = field(default_factory=dict)  # a line -> the innermost node starting on it
@@ -71,16 +72,19 @@ class Lost:
 
 def layout(text: str) -> Layout:
     """The layout of ``text``, a YAML document that parses (its caller has loaded it already)."""
-    found = Layout(text.split("\n"))
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if root is not None:
-        _walk(root, (), found, set())
+    found = Layout(text.split("\n"), _compose(text))
+    if found.root is not None:
+        _walk(found.root, (), found, set())
     for number, line in enumerate(found.lines):
         if "#" in line and number not in found.inside:
             column = _comment_column(line, found.spans.get(number, ()))
             if column is not None and line[:column].strip():
                 found.eol[number] = column
     return found
+
+
+def _compose(text: str) -> yaml.Node | None:
+    return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _walk(node: yaml.Node, path: Anchor, found: Layout, seen: set[int]) -> None:
@@ -185,7 +189,35 @@ def carry(old: Layout, new: Layout) -> tuple[str, list[Lost]]:
         _place_run(old, new, run_start, run_end, placed)
     for number, column in old.eol.items():
         _place_eol(old, new, number, column, placed)
-    return _write(new, placed), sorted(placed.lost, key=lambda lost: lost.line)
+    text = _write(new, placed)
+    if not _same(new.root, _compose(text), set()):
+        raise CommentsChangeValues
+    return text, sorted(placed.lost, key=lambda lost: lost.line)
+
+
+class CommentsChangeValues(Exception):
+    """Written where they were, the comments would change a value (a line joining a script): a bug to report.
+
+    The placement rules keep every comment outside the values around it;
+    this is the check that they did, so that a comment can never change
+    what a workflow runs.
+    """
+
+
+def _same(a: yaml.Node | None, b: yaml.Node | None, seen: set[tuple[int, int]]) -> bool:
+    """Whether two composed documents hold the same values (their places and comments aside)."""
+    if a is None or b is None:
+        return a is b
+    if (id(a), id(b)) in seen:  # an alias met again
+        return True
+    seen.add((id(a), id(b)))
+    if type(a) is not type(b) or a.tag != b.tag or len(a.value) != len(b.value):
+        return False
+    if isinstance(a, yaml.ScalarNode):
+        return bool(a.value == b.value)
+    if isinstance(a, yaml.MappingNode):
+        return all(_same(ka, kb, seen) and _same(va, vb, seen) for (ka, va), (kb, vb) in zip(a.value, b.value))
+    return all(_same(x, y, seen) for x, y in zip(a.value, b.value))
 
 
 def _user_header(old: Layout, new: Layout, first_value: int) -> int:
@@ -310,4 +342,4 @@ def shown(anchor: Anchor) -> str:
     return "".join(part if part.startswith("[") or not index else "." + part for index, part in enumerate(anchor))
 
 
-__all__ = ["Anchor", "Layout", "Lost", "carry", "layout", "shown"]
+__all__ = ["Anchor", "CommentsChangeValues", "Layout", "Lost", "carry", "layout", "shown"]

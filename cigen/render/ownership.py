@@ -42,7 +42,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from cigen import reporting
 from cigen.adapters.write import owns
 from cigen.errors import InputError
-from cigen.render.comments import carry, layout
+from cigen.render.comments import CommentsChangeValues, carry, layout
 
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
@@ -112,7 +112,17 @@ def regenerate(
         _warn_dangling_needs(jobs)
     if kept:  # else fresh is as it was dumped above
         text = dump(fresh)
-    merged, lost = carry(old, layout(text))
+    try:
+        merged, lost = carry(old, layout(text))
+    except CommentsChangeValues:
+        if drop_lost:
+            reporting.warn(f"{path or 'the file'}: dropped your comments: kept, they would change a value")
+            return text
+        raise InputError(
+            "cannot keep your comments without changing a value of the workflow (this is a bug in cigen: "
+            "please report it with the file)", path=path,
+            hint="rerun with --force to regenerate the file without your comments",
+        ) from None
     if lost and not drop_lost:
         first = lost[0]
         more = f" ({len(lost) - 1} more comment{'s' if len(lost) > 2 else ''} too)" if len(lost) > 1 else ""

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from cigen.errors import InputError
-from cigen.render.comments import layout
+from cigen.render import ownership
+from cigen.render.comments import CommentsChangeValues, Layout, Lost, carry, layout
 from cigen.render.ownership import load, regenerate
 from cigen.reporting import Recorder, reporting_to
 
@@ -97,6 +98,11 @@ KEPT_IN_PLACE = {
     "above your job, inside it and at its end": at(
         "  cigen:", "  # mine\n  deploy:\n    runs-on: ubuntu-latest  # eol\n    # about the steps\n    steps:\n"
         "      - run: echo deploy\n\n      # my second step\n      - run: echo done  # really\n"),
+    "blank lines after a script in your job": at(
+        "  cigen:", "  deploy:\n    steps:\n      - run: |\n          echo a\n\n\n      # then\n      - run: b\n"),
+    "in your jobs sharing a value through an anchor": at(
+        "  cigen:", "  a:\n    env: &shared  # both\n      A: 1\n    steps:\n      - run: x\n"
+        "  b:\n    env: *shared  # the same\n    steps:\n      - run: y\n"),
     "above your trigger": at("  push:", "  # nightly\n  schedule:\n    - cron: '0 3 * * *'  # 03:00 UTC\n"),
     "above a top-level key of yours": at("jobs:", "# for my jobs\nenv:\n  REGION: eu  # eu only\n"),
 }
@@ -207,3 +213,27 @@ def test_one_refusal_counts_the_other_comments_it_cannot_keep() -> None:
 def test_windows_line_endings_read_the_same() -> None:
     edited = at("jobs:\n", "# note\n")(GENERATED)
     assert regenerated(edited.replace("\n", "\r\n")) == edited
+
+
+def test_a_placement_that_would_change_a_value_is_caught_rather_than_written() -> None:
+    newer = GENERATED.replace("        run: npm ci\n", "        run: |\n          npm ci\n")
+    edited = at("      - name: Test\n", "          # indented like a script line\n")(GENERATED)
+    new = layout(newer)
+    new.block_ends.clear()  # without the rule that indents such a comment as the step below it
+    with pytest.raises(CommentsChangeValues):
+        carry(layout(edited), new)
+
+
+def test_regenerate_refuses_comments_that_would_change_a_value_and_with_force_leaves_them_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def changes_values(old: Layout, new: Layout) -> tuple[str, list[Lost]]:
+        raise CommentsChangeValues
+
+    monkeypatch.setattr(ownership, "carry", changes_values)
+    edited = at("jobs:", "# note\n")(GENERATED)
+    with pytest.raises(InputError, match=r"^cigen.yml: cannot keep your comments without changing a value"):
+        regenerated(edited)
+    with reporting_to(Recorder()) as reported:
+        assert regenerated(edited, drop_lost=True) == GENERATED
+    assert reported.warnings() == ["cigen.yml: dropped your comments: kept, they would change a value"]
