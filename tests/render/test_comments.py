@@ -99,7 +99,7 @@ KEPT_IN_PLACE = {
         "  cigen:", "  # mine\n  deploy:\n    runs-on: ubuntu-latest  # eol\n    # about the steps\n    steps:\n"
         "      - run: echo deploy\n\n      # my second step\n      - run: echo done  # really\n"),
     "blank lines after a script in your job": at(
-        "  cigen:", "  deploy:\n    steps:\n      - run: |\n          echo a\n\n\n      # then\n      - run: b\n"),
+        "  cigen:", "  scripts:\n    steps:\n      - run: |\n          echo a\n\n\n      # then\n      - run: b\n"),
     "in your jobs sharing a value through an anchor": at(
         "  cigen:", "  a:\n    env: &shared  # both\n      A: 1\n    steps:\n      - run: x\n"
         "  b:\n    env: *shared  # the same\n    steps:\n      - run: y\n"),
