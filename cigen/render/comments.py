@@ -94,27 +94,30 @@ def _walk(node: yaml.Node, path: Anchor, found: Layout, seen: set[int]) -> None:
     if isinstance(node, yaml.ScalarNode):
         _scalar(node, found)
     elif isinstance(node, yaml.MappingNode):
+        inner = not node.flow_style  # a comment after `[a, b]` or `{a: 1}` is on the key that holds it
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else f"?{key.start_mark.line + 1}"
             if isinstance(key, yaml.ScalarNode):
                 _scalar(key, found)
-            _start(path + (name,), key.start_mark.line, found)
+            _start(path + (name,), key.start_mark.line, found, inner)
             _walk(value, path + (name,), found, seen)
     elif isinstance(node, yaml.SequenceNode):
         names: dict[str, int] = {}
+        inner = not node.flow_style
         for index, item in enumerate(node.value):
             name = _item_name(item, index)
             names[name] = names.get(name, 0) + 1
             if names[name] > 1:  # two steps of one name: the second is told apart by its rank
                 name = f"{name}#{names[name]}"
-            _start(path + (name,), item.start_mark.line, found)
+            _start(path + (name,), item.start_mark.line, found, inner)
             _walk(item, path + (name,), found, seen)
 
 
-def _start(anchor: Anchor, line: int, found: Layout) -> None:
+def _start(anchor: Anchor, line: int, found: Layout, inner: bool) -> None:
     found.starts.setdefault(anchor, line)
     found.outer.setdefault(line, anchor)
-    found.inner[line] = anchor
+    if inner:
+        found.inner[line] = anchor
 
 
 def _item_name(item: yaml.Node, index: int) -> str:
@@ -294,7 +297,8 @@ def _place_eol(old: Layout, new: Layout, number: int, column: int, placed: _Plac
         if not _PINNED.match(old.lines[number]) and text.strip() not in placed.ours:
             placed.lost.append(Lost(number + 1, text.strip(), shown(anchor) if anchor else "a value"))
     elif target not in new.eol:  # a line cigen writes a comment on is cigen's, comment included
-        placed.after[target] = " " * max(gap, 1) + text
+        # Two comments of a list written over several lines go after the one line it is written on now.
+        placed.after[target] = placed.after.get(target, "") + " " * max(gap, 1) + text
 
 
 def _anchor_below(old: Layout, end: int) -> Anchor | None:

@@ -144,6 +144,18 @@ def test_a_comment_deeper_than_the_key_below_it_cannot_fall_into_a_script_cigen_
     assert load(out)["jobs"]["stage-1"]["steps"][0]["run"] == "npm ci\nnpm run build\n"
 
 
+def test_a_comment_after_a_list_stays_on_its_key_when_the_list_changes() -> None:
+    newer = GENERATED.replace("needs: [plan, stage-1]", "needs: [plan]")
+    edited = after("needs: [plan, stage-1]", "  # all of them")(GENERATED)
+    assert regenerated(edited, newer) == GENERATED.replace("needs: [plan, stage-1]", "needs: [plan]  # all of them")
+
+
+def test_the_comments_of_a_list_written_over_several_lines_are_both_kept() -> None:
+    edited = at("  cigen:", "  mine:\n    runs-on: [self-hosted,  # ours\n      linux]  # the big ones\n"
+                "    steps:\n      - run: x\n")(GENERATED)
+    assert "    runs-on: [self-hosted, linux]  # ours  # the big ones\n" in regenerated(edited)
+
+
 def test_what_looks_like_a_comment_inside_a_value_is_the_value() -> None:
     found = layout(GENERATED + "  mine:\n    env:\n      URL: 'https://x.test/#top' # a comment\n      A: a#b\n")
     lines = found.lines
