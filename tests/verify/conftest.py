@@ -20,20 +20,27 @@ def _free_port() -> int:
 
 
 @contextmanager
-def started_repo(base: Path, build: Callable[[RuntimeRepo], None], *services: str) -> Iterator[RuntimeRepo]:
-    """A RuntimeRepo in ``base`` that ``build`` fills in, with ``services`` (all when none) up; always torn down."""
+def temporary_repo(base: Path) -> Iterator[RuntimeRepo]:
+    """An empty RuntimeRepo in ``base``, with a PM2_HOME of its own; always torn down."""
     home = Path(tempfile.mkdtemp(prefix="cgv-", dir="/tmp"))  # short: PM2's socket paths are limited
     root = base / "repo"
     root.mkdir()
     repo = RuntimeRepo(root, home, _free_port)
     try:
+        yield repo
+    finally:
+        repo.teardown()
+
+
+@contextmanager
+def started_repo(base: Path, build: Callable[[RuntimeRepo], None], *services: str) -> Iterator[RuntimeRepo]:
+    """A RuntimeRepo in ``base`` that ``build`` fills in, with ``services`` (all when none) up; always torn down."""
+    with temporary_repo(base) as repo:
         build(repo)
         repo.write()
         done = repo.cigen("up", *services)
         assert done.code == 0, done.stderr
         yield repo
-    finally:
-        repo.teardown()
 
 
 CHECKED = Path(__file__).resolve().parents[2] / "testing" / "servers" / "checked.py"
