@@ -59,6 +59,7 @@ LONGEST: tuple[Group, ...] = (
     (("tests/testing/test_validators.py::test_the_validators_work_without_any_network",), 15),
     (("tests/render/test_impact_workflow.py::test_a_pull_request_from_a_fork",), 15),
     (("tests/runtime/test_lifecycle.py::test_log_rotation_installs_pm2_logrotate",), 12),
+    (("tests/cli/test_verify.py::",), 30),  # one shop stack for the module
 )
 
 
