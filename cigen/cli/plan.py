@@ -62,8 +62,10 @@ def plan(
     """Compute the execution plan: ordered stages, what each needs, and the CI jobs they become.
 
     Exits 1 when the mode needs an order (auto, cascade) and a dependency cycle
-    passes through a planned service; the message names the cycle and the
-    fewest edges to remove.
+    passes through a planned service; the message names the cycle, the fewest
+    edges to remove and the cigen.yaml settings that resolve it (plan.ignore,
+    plan.cycles: units). Edges left out of the order and cycles planned as
+    units are listed under the stages.
     """
     from cigen.app.plan import planned
     from cigen.cli.batch import without_cycle_collector
