@@ -25,6 +25,8 @@ from cigen.adapters import proc
 
 # Seconds what a finished command left running in its group gets between SIGTERM and SIGKILL.
 LEFTOVER_GRACE = 1.0
+# Seconds to wait for a command to exit once its output ended (a process closes its pipes as it exits).
+EXIT_AFTER_OUTPUT = 0.02
 
 TaskKey = tuple[str, int]  # (the service's path, the step's index)
 Sink = Callable[[TaskKey, "str | None"], None]  # (key, line); None once the output has ended
@@ -57,8 +59,18 @@ class TaskProcess:
         sink(key, None)
 
     def exited(self) -> int | None:
-        """The command's exit code once it has exited (negative: the signal that ended it)."""
-        return self._proc.poll()
+        """The command's exit code once it has exited (negative: the signal that ended it).
+
+        Once its output has ended the exit is a matter of microseconds: wait for it
+        briefly rather than leave the next task waiting for the run loop's next tick.
+        """
+        code = self._proc.poll()
+        if code is None and not self._reader.is_alive():
+            try:
+                code = self._proc.wait(timeout=EXIT_AFTER_OUTPUT)
+            except proc.TimeoutExpired:  # it closed its output and goes on: the next tick looks again
+                pass
+        return code
 
     def signal(self, sig: int) -> None:
         """Send ``sig`` to every process of the task's group still there."""
