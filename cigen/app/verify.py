@@ -34,7 +34,7 @@ from cigen.verify.engine import Context, Injector, services_of
 from cigen.verify.faults import injected, undo_leftovers
 from cigen.verify.model import CheckResult, VerifyResult
 from cigen.verify.report import SUMMARY_BUDGET, render_junit, render_markdown
-from cigen.verify.run import preflight, run_all
+from cigen.verify.run import known_services, preflight, run_all
 from cigen.verify.schemas import Schemas
 from cigen.verify.stack import StackNotUp, attach
 from cigen.verify.values import Secrets
@@ -59,6 +59,7 @@ def verify(root: Path, selection: Selection, *, environ: Mapping[str, str], star
     config_path = find_config(root) or root / "cigen.yaml"
     chosen, skipped = select(root, config, selection, environ)
     needed = sorted({service for check in chosen.values() for service in services_of(check)})
+    known_services(chosen, project(root, config, workspace).specs, config_path)
     with _brought_up(root, needed if start else [], started):
         # a fault a killed cigen left (a paused service) would make the stack look down, or the checks fail
         undo_leftovers(root, project(root, config, workspace).specs)

@@ -154,6 +154,7 @@ class ExpectConfig(StrictModel):
     json_schema: Annotated[SchemaFile | dict[str, Any] | bool | None, BeforeValidator(_schema)] = Field(
         default=None, alias="schema", description="JSON Schema 2020-12, inline or {file: path}")
     openapi: OpenApiResponse | None = Field(default=None, description="the operation's response schema")
+    body: Text | None = Field(default=None, description="a glob the whole text body matches (*in stock*)")
     json_values: dict[JsonPath, Any] = Field(default_factory=dict, alias="json",
                                              description="JSONPath -> the value found there")
     within: Duration | None = Field(default=None, gt=0, description="the whole answer within this time")

@@ -1,4 +1,4 @@
-"""Whether an answer is what a check expects: status, time, headers, JSON Schema, OpenAPI response, values.
+"""Whether an answer is what a check expects: status, time, headers, body, JSON Schema, OpenAPI response, values.
 
 :func:`judge` tries each expectation in that order and stops at the first that does not hold, saying what was
 expected and what came (the status, the start of the body, the value at the path, the time it took).
@@ -50,6 +50,10 @@ def judge(answer: Answer, expect: ExpectConfig | None, *, values: Values, schema
         if value is None or not fnmatch.fnmatchcase(value.lower(), pattern.lower()):
             got = f"{name}: {value}" if value is not None else f"no {name} header"
             return Verdict(False, f"{name}: {pattern}", got, seen)
+    if expect.body is not None:
+        pattern = values.text(expect.body)
+        if not fnmatch.fnmatchcase(answer.body.decode("utf-8", errors="replace"), pattern):
+            return Verdict(False, f"a body matching {pattern!r}", f"{answer.start_of_body()!r}", seen)
     document = answer.json() if (expect.json_schema is not None or expect.openapi is not None
                                  or expect.json_values) else NOT_JSON
     if document is NOT_JSON and (expect.json_schema is not None or expect.openapi is not None or expect.json_values):

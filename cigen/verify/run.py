@@ -15,6 +15,7 @@ from typing import Any
 
 from cigen.config.checks import AuthCheck, Check, ResilienceCheck, references
 from cigen.errors import InputError
+from cigen.suggest import did_you_mean
 from cigen.runtime.services import ServiceSpec
 from cigen.verify.engine import Context, run_check, services_of
 from cigen.verify.faults import check_fault
@@ -52,6 +53,16 @@ def preflight(checks: Mapping[str, Check], environ: Mapping[str, str], schemas: 
                 if step.expect is not None:
                     where = f"checks.{name}.steps[{number}].expect" if check.steps else f"checks.{name}.expect"
                     schemas.prepare(step.expect, where)
+
+
+def known_services(checks: Mapping[str, Check], specs: Mapping[str, ServiceSpec], config_path: Path) -> None:
+    """Each service a check names is a service of the stack; InputError naming the check and the closest name."""
+    for name, check in checks.items():
+        for service in services_of(check):
+            if service not in specs:
+                raise InputError(f"checks.{name} names the service {service!r}, which is not a service of this "
+                                 "monorepo", path=config_path,
+                                 hint=did_you_mean(service, sorted(specs)) or f"services: {', '.join(sorted(specs))}")
 
 
 def run_all(checks: Mapping[str, Check], context: Context,

@@ -51,7 +51,7 @@ def shop_checks(api: str, suffix: str) -> dict[str, Any]:
             "kind": "contract",
             "request": {"service": api, "path": "/products/mug", "headers": {"accept": "application/json"}},
             "expect": {"status": 200, "headers": {"content-type": "application/json*"},
-                       "schema": {"type": "object", "required": ["id", "price"]}},
+                       "body": '*"id": "mug"*', "schema": {"type": "object", "required": ["id", "price"]}},
         },
         f"product-openapi{suffix}": {
             "kind": "contract", "request": {"service": api, "path": "/products/mug"},
@@ -98,6 +98,7 @@ def build(repo: RuntimeRepo) -> None:
     repo.extra["checks"] = {
         **shop_checks("api", ""), **shop_checks("api-broken", "-broken"),
         "idle-answers": {"kind": "contract", "request": {"service": "idle", "path": "/health"}},
+        "mistyped": {"kind": "contract", "request": {"service": "inventroy", "path": "/items/mug"}},
     }
 
 
@@ -219,12 +220,15 @@ def test_kind_and_names_select_the_checks(shop: RuntimeRepo) -> None:
     (("--kind", "smoke"), "--kind smoke: no such kind of check (kinds: contract, flow, state, auth, resilience)"),
     (("product", "--kind", "flow"), "no check is of kind flow among those named"),
     (("--affected",), "--affected and --base go together"),
+    (("mistyped",), "cigen.yaml: checks.mistyped names the service 'inventroy', which is not a service of this "
+                    "monorepo (did you mean inventory?)"),
 ])
 def test_bad_options_are_one_line_and_exit_2(shop: RuntimeRepo, args: tuple[str, ...], message: str) -> None:
     done = verify(shop, *args)
     assert done.exit_code == 2, done
     assert done.stdout == ""
-    assert len(done.stderr_lines) == 1 and done.stderr_lines[0].startswith(f"cigen: error: {message}"), done
+    assert len(done.stderr_lines) == 1 and done.stderr_lines[0].startswith("cigen: error: "), done
+    assert message in done.stderr_lines[0]
 
 
 def test_a_variable_that_is_not_set_is_named_before_anything_runs(shop: RuntimeRepo) -> None:
@@ -260,7 +264,7 @@ def test_affected_runs_only_the_checks_whose_services_changed(shop: RuntimeRepo)
         _commit(shop, "services/api/note.txt")
         only_api = verify(shop, "--affected", "--base", "HEAD~1", "--kind", "contract", "--json").json()
         assert [c["name"] for c in only_api["checks"]] == ["product", "product-openapi"]
-        assert sorted(only_api["skipped"]) == ["idle-answers", "product-broken", "product-openapi-broken"]
+        assert sorted(only_api["skipped"]) == ["idle-answers", "mistyped", "product-broken", "product-openapi-broken"]
     finally:
         subprocess.run(["git", "reset", "-q", "--hard", before], cwd=shop.root, check=False)
 
