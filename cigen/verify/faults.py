@@ -23,6 +23,7 @@ and says so, so no service stays paused or proxied into an error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -42,7 +43,7 @@ from cigen.durations import format_seconds
 from cigen.errors import EXIT_ENVIRONMENT, CigenError, InputError
 from cigen.reporting import warn
 from cigen.runtime import processes
-from cigen.runtime.daemon import Proc, session
+from cigen.runtime.daemon import Pm2Error, Proc, session
 from cigen.runtime.pm2 import home_lock, pm2_home
 from cigen.runtime.probes import run_probe
 from cigen.runtime.proxies import proxy_table
@@ -56,6 +57,12 @@ if TYPE_CHECKING:
 
 RECORDS = "faults.json"
 _PAUSE_SETTLE = 5.0  # seconds for SIGSTOP to take hold of every process of the tree (it takes microseconds)
+
+
+class FaultNotApplied(CigenError):
+    """PM2 refused to apply a fault (stop): the stack, not the check, is at fault."""
+
+    exit_code = EXIT_ENVIRONMENT
 
 
 class FaultNotUndone(CigenError):
@@ -127,7 +134,7 @@ def undo_leftovers(root: Path, specs: Mapping[str, ServiceSpec] | None = None, *
             continue
         if record.kind == "stop":
             if restart:
-                with session(root, spawn=False) as s:
+                with session(root, spawn=False) as s, contextlib.suppress(Pm2Error):  # gone from PM2: up starts it
                     if s.bridge is not None:
                         s.bridge.call("restart", name=record.service, timeout=60)
             _forget(root, record.id)
@@ -157,7 +164,10 @@ def _apply(fault: FaultConfig, stack: Stack, applied: list[Applied]) -> None:
             assert s.bridge is not None  # Stack.daemon() refuses a stack without one
             _running_pids(s.list(), fault.stop)
             _record(stack.root, applied, record)
-            s.bridge.call("stop", name=fault.stop, timeout=stack.spec(fault.stop).kill_timeout + 30)
+            try:
+                s.bridge.call("stop", name=fault.stop, timeout=stack.spec(fault.stop).kill_timeout + 30)
+            except Pm2Error as exc:
+                raise FaultNotApplied(f"PM2 could not stop {fault.stop}: {exc}") from None
     elif fault.pause is not None:
         with stack.daemon() as s:
             top = _running_pids(s.list(), fault.pause)
@@ -182,7 +192,11 @@ def _undo(record: Applied, root: Path, stack: Stack | None) -> None:
         assert stack is not None  # undo_leftovers restarts a stopped service itself
         with stack.daemon() as s:
             assert s.bridge is not None
-            s.bridge.call("restart", name=record.service, timeout=stack.spec(record.service).kill_timeout + 30)
+            try:
+                s.bridge.call("restart", name=record.service, timeout=stack.spec(record.service).kill_timeout + 30)
+            except Pm2Error as exc:
+                raise FaultNotUndone(f"PM2 could not start {record.service} again: {exc}",
+                                     hint=f"run `cigen up {record.service}`") from None
     elif record.kind == "pause":
         live = {pid for pid, started in record.processes if processes.started(pid) == started}
         processes.signal_all(live, signal.SIGCONT)
