@@ -51,23 +51,26 @@ class Selection:
 
 def verify(root: Path, selection: Selection, *, environ: Mapping[str, str], start: bool = False,
            inject: Injector = injected, started: Callable[[Progress, int], None] = lambda p, w: None,
+           chosen: Callable[[list[str]], None] = lambda names: None,
            done: Callable[[CheckResult], None] = lambda result: None) -> VerifyResult:
     """Run the selected checks; ``start`` (``--up``) brings up what they need first and stops it after.
-    ``done`` hears of each check as it finishes; ``started`` of ``cigen up``'s progress with ``start``."""
+    ``chosen`` hears which checks will run, ``done`` of each as it finishes, ``started`` of ``cigen up``'s
+    progress with ``start``."""
     began = time.monotonic()
     config, workspace = load(root)
     config_path = find_config(root) or root / "cigen.yaml"
-    chosen, skipped = select(root, config, selection, environ)
-    needed = sorted({service for check in chosen.values() for service in services_of(check)})
-    known_services(chosen, project(root, config, workspace).specs, config_path)
+    selected, skipped = select(root, config, selection, environ)
+    needed = sorted({service for check in selected.values() for service in services_of(check)})
+    known_services(selected, project(root, config, workspace).specs, config_path)
+    chosen(list(selected))
     with _brought_up(root, needed if start else [], started):
         # a fault a killed cigen left (a paused service) would make the stack look down, or the checks fail
         undo_leftovers(root, project(root, config, workspace).specs)
         stack = attach(root, config, workspace, needed)
         schemas = Schemas(root, config_path)
-        preflight(chosen, environ, schemas, config_path, stack.project.specs)
+        preflight(selected, environ, schemas, config_path, stack.project.specs)
         context = Context(stack=stack, schemas=schemas, secrets=Secrets(), environ=environ, inject=inject)
-        results = run_all(chosen, context, done)
+        results = run_all(selected, context, done)
     edges = runtime_edges(stack.project.specs, {name: list(s.depends_on) for name, s in config.services.items()})
     return VerifyResult(checks=tuple(results), coverage=coverage(edges, config.checks),
                         elapsed=time.monotonic() - began, skipped=tuple(skipped))

@@ -49,7 +49,11 @@ def verify(
 
     if affected_only != (base is not None):
         raise InputError("--affected and --base go together", hint="write --affected --base main")
-    width = max((len(name) for name in checks or ()), default=16)
+    width = 0
+
+    def chosen(names: list[str]) -> None:
+        nonlocal width
+        width = max(map(len, names), default=0)
 
     def done(result: CheckResult) -> None:
         print(progress_line(result, width), file=sys.stderr, flush=True)
@@ -59,7 +63,8 @@ def verify(
 
     selection = Selection(names=tuple(checks or ()), kind=kind, base=base)
     try:
-        result = run_checks(root, selection, environ=os.environ, start=start, started=starting, done=done)
+        result = run_checks(root, selection, environ=os.environ, start=start, started=starting, chosen=chosen,
+                            done=done)
     except KeyboardInterrupt:
         print("cigen: interrupted: faults undone" + (", what --up started stopped" if start else ""),
               file=sys.stderr)

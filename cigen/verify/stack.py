@@ -19,6 +19,7 @@ from cigen.errors import EXIT_ENVIRONMENT, CigenError, InputError
 from cigen.runtime.daemon import Session, session
 from cigen.runtime.pm2 import pm2_home
 from cigen.runtime.project import Project, project
+from cigen.runtime.report import tail as last_lines
 from cigen.runtime.services import ServiceSpec, suggest
 from cigen.runtime.status import Row, collect
 
@@ -103,7 +104,7 @@ class Stack:
         service = self.service(name)
         tail: list[str] = []
         for path in (service.out_log, service.err_log):
-            tail.extend(_last_lines(path, lines))
+            tail.extend(last_lines(path, lines=lines))
         return tuple(tail[-lines:]) if len(tail) > lines else tuple(tail)
 
 
@@ -140,21 +141,3 @@ def _state(row: Row) -> str:
     if row.status == "online":
         return f"online but {row.health}" + (f" ({row.health_detail})" if row.health_detail else "")
     return row.shown_status
-
-
-_TAIL_BYTES = 64 * 1024  # enough for the last lines of any log; a large log is never read whole
-
-
-def _last_lines(path: Path, lines: int) -> list[str]:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - _TAIL_BYTES))
-            data = handle.read()
-    except OSError:
-        return []
-    text = data.decode("utf-8", errors="replace").splitlines()
-    if size > _TAIL_BYTES and text:
-        text = text[1:]  # the first line read may be cut
-    return text[-lines:]

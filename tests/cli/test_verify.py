@@ -129,6 +129,7 @@ def test_every_kind_passes_on_the_working_shop(shop: RuntimeRepo) -> None:
                      "me-needs-auth": ["auth", "passed"], "related-degrades": ["resilience", "passed"]}
     progress = [line.split()[0] for line in done.stderr_lines]
     assert sorted(progress) == sorted(GOOD)  # a line per check as it finishes
+    assert {line.index(" passed") for line in done.stderr_lines} == {len("related-degrades") + 2 + 10 + 1}
     assert done.lines[-1].startswith("6 passed, 0 failed, 0 error in ")
 
 
