@@ -1,0 +1,33 @@
+"""What npm adds to every script's environment, asked of real npm: by its built-in env script, or by npm exec."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cigen.adapters.npm_env import npm_environment
+from cigen.errors import ToolError
+
+
+@pytest.mark.parametrize("scripts", [{}, {"env": "echo a script of the package's own"}])
+def test_npm_reports_its_configuration_and_paths_whether_or_not_the_package_has_an_env_script(
+        tmp_path: Path, scripts: dict[str, str]) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0", "scripts": scripts}))
+    (tmp_path / ".npmrc").write_text("fund=false\n")
+    npm = npm_environment(tmp_path, {**os.environ, "NPM_CONFIG_FOREGROUND_SCRIPTS": "true"})
+    found = npm.variables
+    assert found["npm_config_fund"] == ""  # false, from the project's .npmrc (npm writes false as empty)
+    assert "npm_config_foreground_scripts" not in found  # set by the caller's environment, which scripts inherit
+    assert found["npm_config_local_prefix"] == str(tmp_path.resolve())
+    assert found["npm_execpath"].endswith("npm-cli.js") and "npm_node_execpath" in found
+    assert not any(k.startswith(("npm_lifecycle_", "npm_package_")) or k == "npm_command" for k in found)
+    assert npm.node_gyp_bin is not None and npm.node_gyp_bin.endswith("node-gyp-bin")
+
+
+def test_a_folder_npm_cannot_run_in_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{ not json")
+    with pytest.raises(ToolError, match="npm could not run a script in"):
+        npm_environment(tmp_path)
