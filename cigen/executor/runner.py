@@ -138,7 +138,9 @@ class _Run:
         self.grace = grace
         self.isolation = isolation
         self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going)
-        self.events: queue.SimpleQueue[tuple[TaskKey, str | None]] = queue.SimpleQueue()
+        # queue.Queue, not SimpleQueue: on Python 3.11 a signal that interrupts SimpleQueue.get(timeout=...)
+        # near its end can turn the rest of the wait into an endless one (Ctrl-C then hung cigen run).
+        self.events: queue.Queue[tuple[TaskKey, str | None]] = queue.Queue()
         self.active: dict[str, _Active] = {}
         self.ended: dict[str, ServiceResult] = {}
         self.signals: list[int] = []
