@@ -9,13 +9,15 @@ code  meaning
 1     the answer is "no": a dependency cycle where an order is needed, a stale
       generated file (``cigen check``), a file ``cigen generate --exit-code``
       rewrote, a failed health gate or task, a service ``cigen status`` finds
-      not up, a check ``cigen verify`` ran that failed
+      not up, a check ``cigen verify`` ran that failed, a failed threshold of
+      the run report (``cigen monitor``, ``cigen report``)
 2     bad input: malformed manifest or cigen.yaml, unknown key, bad option,
       a glob that escapes the root, a ``workspace:`` dependency on no member
 3     the environment failed: a tool cigen runs (git, pm2, node) is missing or
       failed in a way the input does not explain, or the PM2 daemon died
       during ``cigen up``; a service a check of ``cigen verify`` needs is not
-      running and healthy
+      running and healthy; nothing of the project running (``cigen monitor``)
+      or no run recorded (``cigen report``)
 130   interrupted (Ctrl-C / SIGTERM), with the one line ``cigen: interrupted``
 141   the reader of stdout went away early (``cigen graph`` piped into ``head``), as for SIGPIPE
 ====  ==========================================================================

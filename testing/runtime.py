@@ -52,13 +52,14 @@ class RuntimeRepo:
 
     def add(self, name: str, *, python: bool = False, env: dict[str, Any] | None = None,
             depends_on: list[str] | None = None, health: dict[str, Any] | None = None,
-            start: str | None = None, **config: Any) -> int:
-        """A service on a free port; ``health`` is merged over an HTTP /health check with fast timings."""
+            start: str | None = None, script: str | None = None, **config: Any) -> int:
+        """A service on a free port; ``health`` is merged over an HTTP /health check with fast timings.
+        ``script``: another Node server of ``testing/servers`` than server.js (monitored.js)."""
         port = self._port()
         self.ports[name] = port
         folder = self.root / "services" / name
         folder.mkdir(parents=True)
-        script = "server.py" if python else "server.js"
+        script = script or ("server.py" if python else "server.js")
         shutil.copy(SERVERS / script, folder / script)
         manifest = {"name": name, "version": "1.0.0", "private": True,
                     "scripts": {"start": f"{'python3' if python else 'node'} {script}"}}

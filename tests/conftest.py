@@ -60,6 +60,7 @@ LONGEST: tuple[Group, ...] = (
     (("tests/render/test_impact_workflow.py::test_a_pull_request_from_a_fork",), 15),
     (("tests/runtime/test_lifecycle.py::test_log_rotation_installs_pm2_logrotate",), 12),
     (("tests/cli/test_verify.py::",), 30),  # one shop stack for the module
+    (("tests/monitor/test_run_report.py::",), 30),  # one stack for the module: its tests stay on one worker
 )
 
 

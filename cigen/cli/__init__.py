@@ -47,6 +47,8 @@ from cigen.cli import status as _status  # noqa: E402,F401
 from cigen.cli import logs as _logs  # noqa: E402,F401
 from cigen.cli import run as _run  # noqa: E402,F401
 from cigen.cli import verify as _verify  # noqa: E402,F401
+from cigen.cli import monitor as _monitor  # noqa: E402,F401
+from cigen.cli import report as _report  # noqa: E402,F401
 
 if _importing:
     signal.signal(signal.SIGINT, _before_import)

@@ -17,9 +17,13 @@ def status(
         list[str] | None, typer.Argument(help="Services to show (and to judge the exit code by); default: all.")
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    tree: Annotated[bool, typer.Option("--tree", help="List each service's processes under it.")] = False,
     root: RootOption = Path("."),
 ) -> int:
     """Show each service: its status, pid, uptime, restarts, CPU, memory and its health right now.
+
+    CPU and memory are the whole process tree's (the start command, the server under it, the workers it
+    forks), not only the process PM2 spawned; --tree lists the processes, and --json has them always.
 
     The status is PM2's (online, launching, stopping, stopped, errored, waiting
     restart) while the project's daemon runs the service; "exited (code N)"
@@ -37,5 +41,5 @@ def status(
     from cigen.runtime.status import render_table
 
     rows = collect(root, services or ())
-    out(json.dumps([row.as_json() for row in rows], indent=2) if json_output else render_table(rows))
+    out(json.dumps([row.as_json() for row in rows], indent=2) if json_output else render_table(rows, tree=tree))
     return 0 if all(row.up for row in rows if row.configured) else EXIT_FAILED

@@ -1,7 +1,7 @@
 """The whole of cigen.yaml: the root model, made of one model per section.
 
 Each section lives in a module of its own beside this one (``affected``,
-``workflow``, ``services``, ``runtime``, ``run``) and subclasses
+``workflow``, ``services``, ``runtime``, ``run``, ``monitor``) and subclasses
 :class:`~cigen.config.base.StrictModel`; this module only assembles them, so
 the imports run one way: sections never import the root.
 """
@@ -17,6 +17,7 @@ from cigen.config.base import StrictModel
 from cigen.config.checks import Check, CheckName
 from cigen.config.ordering import CycleMode, EdgeKind, split_edge
 from cigen.config.run import RunConfig
+from cigen.config.monitor import MonitorConfig
 from cigen.config.runtime import RuntimeConfig
 from cigen.config.services import ServiceConfig
 from cigen.config.workflow import WorkflowConfig
@@ -71,4 +72,6 @@ class Config(StrictModel):
     run: RunConfig = Field(default_factory=RunConfig, description="how `cigen run` runs tasks on this machine")
     checks: dict[CheckName, Check] = Field(
         default_factory=dict, description="check name -> what `cigen verify` proves of the running stack"
+    monitor: MonitorConfig = Field(
+        default_factory=MonitorConfig, description="the run's sampler: log rules and the thresholds that fail a run"
     )

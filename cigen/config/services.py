@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 
 from cigen.config.base import StrictModel
 from cigen.config.refs import check_references
+from cigen.config.monitor import ServiceMonitorConfig
 from cigen.durations import parse_duration
 
 _MEMORY = re.compile(r"[1-9]\d*[KMG]?")
@@ -140,6 +141,8 @@ class ServiceConfig(StrictModel):
     health: HealthConfig | None = None
     restart: RestartConfig = Field(default_factory=RestartConfig)
     kill_timeout: Duration = Field(default=1.6, description="SIGINT to SIGKILL when stopping")
+    monitor: ServiceMonitorConfig = Field(default_factory=ServiceMonitorConfig,
+                                          description="this service's log rules and thresholds")
 
     _cwd = field_validator("cwd")(relative_folder)
 

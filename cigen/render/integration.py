@@ -10,7 +10,10 @@ It runs when a change affected anything and no stage failed:
    builds only what the change affected);
 3. ``cigen up`` (health-gated, in dependency order), the configured test
    command, the logs as an artifact when anything failed, and ``cigen down``
-   whatever happened.
+   whatever happened;
+4. the run's report (``cigen report``: the sampler ``cigen up`` started watched
+   the services from up to down) into the job summary, its JSON as an
+   artifact; a threshold it failed fails the job.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ from cigen.plan.toolchains import Toolchain, Versions
 from cigen.config.workflow import WorkflowConfig
 
 JOB = "integration"
+REPORT_ARTIFACT = "cigen-run-report"
+
+# The JSON first (its exit code is the verdict), then the Markdown into the summary whatever it said.
+_REPORT = """\
+status=0
+cigen report --format json > "$REPORT_JSON" || status=$?
+if [ -s "$REPORT_JSON" ]; then cigen report --format markdown >> "$GITHUB_STEP_SUMMARY" || true; fi
+exit "$status"
+"""
 
 # pm2 comes from the repository's own lockfile when it has it; otherwise from
 # the lockfile cigen ships (cigen/render/pm2, the version cigen is tested with).
@@ -122,6 +134,17 @@ def integration_job(
         "overwrite": True,
     }))
     steps.append(run_step("Stop the services", "cigen down", if_="always()"))
+    report = f"{integration.logs}/run/report.json"
+    steps.append(run_step("Report on the run", _REPORT, if_="!cancelled()",
+                          env={"REPORT_JSON": escape(report)}))
+    steps.append(uses_step("actions/upload-artifact", name="Upload the run report", if_="${{ !cancelled() }}", with_={
+        "name": REPORT_ARTIFACT,
+        "path": escape(report),
+        "include-hidden-files": True,  # the logs folder is .cigen/logs by default
+        "if-no-files-found": "ignore",
+        "retention-days": 30,
+        "overwrite": True,
+    }))
 
     job = CommentedMap()
     job["name"] = JOB

@@ -326,13 +326,14 @@ class Stopped:
     why: str | None = None  # why PM2 could not be used: pm2 is missing, or its daemon does not answer
 
 
-def kill_daemon(root: Path, *, grace: float = 5.0) -> Stopped:
+def kill_daemon(root: Path, *, grace: float = 5.0, first: tuple[str, ...] = ()) -> Stopped:
     """Stop every process of the project, then its daemon. Nothing survives: each is checked by PID.
 
     Through PM2 when it can. By PID when pm2 is missing or the daemon does not answer: the daemon
     first (SIGKILL, so that it cannot restart what is being stopped), then every process of its pid
     files and what they started, SIGINT and after ``grace`` SIGKILL, as PM2 itself stops them. Only
     processes checked to be this project's are signalled (see :mod:`cigen.runtime.processes`).
+    The apps named ``first`` (the run's sampler) are stopped before the rest and left out of ``procs``.
     """
     home = pm2_home(root)
     with project_lock(home, "cigen down"), home_lock(home):
@@ -343,7 +344,7 @@ def kill_daemon(root: Path, *, grace: float = 5.0) -> Stopped:
             processes.stop({o.pid for o in owned}, grace)
         else:
             try:
-                stopped = _kill_through_pm2(find_pm2(root), home, pid, grace)
+                stopped = _kill_through_pm2(find_pm2(root), home, pid, grace, first)
             except (ToolError, Pm2Error) as exc:
                 every = {pid} | {o.pid for o in owned}
                 below = processes.descendants(every)  # found before the daemon dies: its children move away
@@ -351,17 +352,21 @@ def kill_daemon(root: Path, *, grace: float = 5.0) -> Stopped:
                 processes.stop((every | below) - {pid}, grace)
                 processes.reap({pid}, grace)
                 why = exc.message if isinstance(exc, ToolError) else str(exc)
-                stopped = Stopped(True, [], [], sorted({o.name for o in owned}), why)
+                names = {o.name for o in owned} - {processes.file_name(n) for n in first}
+                stopped = Stopped(True, [], [], sorted(names), why)
         shutil.rmtree(home, ignore_errors=True)
     return stopped
 
 
-def _kill_through_pm2(install: Pm2Install, home: Path, pid: int, grace: float) -> Stopped:
+def _kill_through_pm2(install: Pm2Install, home: Path, pid: int, grace: float, first: tuple[str, ...]) -> Stopped:
     """Stop everything through the daemon, then wait for each process by PID; raises when it does not answer."""
     bridge = Bridge(install, home, log_file=None)
     bridge.daemon = pid
     try:
         bridge.call("connect", spawn=False, timeout=30)
+        for name in first:
+            if any(p.name == name for p in bridge.list()):
+                bridge.call("delete", name=name, timeout=30)
         everything = bridge.list(modules=True)
         app_pids = {p.pid for p in everything if p.pid}
         watched = {pid} | app_pids | processes.descendants(app_pids)
@@ -371,4 +376,4 @@ def _kill_through_pm2(install: Pm2Install, home: Path, pid: int, grace: float) -
     left = orphans(home) - watched  # started by a daemon before this one, or not listed by it
     processes.stop(left, grace)
     processes.reap(watched, grace)
-    return Stopped(True, [p for p in everything if not p.module], sorted(left))
+    return Stopped(True, [p for p in everything if not p.module and p.name not in first], sorted(left))

@@ -78,6 +78,10 @@ class _Run:
     last: ProbeResult | None = None
     reason: str | None = None
     log_offsets: tuple[int, int] = (0, 0)
+    probes: int = 0  # every probe of the gate, and those that failed, for the run's report
+    probe_failures: int = 0
+    last_failed: float | None = None  # when the last failing probe answered
+    probe_gap: float = 0.0  # from the last failing probe's answer to the passing one's: at most lost on probes
 
 
 class Orchestrator:
@@ -226,8 +230,12 @@ class Orchestrator:
             return  # a late answer (say, from a process that just died) must not hide the real last error
         run.last = result
         health = run.spec.health
+        run.probes += 1
+        answered = time.monotonic()
         if result.ok:
+            run.probe_gap = answered - run.last_failed if run.last_failed is not None else 0.0
             return self._healthy(name, run)
+        run.probe_failures, run.last_failed = run.probe_failures + 1, answered
         if started - (run.launched or started) >= health.start_period:
             run.failures += 1
             if health.retries is not None and run.failures >= health.retries:
@@ -361,6 +369,9 @@ class Orchestrator:
                 name=name, state=state, started=run.ours, adopted=run.adopted, stopped=name in stopped,
                 healthy_after=run.healthy_after, pm_ids=tuple(sorted(run.pm_ids)),
                 blocked_by=self.failed if name in blocked else None,
+                requested_at=_epoch(run.requested) if run.ours or run.adopted else None,
+                launched_at=_epoch(run.launched) if run.launched is not None else None,
+                probes=run.probes, probe_failures=run.probe_failures, probe_gap=round(run.probe_gap, 3),
             ))
         return UpResult(ok=self.failed is None, services=tuple(outcomes), failure=failure, kept=kept,
                         daemon_stopped=daemon_stopped, elapsed=time.monotonic() - self.started)
@@ -383,6 +394,11 @@ def _dependents(name: str, runs: dict[str, _Run]) -> set[str]:
                 found.add(other)
                 changed = True
     return found
+
+
+def _epoch(monotonic: float) -> float:
+    """A time.monotonic() reading as seconds since the epoch, for a report that other processes read."""
+    return round(time.time() - (time.monotonic() - monotonic), 3)
 
 
 def _size(path: str) -> int:

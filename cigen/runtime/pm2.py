@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cigen.errors import ToolError
+from cigen.runtime.apps import MONITOR_APP
 from cigen.reporting import progress
 
 PM2_VERSION = "7.0.4"  # the version cigen is tested with; CI installs exactly this one
@@ -184,10 +185,12 @@ def orphans(home: Path) -> set[int]:
     """Processes PM2 started from ``home`` that still run (their daemon may be gone), and their children.
 
     Each PID of PM2's pid files is checked to be this project's before it counts (see
-    :mod:`cigen.runtime.processes`), so a reused PID is never taken for one.
+    :mod:`cigen.runtime.processes`), so a reused PID is never taken for one. The run's sampler is no
+    such process: it ends by itself once its daemon is gone (``cigen down`` stops it by PID all the same).
     """
     # lazy: psutil, as in alive()
     from cigen.runtime import processes
 
-    found = {owned.pid for owned in processes.services(home)}
+    sampler = processes.file_name(MONITOR_APP)
+    found = {owned.pid for owned in processes.services(home) if owned.name != sampler}
     return found | processes.descendants(found)

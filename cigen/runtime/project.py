@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cigen.model import Workspace
 
 DEFAULT_NAMESPACE = "cigen"
+RUN_FOLDER = "run"  # inside the logs folder (Project.run_dir)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class Project:
     def daemon_log(self) -> Path:
         """PM2's own log (the daemon's), kept with the services' logs so one folder tells everything."""
         return self.logs_dir / "pm2.log"
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder: what ``cigen up`` and the processes of the run record about it (the run's
+        manifest, the sampler's records), kept with the logs so that one upload carries everything."""
+        return self.logs_dir / RUN_FOLDER
 
     def apps(self, names: list[str], *, absolute: bool,
              through: Mapping[str, int] | None = None) -> dict[str, dict[str, Any]]:
@@ -66,6 +73,11 @@ def logs_folder(root: Path, config: Config) -> str:
         raise InputError(f"runtime.logs: {config.runtime.logs!r} must be a folder inside the repository",
                          path=find_config(root) or root / "cigen.yaml", hint="give a relative path such as .cigen/logs")
     return logs.as_posix()
+
+
+def run_folder(root: Path, config: Config) -> Path:
+    """The run folder (:attr:`Project.run_dir`) without reading the workspace."""
+    return root / logs_folder(root, config) / RUN_FOLDER
 
 
 def project(root: Path, config: Config, workspace: Workspace) -> Project:

@@ -7,7 +7,8 @@ reads it), so its keys only ever grow:
 ``services`` (in start order: ``name``, ``state`` = healthy | failed | blocked
 | not_started | interrupted, ``started`` = started by this run, ``adopted`` =
 already running and healthy, ``stopped``, ``healthy_after`` (s or null),
-``pm_ids``, ``blocked_by``), ``failure`` (null, or ``service``, ``reason``,
+``pm_ids``, ``blocked_by``, ``requested_at``/``launched_at`` (epoch s or null), ``probes``,
+``probe_failures``, ``probe_gap`` (s)), ``failure`` (null, or ``service``, ``reason``,
 ``probe``, ``last_error``, ``status``, ``restarts``, ``exit_code``, ``pids``,
 ``stdout``/``stderr`` (last lines), ``out_log``/``err_log``), ``kept``,
 ``daemon_stopped``.
@@ -57,6 +58,13 @@ class ServiceOutcome:
     healthy_after: float | None
     pm_ids: tuple[int, ...]
     blocked_by: str | None
+    # For the run's report (cigen.monitor): when it was asked to start and PM2 launched it (epoch seconds),
+    # and its gate's probes: how many, how many failed, and the most time lost between a failing and the passing one.
+    requested_at: float | None = None
+    launched_at: float | None = None
+    probes: int = 0
+    probe_failures: int = 0
+    probe_gap: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ Prepared = tuple[dict[str, ServiceSpec], list[str], dict[str, dict[str, Any]]]
 
 def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
        progress: Callable[[Progress], None] = lambda p: None, log_file: Path | None = None,
-       log_rotation: LogRotationConfig | None = None) -> UpResult:
+       log_rotation: LogRotationConfig | None = None,
+       on_end: Callable[[Session, UpResult], None] | None = None) -> UpResult:
     """Start services under the project's PM2 daemon in dependency order, gating each on its health.
 
     ``prepare`` returns the specs, the start order and the PM2 apps; it runs while
@@ -48,7 +49,10 @@ def up(root: Path, prepare: Callable[[], Prepared], *, keep: bool = False,
                 if not any(p.name == logrotate.MODULE for p in s.list(modules=True)):
                     progress(Progress(logrotate.MODULE, "installing", "log rotation, from the npm registry"))
                 logrotate.apply(s, log_rotation)
-            return _gate(s, root, specs, order, apps, keep=keep, progress=progress, log_file=log_file)
+            result = _gate(s, root, specs, order, apps, keep=keep, progress=progress, log_file=log_file)
+            if on_end is not None:
+                on_end(s, result)
+            return result
         except DaemonDied as died:
             if died.detail:
                 raise

@@ -11,6 +11,10 @@ A service's status is what is true of it now:
   out of memory): nothing restarts it, and ``cigen down`` stops it;
 - ``not running``.
 
+CPU and memory are those of the service's whole process tree (``npm run
+start`` -> sh -> node, a worker it forks), which ``processes`` lists; PM2
+measures only the process it spawned.
+
 A configured service is up when it is ``online`` and its health check passes
 (or it has none): :attr:`Row.up`.
 """
@@ -29,7 +33,9 @@ from cigen.runtime import logrotate, processes
 from cigen.runtime.daemon import Proc, session
 from cigen.runtime.probes import run_probe
 from cigen.runtime.project import Project
+from cigen.runtime.apps import MONITOR_APP
 from cigen.runtime.services import suggest
+from cigen.runtime.trees import Node, trees
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +46,13 @@ class Row:
     pid: int | None
     uptime: float | None  # seconds
     restarts: int | None
-    cpu: float | None  # percent
-    memory: int | None  # bytes
+    cpu: float | None  # percent of one core, the process tree's
+    memory: int | None  # bytes, resident, the process tree's
     health: str  # healthy, unhealthy, "-" (not running), "no probe"
     health_detail: str
     exit_code: int | None  # its last exit code, when it exited
     configured: bool  # a service of cigen.yaml or the workspace (not only a process of the daemon)
+    processes: tuple[Node, ...] = ()  # its process tree, depth first, PM2's process at depth 0
 
     @property
     def up(self) -> bool:
@@ -57,7 +64,10 @@ class Row:
         return f"exited (code {self.exit_code})" if self.status == "exited" else self.status
 
     def as_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}
+        data = {k: getattr(self, k) for k in self.__slots__}
+        data["processes"] = [{"pid": n.pid, "ppid": n.ppid, "depth": n.depth, "command": n.command,
+                              "cpu": n.cpu, "memory": n.rss} for n in self.processes]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +85,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
     with ``names``, theirs only."""
     with session(project.root, spawn=False) as s:
         procs = s.list()
-        seen = {p.name: _from_pm2(p) for p in reversed(procs)}  # the first of a name's instances wins
+        seen = {p.name: _from_pm2(p) for p in reversed(procs) if p.name != MONITOR_APP}  # the first instance wins
         if s.bridge is None:
             seen = _orphans(project, s.home)
     wanted = sorted(set(project.specs) | set(seen))
@@ -91,6 +101,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
             spec, found = project.specs.get(name), seen.get(name)
             if spec and spec.health.probe and found and found.status in ("online", "orphaned"):
                 checks[name] = pool.submit(run_probe, spec.health.probe, spec.health.timeout)
+    measured = trees(sorted({pid for n in wanted if n in seen for pid in [seen[n].pid] if pid}), interval=0.1)
     rows = []
     for name in wanted:
         found, spec = seen.get(name), project.specs.get(name)
@@ -102,6 +113,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
         else:
             health, detail = ("no probe", "") if spec else ("-", "not in cigen.yaml")
         proc = found.proc if found else None
+        tree = tuple(measured.get(found.pid, ())) if found and found.pid else ()
         rows.append(Row(
             name=name,
             status=found.status if found else "not running",
@@ -109,12 +121,13 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
             pid=found.pid if found else None,
             uptime=found.uptime if found else None,
             restarts=proc.restarts if proc else None,
-            cpu=proc.cpu if proc else None,
-            memory=proc.memory if proc else None,
+            cpu=round(sum(n.cpu for n in tree), 1) if tree else proc.cpu if proc else None,
+            memory=sum(n.rss for n in tree) if tree else proc.memory if proc else None,
             health=health,
             health_detail=detail,
             exit_code=proc.exit_code if proc and found and found.status in ("exited", "errored", "stopped") else None,
             configured=spec is not None,
+            processes=tree,
         ))
     return rows
 
@@ -134,8 +147,8 @@ def _orphans(project: Project, home: Path) -> dict[str, _Seen]:
     by_file_name = {processes.file_name(name): name for name in project.specs}
     found = {}
     for owned in processes.services(home):
-        if owned.name == processes.file_name(logrotate.MODULE):
-            continue  # a PM2 module, not a service: status never lists it
+        if owned.name in (processes.file_name(logrotate.MODULE), processes.file_name(MONITOR_APP)):
+            continue  # a PM2 module or the run's sampler, not a service: status never lists them
         started = processes.started(owned.pid)
         uptime = round(time.time() - started, 1) if started is not None else None
         found[by_file_name.get(owned.name, owned.name)] = _Seen("orphaned", owned.pid, None, uptime)
@@ -159,7 +172,8 @@ def _memory(size: int | None) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def render_table(rows: list[Row]) -> str:
+def render_table(rows: list[Row], *, tree: bool = False) -> str:
+    """The table a person reads; with ``tree``, each service's processes under its row."""
     if not rows:
         return "no services (no member has a start script and cigen.yaml lists none)"
     header = ("NAME", "STATUS", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "HEALTH")
@@ -170,4 +184,10 @@ def render_table(rows: list[Row]) -> str:
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] for row in table)
+    lines = []
+    for i, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+        if tree and i > 0:
+            lines += [f"  {'  ' * n.depth}└─ {n.pid} {n.command[:100]}  ({n.cpu:g}% CPU, {_memory(n.rss)})"
+                      for n in rows[i - 1].processes]
+    return "\n".join(lines)

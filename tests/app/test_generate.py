@@ -133,7 +133,8 @@ def test_the_integration_job_follows_every_stage_and_the_gate_waits_for_it(start
 def test_the_integration_job_starts_tests_keeps_logs_on_failure_and_always_stops(started: tuple[str, dict]) -> None:
     steps = {s.get("name"): s for s in started[1]["integration"]["steps"]}
     order = [s.get("name") for s in started[1]["integration"]["steps"]]
-    assert order[-4:] == ["Start the services", "Integration tests", "Upload the service logs", "Stop the services"]
+    assert order[-6:] == ["Start the services", "Integration tests", "Upload the service logs", "Stop the services",
+                          "Report on the run", "Upload the run report"]
     assert steps["Start the services"]["env"] == {"SERVICES": "web\n"}
     assert steps["Integration tests"]["env"] == {"COMMAND": "npm run e2e --workspace services/web"}
     assert steps["Upload the service logs"]["if"] == "failure()"
@@ -272,3 +273,14 @@ def test_no_warning_when_impact_was_never_used(tmp_path: Path) -> None:
     with reporting_to(Recorder()) as reported:
         assert generate_impact_workflow(discover(root, config), config) is None
     assert reported.messages == []
+
+
+def test_the_integration_job_reports_on_the_run_in_the_summary_and_uploads_the_json(started: tuple[str, dict]) -> None:
+    steps = {s.get("name"): s for s in started[1]["integration"]["steps"]}
+    report, upload = steps["Report on the run"], steps["Upload the run report"]
+    assert report["if"] == upload["if"] == "${{ !cancelled() }}"  # after a failed step too: the report says why
+    assert report["env"] == {"REPORT_JSON": ".cigen/logs/run/report.json"}
+    assert 'cigen report --format json > "$REPORT_JSON" || status=$?' in report["run"]
+    assert 'cigen report --format markdown >> "$GITHUB_STEP_SUMMARY"' in report["run"]
+    assert report["run"].rstrip().endswith('exit "$status"')  # a failed threshold fails the job
+    assert (upload["with"]["name"], upload["with"]["path"]) == ("cigen-run-report", ".cigen/logs/run/report.json")

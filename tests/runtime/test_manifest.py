@@ -110,7 +110,7 @@ def test_a_bad_duration_in_cigen_yaml_names_the_key_line_and_value(tmp_path: Pat
 def test_an_unknown_key_in_a_service_lists_the_allowed_ones(tmp_path: Path) -> None:
     error = _load(tmp_path, "services:\n  api:\n    restart_policy: always\n")
     assert "unknown key services.api.restart_policy" in str(error)
-    assert "allowed keys: cwd, depends_on, enabled, env, health, instances, kill_timeout, port, restart, start" in str(
+    assert "allowed keys: cwd, depends_on, enabled, env, health, instances, kill_timeout, monitor, port, restart, start" in str(
         error)
 
 

@@ -1,0 +1,213 @@
+"""The sampler: every ``interval``, what each service of the run is doing, appended to the run folder.
+
+Each tick it measures every service's process tree (:class:`~cigen.runtime.trees.Trees`),
+reads the new lines of its logs for error patterns (:mod:`cigen.monitor.logs`),
+and collects the health probes that finished; every ``probe_every`` it probes
+each service again, on a thread pool so a hanging probe never delays a sample.
+PM2's process events (exit with its code, restart, errored) arrive on the
+daemon's bus as they happen; PM2's process list, which the daemon serialises
+whole for every request, is read only when an event says something changed and
+every ``_SLOW`` ticks. The socket table is read every ``_SLOW`` ticks too: it is
+the costliest look, and connections worth reporting (pools, keep-alive) last.
+
+What it writes is one ``sample`` record a tick and an ``event`` record for each
+status change, exit, restart and log hit (see :mod:`cigen.monitor.run`).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cigen.monitor.logs import Scanner
+from cigen.monitor.run import Manifest, Watched, append, read_manifest
+from cigen.monitor.sockets import sockets
+from cigen.runtime.daemon import Proc, ProcEvent
+from cigen.runtime.probes import ProbeResult, run_probe
+from cigen.runtime.trees import Trees
+
+_SLOW = 5  # ticks between reads of PM2's process list and of the socket table
+
+
+@dataclass
+class _State:
+    watched: Watched
+    scanner: Scanner
+    status: str | None = None
+    pid: int | None = None
+    restarts: int | None = None  # PM2's count when first seen: later restarts are counted from it
+    next_probe: float = 0.0
+    probing: Future[ProbeResult] | None = None
+    probe_started: float = 0.0
+    kept: dict[str, int] | None = None
+
+
+class Sampler:
+    """Samples the services of ``manifest`` into ``folder``; ``list_procs`` reads PM2's process list."""
+
+    def __init__(self, folder: Path, manifest: Manifest, list_procs: Callable[[], list[Proc]],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
+        self.events: queue.Queue[ProcEvent] = queue.Queue()
+        self.states: dict[str, _State] = {}
+        self.trees = Trees(refresh=_SLOW)
+        self.probes = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-probe")
+        self.ticks = 0
+        self._manifest_mtime = 0.0
+        self._adopt(manifest)
+
+    def on_event(self, event: ProcEvent) -> None:
+        """PM2's bus, from the bridge's reader thread."""
+        self.events.put(event)
+
+    def run(self, stop: threading.Event, on_tick: Callable[[list[dict[str, Any]]], None] = lambda r: None) -> None:
+        """Sample every interval until ``stop`` is set; ``on_tick`` gets each tick's records."""
+        append(self.folder, [{"t": self.clock(), "kind": "start", "pid": os.getpid()}])
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                on_tick(self.tick())
+                stop.wait(max(0.0, self.manifest.interval - (time.monotonic() - started)))
+        finally:
+            self.probes.shutdown(wait=False, cancel_futures=True)
+            append(self.folder, [{"t": self.clock(), "kind": "end"}])
+
+    def tick(self) -> list[dict[str, Any]]:
+        """Sample once; the records written."""
+        now = self.clock()
+        records: list[dict[str, Any]] = []
+        self._reload()
+        changed = self._drain_events(now, records)
+        if changed or self.ticks % _SLOW == 0:
+            self._read_list(now, records)
+        slow = self.ticks % _SLOW == 0
+        self.ticks += 1
+        roots = [s.pid for s in self.states.values() if s.pid]
+        measured = self.trees.sample(roots)
+        sample: dict[str, Any] = {}
+        for name, state in sorted(self.states.items()):
+            entry: dict[str, Any] = {"status": state.status}
+            tree = measured.get(state.pid) if state.pid else None
+            if tree is not None:
+                entry.update(cpu=round(tree.cpu, 1), rss=tree.rss, procs=len(tree.pids))
+                if slow:
+                    seen = sockets(tree.pids)
+                    entry.update(listen=sorted(seen.listening), reach=sorted(seen.reaching))
+            probed = self._collect_probe(state)
+            if probed is not None:
+                entry["probe"] = [probed.ok, round(probed.duration * 1000, 1)]
+                if not probed.ok:
+                    records.append({"t": now, "kind": "event", "service": name, "what": "probe_failed",
+                                    "detail": probed.detail})
+            self._start_probe(state, time.monotonic())
+            for hit in state.scanner.poll():
+                kept = state.kept if state.kept is not None else {}
+                state.kept = kept
+                kept[hit.rule] = kept.get(hit.rule, 0) + 1
+                record: dict[str, Any] = {"t": hit.time, "kind": "event", "service": name, "what": "log_hit",
+                                          "rule": hit.rule, "file": hit.file, "line": hit.line}
+                if kept[hit.rule] <= self.manifest.quoted_hits:  # every hit is counted and located; the first ones quoted
+                    record["text"] = hit.text
+                records.append(record)
+            sample[name] = entry
+        records.append({"t": now, "kind": "sample", "services": sample})
+        append(self.folder, records)
+        return records
+
+    # -- PM2 ---------------------------------------------------------------------------------
+
+    def _drain_events(self, now: float, records: list[dict[str, Any]]) -> bool:
+        changed = False
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return changed
+            state = self.states.get(event.name)
+            if state is None:
+                continue
+            changed = True
+            if event.event == "exit":
+                records.append({"t": now, "kind": "event", "service": event.name, "what": "exit",
+                                "code": event.exit_code, "manually": event.manually})
+            elif event.event == "restart overlimit":
+                records.append({"t": now, "kind": "event", "service": event.name, "what": "errored",
+                                "detail": "PM2 gave up restarting it (too many unstable restarts)"})
+            status = {"online": "online", "exit": "stopped", "stop": "stopped"}.get(event.event)
+            if status is not None:
+                self._status(event.name, state, status, now, records)
+
+    def _read_list(self, now: float, records: list[dict[str, Any]]) -> None:
+        try:
+            procs = self.list_procs()
+        except Exception:  # noqa: BLE001 - a daemon busy or gone: the next look tries again, samples go on
+            return
+        seen = {p.name: p for p in reversed(procs) if not p.module}  # the first of a name's instances
+        for name, state in self.states.items():
+            proc = seen.get(name)
+            if proc is None:
+                self._status(name, state, "not running", now, records)
+                state.pid = None
+                continue
+            self._status(name, state, proc.status, now, records)
+            state.pid = proc.pid if proc.status == "online" else None
+            if state.restarts is None:
+                state.restarts = proc.restarts
+                records.append({"t": now, "kind": "event", "service": name, "what": "watched",
+                                "restarts": proc.restarts})
+            elif proc.restarts > state.restarts:
+                records.append({"t": now, "kind": "event", "service": name, "what": "restart",
+                                "count": proc.restarts - state.restarts})
+                state.restarts = proc.restarts
+
+    def _status(self, name: str, state: _State, status: str, now: float, records: list[dict[str, Any]]) -> None:
+        if status != state.status:
+            records.append({"t": now, "kind": "event", "service": name, "what": "status", "status": status,
+                            "was": state.status})
+            state.status = status
+
+    # -- probes ------------------------------------------------------------------------------
+
+    def _start_probe(self, state: _State, now: float) -> None:
+        probe = state.watched.probe
+        if probe is None or state.probing is not None or now < state.next_probe or state.status != "online":
+            return
+        state.next_probe = now + self.manifest.probe_every
+        state.probing = self.probes.submit(run_probe, probe, state.watched.timeout)
+
+    @staticmethod
+    def _collect_probe(state: _State) -> ProbeResult | None:
+        if state.probing is None or not state.probing.done():
+            return None
+        done, state.probing = state.probing, None
+        return done.result()
+
+    # -- the manifest ------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        """A later `cigen up` that started more services adds them to the manifest: watch them too."""
+        try:
+            mtime = (self.folder / "manifest.json").stat().st_mtime
+        except OSError:
+            return
+        if mtime == self._manifest_mtime:
+            return
+        self._manifest_mtime = mtime
+        manifest = read_manifest(self.folder)
+        if manifest is not None:
+            self.manifest = manifest
+            self._adopt(manifest)
+
+    def _adopt(self, manifest: Manifest) -> None:
+        for name, w in manifest.services.items():
+            if name not in self.states:
+                logs = {"stdout": (Path(w.out_log), w.offsets[0]), "stderr": (Path(w.err_log), w.offsets[1])}
+                since = w.startup.requested if w.startup else manifest.started
+                self.states[name] = _State(w, Scanner(name, logs, w.rules, w.ignore, since))
