@@ -25,6 +25,7 @@ from cigen.monitor.sampler import Sampler
 from cigen.runtime.apps import MONITOR_APP
 from cigen.runtime.daemon import session
 from cigen.runtime.project import project, run_folder
+from cigen.runtime.proxies import proxy_table
 from cigen.runtime.services import select
 
 Tick = Callable[[list[dict[str, Any]]], None]
@@ -52,12 +53,13 @@ def monitor(root: Path, services: Sequence[str], duration: float | None, *,
             raise ToolError("nothing of this project is running", hint="start the services with `cigen up`")
         recorded = read_manifest(proj.run_dir)
         manifest = new_manifest(config.monitor, time.time())
+        manifest.proxies.update((e.port, e.target) for e in proxy_table(root).values())
         for name in running:
             startup = recorded.services[name].startup if recorded and name in recorded.services else None
             manifest.services[name] = watched(proj, name, log_sizes(proj, name), startup)
         with tempfile.TemporaryDirectory(prefix="cigen-monitor-") as folder:
             write_manifest(Path(folder), manifest)
-            sampler = Sampler(Path(folder), manifest, lambda: bridge.list(modules=True))
+            sampler = Sampler(Path(folder), manifest, lambda: bridge.list(modules=True), home=s.home)
             bridge.subscribe(sampler.on_event)
             on_start(Watching(tuple(running), max(len(n) for n in running)))
             _sample(sampler, duration, on_tick)

@@ -72,6 +72,7 @@ class Config(StrictModel):
     run: RunConfig = Field(default_factory=RunConfig, description="how `cigen run` runs tasks on this machine")
     checks: dict[CheckName, Check] = Field(
         default_factory=dict, description="check name -> what `cigen verify` proves of the running stack"
+    )
     monitor: MonitorConfig = Field(
         default_factory=MonitorConfig, description="the run's sampler: log rules and the thresholds that fail a run"
     )

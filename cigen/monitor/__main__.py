@@ -37,7 +37,7 @@ def main(root: Path, folder: Path) -> int:
         if s.bridge is None:
             return 3
         bridge = s.bridge
-        sampler = Sampler(folder, manifest, lambda: bridge.list(modules=True))
+        sampler = Sampler(folder, manifest, lambda: bridge.list(modules=True), home=s.home)
         bridge.subscribe(sampler.on_event)
         if s.daemon is not None:
             threading.Thread(target=_watch, args=(s.daemon, stop), name="daemon-watch", daemon=True).start()

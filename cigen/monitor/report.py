@@ -81,7 +81,9 @@ def build(manifest: Manifest, records: Iterable[dict[str, Any]]) -> dict[str, An
     report["connections"] = _connections(services, manifest.proxies)
     report["critical_path"] = _critical_path(services)
     report["thresholds"] = _thresholds(services, report["services"])
-    report["faults"] = [_event(e) for e in others if e.get("what") == "fault"]
+    every = [*(e for s in services.values() for e in s.events), *others]
+    report["faults"] = sorted((_event(e) for e in every if e.get("what") in ("fault", "fault_undone")),
+                              key=lambda e: e["time"])
     failed = [t for t in report["thresholds"] if not t["passed"]]
     run["ok"] = not failed
     if failed:
@@ -99,7 +101,7 @@ def _fold_sample(s: _Service, t: float, entry: Mapping[str, Any]) -> None:
                 not any(e["what"] == "memory" for e in s.events):
             s.events.append({"t": t, "kind": "event", "service": s.watched.name, "what": "memory",
                              "detail": f"memory {_mib(entry['rss'])} over the limit {_mib(s.watched.max_memory)}"})
-    if "probe" in entry:
+    if "probe" in entry and not entry.get("during_fault"):  # a fault cigen verify injected is not the service's
         ok, ms = entry["probe"]
         s.probes.append((bool(ok), float(ms)))
     s.listen.update(entry.get("listen", ()))

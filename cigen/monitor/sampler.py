@@ -16,6 +16,7 @@ status change, exit, restart and log hit (see :mod:`cigen.monitor.run`).
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import threading
@@ -33,6 +34,7 @@ from cigen.runtime.daemon import Proc, ProcEvent
 from cigen.runtime.probes import ProbeResult, run_probe
 from cigen.runtime.trees import Trees
 
+_FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _SLOW = 5  # ticks between reads of PM2's process list and of the socket table
 
 
@@ -52,9 +54,13 @@ class _State:
 class Sampler:
     """Samples the services of ``manifest`` into ``folder``; ``list_procs`` reads PM2's process list."""
 
-    def __init__(self, folder: Path, manifest: Manifest, list_procs: Callable[[], list[Proc]],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, folder: Path, manifest: Manifest, list_procs: Callable[[], list[Proc]], *,
+                 home: Path | None = None, clock: Callable[[], float] = time.time) -> None:
+        """``home``: the PM2 home, where ``cigen verify`` records the faults it holds (``faults.json``)."""
         self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
+        self.faults_file = home / _FAULTS if home is not None else None
+        self._faults_mtime = 0.0
+        self.faults: dict[str, dict[str, Any]] = {}  # id -> the fault, while it holds
         self.events: queue.Queue[ProcEvent] = queue.Queue()
         self.states: dict[str, _State] = {}
         self.trees = Trees(refresh=_SLOW)
@@ -84,6 +90,7 @@ class Sampler:
         now = self.clock()
         records: list[dict[str, Any]] = []
         self._reload()
+        self._read_faults(now, records)
         changed = self._drain_events(now, records)
         if changed or self.ticks % _SLOW == 0:
             self._read_list(now, records)
@@ -103,6 +110,8 @@ class Sampler:
             probed = self._collect_probe(state)
             if probed is not None:
                 entry["probe"] = [probed.ok, round(probed.duration * 1000, 1)]
+                if self.faults:
+                    entry["during_fault"] = True  # a check broke the stack on purpose: not the service's failure
                 if not probed.ok:
                     records.append({"t": now, "kind": "event", "service": name, "what": "probe_failed",
                                     "detail": probed.detail})
@@ -188,6 +197,34 @@ class Sampler:
             return None
         done, state.probing = state.probing, None
         return done.result()
+
+    # -- faults of `cigen verify` -----------------------------------------------------------
+
+    def _read_faults(self, now: float, records: list[dict[str, Any]]) -> None:
+        """A fault that appeared in ``faults.json`` was applied, one that left it was undone."""
+        if self.faults_file is None:
+            return
+        try:
+            mtime = self.faults_file.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        if mtime == self._faults_mtime:
+            return
+        self._faults_mtime = mtime
+        try:
+            listed = json.loads(self.faults_file.read_text()) if mtime else []
+            holding = {f["id"]: f for f in listed}
+        except (OSError, ValueError, TypeError, KeyError):
+            return
+        for fid, fault in sorted(holding.items()):
+            if fid not in self.faults:
+                records.append({"t": now, "kind": "event", "service": fault.get("service"), "what": "fault",
+                                "fault": fault.get("kind"), "detail": fault.get("what")})
+        for fid, fault in sorted(self.faults.items()):
+            if fid not in holding:
+                records.append({"t": now, "kind": "event", "service": fault.get("service"), "what": "fault_undone",
+                                "fault": fault.get("kind"), "detail": fault.get("what")})
+        self.faults = holding
 
     # -- the manifest ------------------------------------------------------------------------
 
