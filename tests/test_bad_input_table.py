@@ -136,7 +136,7 @@ CASES = [
          "not a regular expression (missing ), unterminated subpattern", "monitor log rule that is no regex"),
     yaml("monitor:\n  ignore: ['[x']\n", "2:3", "monitor.ignore", "not a regular expression", "monitor ignore no regex"),
     yaml("monitor:\n  thresholds: {max_memory: lots}\n", "2:16", "monitor.thresholds.max_memory",
-         "expected a memory size such as 300m", "monitor max_memory not a size"),
+         "expected a memory size such as 300M", "monitor max_memory not a size"),
     yaml("monitor:\n  thresholds: {max_health_failure_rate: 2}\n", "2:16",
          "monitor.thresholds.max_health_failure_rate", "less than or equal to 1", "monitor failure rate over 1"),
     yaml("monitor:\n  interval: soon\n", "2:3", "monitor.interval", "expected a duration", "monitor interval"),

@@ -23,6 +23,7 @@ const name = process.env.NAME || "service";
 fs.mkdirSync("pids", { recursive: true });
 fs.appendFileSync(`pids/${name}.pid`, `${process.pid}\n`);
 const env = (key) => process.env[key];
+const held = []; // what GROW_MB allocates, referenced for the process's life (a closure's would be collected)
 
 process.on("uncaughtException", (err) => {
   console.error(`uncaughtException: ${err.stack}`);
@@ -32,7 +33,6 @@ const server = http.createServer((req, res) => res.end(req.url === "/health" ? "
 server.listen(Number(env("PORT")), "127.0.0.1", () => {
   console.log(`${name}: listening on ${env("PORT")}`);
   if (env("GROW_MB")) {
-    const held = [];
     const timer = setInterval(() => {
       held.push(Buffer.alloc(1024 * 1024, 1));
       if (held.length >= Number(env("GROW_MB"))) clearInterval(timer);
