@@ -74,7 +74,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     db = repo.add("db", script="monitored.js")
     cache = repo.add("cache", script="monitored.js")
     repo.add("api", script="monitored.js", depends_on=["db"], env={"CONNECT_PORTS": f"{db},{cache}"})
-    repo.add("leaky", script="monitored.js", env={"GROW_MB": 80, "GROW_EVERY_MS": 100},
+    repo.add("leaky", script="monitored.js", env={"GROW_MB": 80, "GROW_EVERY_MS": 150},
              monitor={"max_memory": "90M"})
     repo.add("worker", script="monitored.js", env={"CHILD_MB": 80})
     repo.add("thrower", script="monitored.js", env={"THROW_AFTER_MS": 1000})
@@ -125,7 +125,7 @@ def test_memory_that_grows_is_measured_and_fails_its_limit(run: Run) -> None:
     leaky = run.final["services"]["leaky"]
     series = [point[1] for point in leaky["series"]]
     assert leaky["memory"]["max"] >= 110 * MB  # ~40 MB of Node and 80 MB it allocated
-    assert series[-1] - series[0] >= 30  # MiB grown while it was watched (it started growing before)
+    assert series[-1] - series[0] >= 20  # MiB grown while it was watched (it started growing before)
     assert leaky["memory"]["mean"] < leaky["memory"]["max"]
     verdict = _threshold(run.final, "leaky", "max_memory")
     assert (verdict["limit"], verdict["passed"]) == (90 * MB, False)
