@@ -134,7 +134,7 @@ CASES = [
     *[yaml(text, where, key, what, f"section {key}") for key, text, where, what in SECTIONS],
     yaml("monitor:\n  log_rules: [{name: oops, pattern: 'a(b'}]\n", "2:28", "monitor.log_rules[0].pattern",
          "not a regular expression (missing ), unterminated subpattern", "monitor log rule that is no regex"),
-    yaml("monitor:\n  ignore: ['[x']\n", "2:3", "monitor.ignore", "not a regular expression", "monitor ignore no regex"),
+    yaml("monitor:\n  ignore: ['[x']\n", "2:12", "monitor.ignore[0]", "not a regular expression", "monitor ignore no regex"),
     yaml("monitor:\n  thresholds: {max_memory: lots}\n", "2:16", "monitor.thresholds.max_memory",
          "expected a memory size such as 300M", "monitor max_memory not a size"),
     yaml("monitor:\n  thresholds: {max_health_failure_rate: 2}\n", "2:16",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from cigen.config.base import StrictModel
 from cigen.durations import parse_duration
@@ -22,6 +22,14 @@ from cigen.durations import parse_duration
 Stream = Literal["stdout", "stderr", "both"]
 _SIZE = re.compile(r"([1-9]\d*)\s*([KMG]?)i?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    return value
 
 
 def parse_size(value: Any) -> int:
@@ -33,26 +41,17 @@ def parse_size(value: Any) -> int:
 
 
 Bytes = Annotated[int, BeforeValidator(parse_size)]
+Regex = Annotated[str, AfterValidator(_regex)]
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression ({exc})") from None
-    return value
 
 
 class LogRule(StrictModel):
     """A regular expression that counts as an error when a log line matches it."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="names the rule in the report")
-    pattern: str = Field(min_length=1, description="Python regular expression, searched in each line")
+    pattern: Regex = Field(min_length=1, description="Python regular expression, searched in each line")
     stream: Stream = Field(default="both", description="which log: stdout, stderr or both")
     limit: int = Field(default=0, ge=0, description="hits allowed before the run fails")
-
-    _pattern = field_validator("pattern")(_regex)
 
 
 # What every user wants flagged. Each matches the line that starts a report, not every frame of it. Node ends
@@ -83,19 +82,13 @@ class MonitorConfig(StrictModel):
     interval: Seconds = Field(default=1.0, ge=0.1, le=3600, description="between two samples")
     default_rules: bool = Field(default=True, description="scan for uncaught exceptions, tracebacks, FATAL/panic")
     log_rules: list[LogRule] = Field(default_factory=list, description="more rules, for every service")
-    ignore: list[str] = Field(default_factory=list, description="regular expressions of lines never to count")
+    ignore: list[Regex] = Field(default_factory=list, description="regular expressions of lines never to count")
     thresholds: Thresholds = Field(default_factory=Thresholds,
                                    description="for every service; unset keys keep the defaults")
     quoted_hits: int = Field(default=20, ge=0, le=10000,
                              description="log hits quoted with their text, per service and rule (all are counted)")
-    probe_every: Seconds = Field(default=2.0, ge=0.1, le=3600, description="between two health probes of a service")
+    probe_every: Seconds = Field(default=5.0, ge=0.1, le=3600, description="between two health probes of a service")
 
-    @field_validator("ignore")
-    @classmethod
-    def _ignores(cls, values: list[str]) -> list[str]:
-        for value in values:
-            _regex(value)
-        return values
 
 
 def effective(*layers: Thresholds) -> Thresholds:
@@ -109,11 +102,4 @@ class ServiceMonitorConfig(Thresholds):
     """``services.<name>.monitor``: this service's own rules, ignores and thresholds."""
 
     log_rules: list[LogRule] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
-
-    @field_validator("ignore")
-    @classmethod
-    def _ignores(cls, values: list[str]) -> list[str]:
-        for value in values:
-            _regex(value)
-        return values
+    ignore: list[Regex] = Field(default_factory=list)

@@ -51,10 +51,10 @@ class Tail:
         self.line = _count_lines(path, offset)  # lines before the offset
         self.rotated = {name for name in _rotated(path) if _mtime(path.with_name(name)) < since}
 
-    def poll(self) -> list[tuple[Path, int, str]]:
-        """New whole lines: (file, line number, text)."""
+    def poll(self, names: list[str] | None = None) -> list[tuple[Path, int, str]]:
+        """New whole lines: (file, line number, text); ``names``: the log folder's, when already read."""
         found: list[tuple[Path, int, str]] = []
-        fresh = sorted(set(_rotated(self.path)) - self.rotated)
+        fresh = sorted(set(_rotated(self.path, names)) - self.rotated)
         for i, name in enumerate(fresh):
             copy = self.path.with_name(name)
             data = _read_all(copy)
@@ -106,10 +106,11 @@ class Scanner:
         self.ignore = [re.compile(p) for p in ignore]
         self.counts: dict[str, int] = {}
 
-    def poll(self) -> list[Hit]:
+    def poll(self, listings: dict[Path, list[str]] | None = None) -> list[Hit]:
+        """New hits; ``listings``: each log folder's names, when already read this tick."""
         hits = []
         for stream, tail in self.tails.items():
-            for path, number, raw in tail.poll():
+            for path, number, raw in tail.poll((listings or {}).get(tail.path.parent)):
                 when, text = _dated(raw)
                 if any(p.search(text) for p in self.ignore):
                     continue
@@ -137,13 +138,15 @@ def _dated(raw: str) -> tuple[float, str]:
     return time.time(), raw
 
 
-def _rotated(path: Path) -> list[str]:
+def _rotated(path: Path, names: list[str] | None = None) -> list[str]:
     """Names of pm2-logrotate's copies of ``path`` (``api.out.log`` -> ``api.out__<date>.log[.gz]``)."""
     prefix = path.name[: -len(".log")] + "__" if path.name.endswith(".log") else path.name + "__"
-    try:
-        return [e.name for e in os.scandir(path.parent) if e.name.startswith(prefix)]
-    except OSError:
-        return []
+    if names is None:
+        try:
+            names = os.listdir(path.parent)
+        except OSError:
+            return []
+    return [name for name in names if name.startswith(prefix)]
 
 
 def _mtime(path: Path) -> float:

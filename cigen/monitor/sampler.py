@@ -23,19 +23,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cigen.monitor.logs import Scanner
 from cigen.monitor.run import Manifest, Watched, append, read_manifest
-from cigen.monitor.sockets import sockets
+from cigen.monitor.sockets import sockets, table
 from cigen.runtime.daemon import Proc, ProcEvent
 from cigen.runtime.probes import ProbeResult, run_probe
 from cigen.runtime.trees import Trees
 
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _SLOW = 5  # ticks between reads of PM2's process list and of the socket table
+_TREES = 10  # ticks between reads of the process table, to find each service's processes
 
 
 @dataclass
@@ -48,7 +49,7 @@ class _State:
     next_probe: float = 0.0
     probing: Future[ProbeResult] | None = None
     probe_started: float = 0.0
-    kept: dict[str, int] | None = None
+    hits: dict[str, int] = field(default_factory=dict)  # per rule, so far: the first ones are quoted
 
 
 class Sampler:
@@ -63,7 +64,7 @@ class Sampler:
         self.faults: dict[str, dict[str, Any]] = {}  # id -> the fault, while it holds
         self.events: queue.Queue[ProcEvent] = queue.Queue()
         self.states: dict[str, _State] = {}
-        self.trees = Trees(refresh=_SLOW)
+        self.trees = Trees(refresh=_TREES)
         self.probes = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-probe")
         self.ticks = 0
         self._manifest_mtime = 0.0
@@ -98,6 +99,8 @@ class Sampler:
         self.ticks += 1
         roots = [s.pid for s in self.states.values() if s.pid]
         measured = self.trees.sample(roots)
+        by_pid = table() if slow else {}
+        listings = _listings({t.path.parent for st in self.states.values() for t in st.scanner.tails.values()})
         sample: dict[str, Any] = {}
         for name, state in sorted(self.states.items()):
             entry: dict[str, Any] = {"status": state.status}
@@ -105,7 +108,7 @@ class Sampler:
             if tree is not None:
                 entry.update(cpu=round(tree.cpu, 1), rss=tree.rss, procs=len(tree.pids))
                 if slow:
-                    seen = sockets(tree.pids)
+                    seen = sockets(tree.pids, by_pid)
                     entry.update(listen=sorted(seen.listening), reach=sorted(seen.reaching))
             probed = self._collect_probe(state)
             if probed is not None:
@@ -116,13 +119,11 @@ class Sampler:
                     records.append({"t": now, "kind": "event", "service": name, "what": "probe_failed",
                                     "detail": probed.detail})
             self._start_probe(state, time.monotonic())
-            for hit in state.scanner.poll():
-                kept = state.kept if state.kept is not None else {}
-                state.kept = kept
-                kept[hit.rule] = kept.get(hit.rule, 0) + 1
+            for hit in state.scanner.poll(listings):
+                state.hits[hit.rule] = state.hits.get(hit.rule, 0) + 1
                 record: dict[str, Any] = {"t": hit.time, "kind": "event", "service": name, "what": "log_hit",
                                           "rule": hit.rule, "file": hit.file, "line": hit.line}
-                if kept[hit.rule] <= self.manifest.quoted_hits:  # every hit is counted and located; the first ones quoted
+                if state.hits[hit.rule] <= self.manifest.quoted_hits:  # every hit is counted and located; the first ones quoted
                     record["text"] = hit.text
                 records.append(record)
             sample[name] = entry
@@ -248,3 +249,14 @@ class Sampler:
                 logs = {"stdout": (Path(w.out_log), w.offsets[0]), "stderr": (Path(w.err_log), w.offsets[1])}
                 since = w.startup.requested if w.startup else manifest.started
                 self.states[name] = _State(w, Scanner(name, logs, w.rules, w.ignore, since))
+
+
+def _listings(folders: set[Path]) -> dict[Path, list[str]]:
+    """The names in each log folder, read once a tick for every log in it (a rotation shows as a new name)."""
+    found = {}
+    for folder in folders:
+        try:
+            found[folder] = os.listdir(folder)
+        except OSError:
+            found[folder] = []
+    return found

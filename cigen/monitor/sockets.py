@@ -10,7 +10,6 @@ opened and closed between two looks does not.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
@@ -25,14 +24,23 @@ class Sockets:
     reaching: frozenset[int]  # remote ports of established connections to loopback addresses
 
 
-def sockets(pids: Iterable[int]) -> Sockets:
-    found: list[Any] = []  # psutil's pconn tuples
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            process = psutil.Process(pid)
-            # psutil 6 renamed connections() to net_connections(); 5.9 has only the old name.
-            read = getattr(process, "net_connections", None) or process.connections
-            found += read(kind="tcp")
+def table() -> dict[int, list[Any]]:
+    """The machine's TCP sockets by the PID that holds them: one read of the table for every service (psutil
+    reads the whole table again for each process asked about, the costliest look the sampler makes)."""
+    by_pid: dict[int, list[Any]] = {}
+    try:
+        found = psutil.net_connections(kind="tcp")
+    except psutil.Error:
+        return by_pid
+    for conn in found:
+        if conn.pid is not None:
+            by_pid.setdefault(conn.pid, []).append(conn)
+    return by_pid
+
+
+def sockets(pids: Iterable[int], by_pid: dict[int, list[Any]]) -> Sockets:
+    """What the processes ``pids`` listen on and reach, from the ``table()``."""
+    found = [conn for pid in pids for conn in by_pid.get(pid, ())]
     listening = {c.laddr.port for c in found if c.status == psutil.CONN_LISTEN and c.laddr}
     # An established socket on a port the tree listens on is a client's connection to it, not one it opened.
     reaching = {c.raddr.port for c in found if c.status == psutil.CONN_ESTABLISHED and c.raddr and c.laddr

@@ -10,7 +10,7 @@ Finding children means reading every process of the machine (the parent of
 each), which on a busy runner costs more than measuring the trees themselves;
 so the trees are found again only every ``refresh`` samples, or at once when a
 root process changes (a restart), and the processes known are measured in
-between.
+between. A root seen for the first time (a restart) is looked up at once.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ class Trees:
         self._known: dict[int, psutil.Process] = {}  # every process measured, by pid
         self._members: dict[int, tuple[int, ...]] = {}  # root -> pids of its tree, the root first
         self._count = 0
+        self._tried: set[int] = set()  # the roots of the last look at the process table
 
     def sample(self, roots: list[int]) -> dict[int, TreeSample]:
         """Each live root's tree, measured now."""
         self._count += 1
-        if self._count % self.refresh == 1 or any(root not in self._members for root in roots):
+        fresh = set(roots) - self._tried
+        if self._count % self.refresh == 1 or fresh:
             self._find(roots)
+            self._tried = set(roots)  # a root that could not be read is tried again at the next refresh
         found: dict[int, TreeSample] = {}
         for root in roots:
             cpu, rss, alive = 0.0, 0, []
@@ -72,11 +75,20 @@ class Trees:
         return found
 
     def _find(self, roots: list[int]) -> None:
+        children = _children()  # one read of the process table for every root (psutil's reads it per call)
         members: dict[int, tuple[int, ...]] = {}
         for root in roots:
             with contextlib.suppress(psutil.Error):
-                process = self._process(root)
-                members[root] = (root, *sorted(self._process(c.pid).pid for c in process.children(recursive=True)))
+                self._process(root)
+                below, stack = [], list(children.get(root, ()))
+                while stack:
+                    pid = stack.pop()
+                    below.append(pid)
+                    stack += children.get(pid, ())
+                for pid in below:
+                    with contextlib.suppress(psutil.Error):
+                        self._process(pid)
+                members[root] = (root, *sorted(below))
         self._members = members
         wanted = {pid for pids in members.values() for pid in pids}
         self._known = {pid: p for pid, p in self._known.items() if pid in wanted}
@@ -88,6 +100,16 @@ class Trees:
             process.cpu_percent()  # the first call only sets the base: it reads 0.0
             self._known[pid] = process
         return process
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from one pass over the process table."""
+    found: dict[int, list[int]] = {}
+    for process in psutil.process_iter(["ppid"]):
+        ppid = process.info["ppid"]
+        if ppid is not None:
+            found.setdefault(ppid, []).append(process.pid)
+    return found
 
 
 def trees(roots: list[int], *, interval: float = 0.2) -> dict[int, list[Node]]:
