@@ -50,11 +50,18 @@ class Tail:
         self.offset = offset
         self.line = _count_lines(path, offset)  # lines before the offset
         self.rotated = {name for name in _rotated(path) if _mtime(path.with_name(name)) < since}
+        self.newest: tuple[str, float] | None = None  # the last copy read, and its mtime then
 
     def poll(self, names: list[str] | None = None) -> list[tuple[Path, int, str]]:
         """New whole lines: (file, line number, text); ``names``: the log folder's, when already read."""
         found: list[tuple[Path, int, str]] = []
-        fresh = sorted(set(_rotated(self.path, names)) - self.rotated)
+        listed = _rotated(self.path, names)
+        fresh = sorted(set(listed) - self.rotated)
+        if self.newest is not None and self.newest[0] in listed and \
+                _mtime(self.path.with_name(self.newest[0])) != self.newest[1]:
+            # Rotated again within the same second: pm2-logrotate names copies to the second and writes the
+            # second copy over the first. Its lines are new.
+            fresh.append(self.newest[0])
         for i, name in enumerate(fresh):
             copy = self.path.with_name(name)
             data = _read_all(copy)
@@ -63,6 +70,7 @@ class Tail:
             # The copy holds what the live file held, from its start: this tail read up to its offset.
             found += _lines(copy, data[self.offset:], self.line)
             self.rotated.add(name)
+            self.newest = (name, _mtime(copy))
             self.offset, self.line = 0, 0
         try:
             size = self.path.stat().st_size

@@ -9,6 +9,7 @@ test_run_report.py.
 from __future__ import annotations
 
 import gzip
+import os
 import time
 from pathlib import Path
 
@@ -76,6 +77,20 @@ def test_a_rotation_loses_no_line_and_repeats_none_whenever_the_tail_looks(tmp_p
     assert [(p.name, n) for p, n, _ in found] == [("api.out__2026-12-07_19-00-02.log", 2),
                                                   ("api.out__2026-12-07_19-00-03.log.gz", 1), ("api.out.log", 1)]
     assert tail.poll() == []
+
+
+def test_a_copy_written_over_by_a_second_rotation_in_the_same_second_is_read_again(tmp_path: Path) -> None:
+    log, copy = tmp_path / "api.out.log", tmp_path / "api.out__2026-12-07_19-00-01.log"
+    tail = Tail(log, 0, since=time.time() - 1)
+    _write(log, "a1")
+    copy.write_bytes(log.read_bytes())
+    log.write_bytes(b"")
+    assert _texts(tail.poll()) == ["a1"]
+    _write(log, "b1")
+    copy.write_bytes(log.read_bytes())  # pm2-logrotate names copies to the second: the same name, over it
+    log.write_bytes(b"")
+    os.utime(copy, ns=(copy.stat().st_atime_ns, copy.stat().st_mtime_ns + 1_000_000))
+    assert _texts(tail.poll()) == ["b1"]
 
 
 def test_copies_rotated_before_the_run_are_not_read(tmp_path: Path) -> None:
