@@ -33,7 +33,7 @@ def _check_ignored_edges(root: Path, config: Config, workspace: Workspace) -> No
     from cigen.graph.graph import build_graph
     from cigen.plan.ordering import EdgeEntryError, resolve_edge
 
-    g = build_graph(workspace, include_root=True)
+    g = build_graph(workspace, include_root=config.include_root)  # the members a plan can hold
     for index, text in enumerate(config.plan.ignore.edges):
         try:
             resolve_edge(g, index, text)
