@@ -173,8 +173,8 @@ def warn_units(o: Graph, units: Sequence[Unit]) -> None:
         against = ", ".join(f"{names[s]} -> {names[t]}" for s, t in u.broken[:SHOWN_EDGES])
         more = f" and {len(u.broken) - SHOWN_EDGES} more" if len(u.broken) > SHOWN_EDGES else ""
         reporting.warn(
-            f"dependency cycle planned as one unit (plan.cycles: units): {_members(names, list(u.members))}, "
-            f"built in this order, against {against}{more}"
+            f"dependency cycle planned as one unit (plan.cycles: units): {_in_order(names, u.members)}"
+            f"; this order goes against {against}{more}"
         )
 
 
@@ -230,6 +230,12 @@ def _kinds_that_break(o: Graph, components: list[list[str]], rules: OrderRules) 
             if len(partial_order(rest)) == len(rest):
                 return chosen
     return ()
+
+
+def _in_order(names: dict[str, str], members: Sequence[str]) -> str:
+    """``a, then b, then c``; past :data:`SHOWN_MEMBERS` members, how many more (cigen plan lists them all)."""
+    shown = ", then ".join(names[m] for m in members[:SHOWN_MEMBERS])
+    return shown + (f", then {len(members) - SHOWN_MEMBERS} more" if len(members) > SHOWN_MEMBERS else "")
 
 
 def _members(names: dict[str, str], path: list[str]) -> str:
