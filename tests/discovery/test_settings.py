@@ -59,6 +59,40 @@ def test_pnpm_link_workspace_packages_by_version_and_file(
     assert load_settings(root, "pnpm", "pnpm-workspace.yaml").link_workspace_packages == expected
 
 
+@pytest.mark.parametrize(
+    ("version", "npmrc", "yaml", "expected"),
+    [
+        ("7.33.0", None, None, False),  # auto-install-peers was off by default up to pnpm 7
+        ("8.15.9", None, None, True),
+        ("9.15.9", "auto-install-peers=false\n", None, False),
+        ("10.34.9", "auto-install-peers=false\n", None, False),
+        ("10.34.9", "auto-install-peers=false\n", "autoInstallPeers: true\n", True),  # yaml wins
+        ("12.4.2", "auto-install-peers=false\n", None, True),  # pnpm 11+ reads only auth from .npmrc
+        (None, None, "autoInstallPeers: false\n", False),
+    ],
+)
+def test_pnpm_auto_install_peers_by_version_and_file(
+    tmp_path: Path, version: str | None, npmrc: str | None, yaml: str | None, expected: bool
+) -> None:
+    settings = load_settings(pnpm_repo(tmp_path, version, npmrc, yaml), "pnpm", "pnpm-workspace.yaml")
+    assert settings.links_peers is expected
+    assert ("autoInstallPeers is false" in settings.peer_rule) is not expected
+
+
+def test_a_peer_setting_that_is_no_boolean_is_refused(tmp_path: Path) -> None:
+    root = pnpm_repo(tmp_path, "10.0.0", None, "autoInstallPeers: sometimes\n")
+    with pytest.raises(InputError, match="pnpm-workspace.yaml: autoInstallPeers must be true or false"):
+        load_settings(root, "pnpm", "pnpm-workspace.yaml")
+
+
+def test_npm_installs_peers_from_npm_7_unless_legacy_peer_deps(tmp_path: Path) -> None:
+    assert load_settings(repo(tmp_path / "a", {"package.json": {}}), "npm", "package.json").links_peers
+    legacy = repo(tmp_path / "b", {"package.json": {}, ".npmrc": "legacy-peer-deps=true\n"})
+    assert not load_settings(legacy, "npm", "package.json").links_peers
+    old = repo(tmp_path / "c", {"package.json": {"packageManager": "npm@6.14.18"}})
+    assert load_settings(old, "npm", "package.json").peer_rule == "npm 6 never installs peer dependencies"
+
+
 def test_pnpm_says_where_the_value_came_from(tmp_path: Path) -> None:
     assert load_settings(pnpm_repo(tmp_path, "9.1.0", None, None), "pnpm", "x").link_source == "the default of pnpm 9"
     root = pnpm_repo(tmp_path, "10.0.0", None, "linkWorkspacePackages: false\n")
