@@ -67,7 +67,7 @@ SECTIONS = [
     ("include_root", "include_root: maybe\n", "1:1", "input should be a valid boolean"),
     ("kinds.a", "kinds: {a: daemon}\n", "1:9", "input should be 'package', 'service' or 'app'"),
     ("plan.mode", "plan: {mode: fast}\n", "1:8", "input should be 'auto', 'cascade' or 'parallel'"),
-    ("plan.fastt", "plan: {fastt: 1}\n", "1:8", "unknown key plan.fastt (allowed keys: concurrency, mode)"),
+    ("plan.fastt", "plan: {fastt: 1}\n", "1:8", "unknown key plan.fastt (allowed keys: concurrency, cycles, ignore, mode)"),
     ("workflow.timeout_minutes", "workflow: {timeout_minutes: 0}\n", "1:12", "greater than or equal to 1"),
     ("workflow.tasks", "workflow:\n  tasks: [build, build]\n", "2:3", "lists a task twice"),
     ("workflow.impact.comment", "workflow: {impact: {comment: sometimes}}\n", "1:21", "valid boolean"),
