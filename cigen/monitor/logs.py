@@ -52,10 +52,11 @@ class Tail:
         self.rotated = {name for name in _rotated(path) if _mtime(path.with_name(name)) < since}
         self.newest: tuple[str, float] | None = None  # the last copy read, and its mtime then
 
-    def poll(self, names: list[str] | None = None) -> list[tuple[Path, int, str]]:
-        """New whole lines: (file, line number, text); ``names``: the log folder's, when already read."""
+    def poll(self, copies: dict[str, list[str]] | None = None) -> list[tuple[Path, int, str]]:
+        """New whole lines: (file, line number, text); ``copies``: the folder's rotated copies by the log
+        they copy, when already read this tick."""
         found: list[tuple[Path, int, str]] = []
-        listed = _rotated(self.path, names)
+        listed = copies.get(_stem(self.path), []) if copies is not None else _rotated(self.path)
         fresh = sorted(set(listed) - self.rotated)
         if self.newest is not None and self.newest[0] in listed and \
                 _mtime(self.path.with_name(self.newest[0])) != self.newest[1]:
@@ -114,8 +115,8 @@ class Scanner:
         self.ignore = [re.compile(p) for p in ignore]
         self.counts: dict[str, int] = {}
 
-    def poll(self, listings: dict[Path, list[str]] | None = None) -> list[Hit]:
-        """New hits; ``listings``: each log folder's names, when already read this tick."""
+    def poll(self, listings: dict[Path, dict[str, list[str]]] | None = None) -> list[Hit]:
+        """New hits; ``listings``: each log folder's rotated copies by log, when already read this tick."""
         hits = []
         for stream, tail in self.tails.items():
             for path, number, raw in tail.poll((listings or {}).get(tail.path.parent)):
@@ -146,15 +147,18 @@ def _dated(raw: str) -> tuple[float, str]:
     return time.time(), raw
 
 
-def _rotated(path: Path, names: list[str] | None = None) -> list[str]:
+def _stem(path: Path) -> str:
+    """What pm2-logrotate keeps of a log's name in its copies' (``api.out.log`` -> ``api.out``)."""
+    return path.name[: -len(".log")] if path.name.endswith(".log") else path.name
+
+
+def _rotated(path: Path) -> list[str]:
     """Names of pm2-logrotate's copies of ``path`` (``api.out.log`` -> ``api.out__<date>.log[.gz]``)."""
-    prefix = path.name[: -len(".log")] + "__" if path.name.endswith(".log") else path.name + "__"
-    if names is None:
-        try:
-            names = os.listdir(path.parent)
-        except OSError:
-            return []
-    return [name for name in names if name.startswith(prefix)]
+    prefix = _stem(path) + "__"
+    try:
+        return [name for name in os.listdir(path.parent) if name.startswith(prefix)]
+    except OSError:
+        return []
 
 
 def _mtime(path: Path) -> float:

@@ -7,7 +7,7 @@ each service again, on a thread pool so a hanging probe never delays a sample.
 PM2's process events (exit with its code, restart, errored) arrive on the
 daemon's bus as they happen; PM2's process list, which the daemon serialises
 whole for every request, is read only when an event says something changed and
-every ``_SLOW`` ticks. The socket table is read every ``_SLOW`` ticks too: it is
+every ``_SLOW`` ticks. The socket table is read every ``_SOCKETS`` ticks: it is
 the costliest look, and connections worth reporting (pools, keep-alive) last.
 
 What it writes is one ``sample`` record a tick and an ``event`` record for each
@@ -35,8 +35,9 @@ from cigen.runtime.probes import ProbeResult, run_probe
 from cigen.runtime.trees import Trees
 
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
-_SLOW = 5  # ticks between reads of PM2's process list and of the socket table
-_TREES = 10  # ticks between reads of the process table, to find each service's processes
+_SLOW = 5  # ticks between reads of PM2's process list
+_SOCKETS = 15  # ticks between reads of the socket table: the costliest look (psutil reads every process's fds)
+_TREES = 30  # ticks between reads of the process table, to find each service's processes (a restart: at once)
 
 
 @dataclass
@@ -95,11 +96,11 @@ class Sampler:
         changed = self._drain_events(now, records)
         if changed or self.ticks % _SLOW == 0:
             self._read_list(now, records)
-        slow = self.ticks % _SLOW == 0
+        look = self.ticks % _SOCKETS == 0
         self.ticks += 1
         roots = [s.pid for s in self.states.values() if s.pid]
         measured = self.trees.sample(roots)
-        by_pid = table() if slow else {}
+        by_pid = table() if look else {}
         listings = _listings({t.path.parent for st in self.states.values() for t in st.scanner.tails.values()})
         sample: dict[str, Any] = {}
         for name, state in sorted(self.states.items()):
@@ -107,7 +108,7 @@ class Sampler:
             tree = measured.get(state.pid) if state.pid else None
             if tree is not None:
                 entry.update(cpu=round(tree.cpu, 1), rss=tree.rss, procs=len(tree.pids))
-                if slow:
+                if look:
                     seen = sockets(tree.pids, by_pid)
                     entry.update(listen=sorted(seen.listening), reach=sorted(seen.reaching))
             probed = self._collect_probe(state)
@@ -251,12 +252,19 @@ class Sampler:
                 self.states[name] = _State(w, Scanner(name, logs, w.rules, w.ignore, since))
 
 
-def _listings(folders: set[Path]) -> dict[Path, list[str]]:
-    """The names in each log folder, read once a tick for every log in it (a rotation shows as a new name)."""
-    found = {}
+def _listings(folders: set[Path]) -> dict[Path, dict[str, list[str]]]:
+    """pm2-logrotate's copies in each log folder, by the log they copy (``api.out__<date>.log`` under
+    ``api.out``): the folder read once a tick for every log in it (a rotation shows as a new name)."""
+    found: dict[Path, dict[str, list[str]]] = {}
     for folder in folders:
+        copies: dict[str, list[str]] = {}
         try:
-            found[folder] = os.listdir(folder)
+            names = os.listdir(folder)
         except OSError:
-            found[folder] = []
+            names = []
+        for name in names:
+            stem, sep, _ = name.partition("__")
+            if sep:
+                copies.setdefault(stem, []).append(name)
+        found[folder] = copies
     return found
