@@ -50,7 +50,7 @@ class Tail:
         self.offset = offset
         self.line = _count_lines(path, offset)  # lines before the offset
         self.rotated = {name for name in _rotated(path) if _mtime(path.with_name(name)) < since}
-        self.newest: tuple[str, float] | None = None  # the last copy read, and its mtime then
+        self.newest: tuple[str, float, bytes] | None = None  # the last copy read: its mtime then, its start
 
     def poll(self, copies: dict[str, list[str]] | None = None) -> list[tuple[Path, int, str]]:
         """New whole lines: (file, line number, text); ``copies``: the folder's rotated copies by the log
@@ -60,9 +60,14 @@ class Tail:
         fresh = sorted(set(listed) - self.rotated)
         if self.newest is not None and self.newest[0] in listed and \
                 _mtime(self.path.with_name(self.newest[0])) != self.newest[1]:
-            # Rotated again within the same second: pm2-logrotate names copies to the second and writes the
-            # second copy over the first. Its lines are new.
-            fresh.append(self.newest[0])
+            # Written again. pm2-logrotate names copies to the second: a second rotation within it writes over
+            # the first copy, with new lines (another start). Or, on a loaded machine, a copy that outlasted
+            # its check interval overlaps the next, which copies the same lines again: nothing new.
+            name, _, head = self.newest
+            if _read_all(self.path.with_name(name))[:len(head)] != head:
+                fresh.append(name)
+            else:
+                self.newest = (name, _mtime(self.path.with_name(name)), head)
         for i, name in enumerate(fresh):
             copy = self.path.with_name(name)
             data = _read_all(copy)
@@ -71,7 +76,7 @@ class Tail:
             # The copy holds what the live file held, from its start: this tail read up to its offset.
             found += _lines(copy, data[self.offset:], self.line)
             self.rotated.add(name)
-            self.newest = (name, _mtime(copy))
+            self.newest = (name, _mtime(copy), data[:64])
             self.offset, self.line = 0, 0
         try:
             size = self.path.stat().st_size
