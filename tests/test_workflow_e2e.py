@@ -169,7 +169,8 @@ def test_a_manual_run_of_everything_runs_every_stage_in_order_and_the_gate_passe
     assert ran == planned
     assert sorted(p for paths in planned.values() for p in paths) == sorted(
         ["packages/tooling", "packages/ranking", "packages/core", "packages/data", "packages/server",
-         "services/api", "services/auth", "services/recommend", "apps/web"]
+         "packages/events", "services/api", "services/auth", "services/billing", "services/broker",
+         "services/inventory", "services/recommend", "apps/web"]
     )
     stage_of = {path: i for i, stage in enumerate(STAGES) for path in planned[stage]}
     for dependency, dependent in [

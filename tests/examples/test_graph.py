@@ -12,18 +12,26 @@ from testing.paths import EXAMPLES
 SHOP = EXAMPLES / "shop"
 
 NODE_DEPENDENCIES = {
-    ("@shop/api", "@shop/core"), ("@shop/api", "@shop/data"), ("@shop/api", "@shop/server"),
+    ("@shop/api", "@shop/core"), ("@shop/api", "@shop/data"), ("@shop/api", "@shop/events"), ("@shop/api", "@shop/server"),
     ("@shop/auth", "@shop/core"), ("@shop/auth", "@shop/server"),
+    ("@shop/billing", "@shop/core"), ("@shop/billing", "@shop/events"), ("@shop/billing", "@shop/server"),
+    ("@shop/broker", "@shop/core"), ("@shop/broker", "@shop/server"),
     ("@shop/data", "@shop/core"),
+    ("@shop/events", "@shop/core"),
+    ("@shop/inventory", "@shop/core"), ("@shop/inventory", "@shop/data"), ("@shop/inventory", "@shop/server"),
     ("@shop/server", "@shop/core"),
     ("@shop/web", "@shop/api"), ("@shop/web", "@shop/server"),
 }
 # PEP 621 [project] dependencies, linked through [tool.uv.sources] workspace = true.
 PYTHON_DEPENDENCIES = {("shop-recommend", "shop-ranking")}
 DEPENDENCIES = NODE_DEPENDENCIES | PYTHON_DEPENDENCIES
-NODE_MEMBERS = ("@shop/api", "@shop/auth", "@shop/core", "@shop/data", "@shop/server", "@shop/web")
-# Every Node member needs the build tooling to build and lint: a devDependency.
-DEV_DEPENDENCIES = {(member, "@shop/tooling") for member in NODE_MEMBERS}
+NODE_MEMBERS = (
+    "@shop/api", "@shop/auth", "@shop/billing", "@shop/broker", "@shop/core", "@shop/data", "@shop/events",
+    "@shop/inventory", "@shop/server", "@shop/web",
+)
+# Every Node member needs the build tooling to build and lint: a devDependency. The broker's
+# tests talk to it through the shop's own event client.
+DEV_DEPENDENCIES = {(member, "@shop/tooling") for member in NODE_MEMBERS} | {("@shop/broker", "@shop/events")}
 
 
 @cache
@@ -41,9 +49,13 @@ def test_every_member_of_both_workspaces_is_found_with_its_kind_and_package_mana
         ("packages/core", "@shop/core", "package", "npm"),
         ("packages/data", "@shop/data", "package", "npm"),
         ("packages/server", "@shop/server", "package", "npm"),
+        ("packages/events", "@shop/events", "package", "npm"),
         ("packages/ranking", "shop-ranking", "package", "uv"),
         ("services/auth", "@shop/auth", "service", "npm"),
         ("services/api", "@shop/api", "service", "npm"),
+        ("services/billing", "@shop/billing", "service", "npm"),
+        ("services/broker", "@shop/broker", "service", "npm"),
+        ("services/inventory", "@shop/inventory", "service", "npm"),
         ("services/recommend", "shop-recommend", "service", "uv"),
         ("apps/web", "@shop/web", "app", "npm"),
     }

@@ -1,23 +1,20 @@
-"""The example's cigen.yaml runs the shop under PM2: `cigen up` starts all four services in
-dependency order, each gated on its /health, and `cigen down` leaves nothing behind."""
+"""The example's cigen.yaml runs the shop under PM2: `cigen up` starts all seven services in
+dependency order, each gated on its health check, and `cigen down` leaves nothing behind."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from testing.cli import CliResult, run_cigen, run_cigen_process
+from testing.examples import SHOP_PORTS, move_shop_ports
 from testing.processes import http_get
 
 pytestmark = pytest.mark.slow
-
-# The fixed ports of the example's cigen.yaml; the copy gets free ones instead.
-PORTS = ("3000", "4000", "4001", "4002")
 
 
 def cigen(root: Path, *args: str) -> CliResult:
@@ -30,12 +27,11 @@ def shop_up(
 ) -> Iterator[tuple[Path, dict[str, int]]]:
     """The built shop (this module's own copy) with its cigen.yaml moved to free ports and a
     PM2 home of its own; `cigen down` afterwards, whatever happened."""
-    ports = {port: free_port() for port in PORTS}
-    config = shop / "cigen.yaml"
-    config.write_text(re.sub(r"\b(3000|4000|4001|4002)\b", lambda m: str(ports[m.group(1)]), config.read_text()))
+    ports = {name: free_port() for name in SHOP_PORTS}
+    move_shop_ports(shop, ports)
     monkeypatch.setenv("CIGEN_PM2_HOME", str(tmp_path / "pm2"))
     try:
-        yield shop, {name: ports[port] for name, port in zip(("web", "api", "auth", "recommend"), PORTS)}
+        yield shop, ports
     finally:
         cigen(shop, "down")
 
@@ -44,19 +40,19 @@ def test_up_starts_every_service_healthy_and_down_leaves_no_process(shop_up: tup
     shop, ports = shop_up
     up = cigen(shop, "up")
     assert up.exit_code == 0, up.stderr
-    assert "4 services healthy" in up.stdout
+    assert "7 services healthy" in up.stdout
     # Each service started only after the services it needs were healthy.
     order = [line.split()[0] for line in up.stderr.splitlines() if line.rstrip().endswith("starting")]
-    assert order.index("@shop/api") > max(order.index("@shop/auth"), order.index("shop-recommend"))
+    needs = ("@shop/auth", "shop-recommend", "@shop/inventory", "@shop/broker")
+    assert order.index("@shop/api") > max(order.index(name) for name in needs)
+    assert order.index("@shop/billing") > order.index("@shop/broker")
     assert order.index("@shop/web") > order.index("@shop/api")
 
-    status, page = http_get(f"http://127.0.0.1:{ports['web']}/products/mug")
+    status, page = http_get(f"http://127.0.0.1:{ports['@shop/web']}/products/mug")
     assert status == 200 and "Enamel mug" in page
 
     rows = json.loads(cigen(shop, "status", "--json").stdout)
-    assert {r["name"]: r["health"] for r in rows} == dict.fromkeys(
-        ("@shop/api", "@shop/auth", "@shop/web", "shop-recommend"), "healthy"
-    )
+    assert {r["name"]: r["health"] for r in rows} == dict.fromkeys(SHOP_PORTS, "healthy")
     pids = [r["pid"] for r in rows]
 
     # A real process: the PIDs are checked once it has exited, as after `cigen down` in a shell.

@@ -21,3 +21,14 @@ export function httpDependency(baseUrl) {
     await getJson(new URL("/health", baseUrl).href, { timeoutMs: 1000 });
   };
 }
+
+/** POST `body` as JSON to `url`: the answer's status and parsed body, whatever the status; a timeout is an error. */
+export async function sendJson(url, body, { timeoutMs = 2000, headers = {} } = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}

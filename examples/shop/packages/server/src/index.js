@@ -1,2 +1,2 @@
 export { createService, runService } from "./service.js";
-export { httpDependency, getJson } from "./client.js";
+export { getJson, httpDependency, sendJson } from "./client.js";

@@ -1,0 +1,1 @@
+export { connectEvents, memoryEvents, TOPICS } from "./events.js";

@@ -1,0 +1,4 @@
+import { runService } from "@shop/server";
+import { createBilling } from "./app.js";
+
+await runService(createBilling());

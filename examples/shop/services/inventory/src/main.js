@@ -1,0 +1,4 @@
+import { runService } from "@shop/server";
+import { createInventory } from "./app.js";
+
+await runService(createInventory());
