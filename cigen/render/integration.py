@@ -8,12 +8,19 @@ It runs when a change affected anything and no stage failed:
 2. download every build output this run uploaded, then build, dependencies
    first, the services it needs that this run did not build (a partial run
    builds only what the change affected);
-3. ``cigen up`` (health-gated, in dependency order), the configured test
-   command, the logs as an artifact when anything failed, and ``cigen down``
-   whatever happened;
+3. ``cigen up`` (health-gated, in dependency order); when cigen.yaml has
+   ``checks:``, ``cigen verify`` (its Markdown table and coverage go to the
+   job summary, its JUnit file to an artifact with the logs, whatever the
+   result); the configured test command; the logs as an artifact when
+   anything failed; and ``cigen down`` whatever happened;
 4. the run's report (``cigen report``: the sampler ``cigen up`` started watched
    the services from up to down) into the job summary, its JSON as an
    artifact; a threshold it failed fails the job.
+
+The environment variables the checks read (``${SHOP_TOKEN}``: a credential,
+typically) reach ``cigen verify`` from the repository's secrets of the same
+names, through the step's ``env:``: GitHub masks them in the log, and cigen
+never prints them.
 """
 
 from __future__ import annotations
@@ -85,6 +92,8 @@ class IntegrationCI:
     toolchains: tuple[Toolchain, ...]  # of every service it builds or starts, sorted by key
     installs: tuple[tuple[Toolchain, str], ...]  # each toolchain's install folders (per service when it has none)
     builds: tuple[Build, ...]  # services with a build task it needs, dependencies first
+    checks: bool = False  # cigen.yaml has checks: run `cigen verify` once the services are up
+    check_environment: tuple[str, ...] = ()  # the variables the checks read, each from the secret of its name
 
 
 def integration_job(
@@ -121,18 +130,13 @@ def integration_job(
         'mapfile -t services <<< "$SERVICES"\ncigen up -- "${services[@]}"' if up_env else "cigen up",
         env=up_env,
     ))
+    if integration.checks:
+        steps.append(_verify_step(integration))
     if integration.command:
         steps.append(run_step("Integration tests", 'bash -c "$COMMAND"',
                               env={"COMMAND": escape(integration.command)},
                               working_directory=escape(integration.cwd)))
-    steps.append(uses_step("actions/upload-artifact", name="Upload the service logs", if_="failure()", with_={
-        "name": "cigen-integration-logs",
-        "path": escape(integration.logs),
-        "include-hidden-files": True,
-        "if-no-files-found": "ignore",
-        "retention-days": 7,
-        "overwrite": True,
-    }))
+    steps.append(_upload_step(integration))
     steps.append(run_step("Stop the services", "cigen down", if_="always()"))
     report = f"{integration.logs}/run/report.json"
     steps.append(run_step("Report on the run", _REPORT, if_="!cancelled()",
@@ -156,6 +160,39 @@ def integration_job(
     job["defaults"] = bash_defaults()
     job["steps"] = steps
     return job
+
+
+# Where `cigen verify` writes its JUnit file: outside the checkout, uploaded with the logs.
+JUNIT = "${{ runner.temp }}/cigen-verify/junit.xml"
+
+
+# Variables the runner sets itself: no secret can have these names, and none is needed.
+_RUNNER_SETS = ("GITHUB_", "RUNNER_", "ACTIONS_")
+
+
+def _verify_step(integration: IntegrationCI) -> CommentedMap:
+    env = {"CIGEN_JUNIT": JUNIT}
+    env.update({name: f"${{{{ secrets.{name} }}}}" for name in integration.check_environment
+                if not name.startswith(_RUNNER_SETS) and name != "CI"})
+    return run_step("Check the services together", 'cigen verify --junit "$CIGEN_JUNIT"', id="verify", env=env)
+
+
+def _upload_step(integration: IntegrationCI) -> CommentedMap:
+    """The service logs when anything failed; with checks, their JUnit file and the logs on every run that
+    checked (a test report reads the JUnit file, a failed check's logs explain it)."""
+    name, when, path = "Upload the service logs", "failure()", escape(integration.logs)
+    if integration.checks:
+        name = "Upload the check results and the service logs"
+        when = "!cancelled()"
+        path = LiteralScalarString(f"{path}\n{JUNIT}\n")
+    return uses_step("actions/upload-artifact", name=name, if_=when, with_={
+        "name": "cigen-integration-logs",
+        "path": path,
+        "include-hidden-files": True,
+        "if-no-files-found": "ignore",
+        "retention-days": 7,
+        "overwrite": True,
+    })
 
 
 def _builds_json(integration: IntegrationCI) -> str:

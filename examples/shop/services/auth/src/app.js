@@ -1,9 +1,9 @@
 import { createService } from "@shop/server";
-import { issue, verify } from "./tokens.js";
+import { DEFAULT_SECRET, issue, verify } from "./tokens.js";
 
 /** The auth service: POST /tokens {user} issues a token, GET /verify?token= names its user. */
 export function createAuth(env = process.env) {
-  const secret = env.AUTH_SECRET || "shop-example-secret";
+  const secret = env.AUTH_SECRET || DEFAULT_SECRET;
   return createService({
     name: "auth",
     defaultPort: 4001,

@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
+/** What tokens are signed with when AUTH_SECRET is not set: the example's, never a real one. */
+export const DEFAULT_SECRET = "shop-example-secret";
+
 const sign = (secret, payload) => createHmac("sha256", secret).update(payload).digest("base64url");
 
 /** A token "<user>.<expiry>.<signature>" valid for `ttlSeconds`. */

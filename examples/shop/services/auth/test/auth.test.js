@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { createAuth } from "../src/app.js";
 import { issue, verify } from "../src/tokens.js";
@@ -31,4 +32,11 @@ test("POST /tokens then GET /verify round-trips the user over HTTP", async () =>
   const verified = await fetch(`${url}/verify?token=${encodeURIComponent(token)}`);
   assert.deepEqual(await verified.json(), { user: "ada" });
   assert.equal((await fetch(`${url}/verify?token=nope`)).status, 401);
+});
+
+test("npm run token prints a token the service verifies, for the user asked", async () => {
+  const script = new URL("../src/token.js", import.meta.url).pathname;
+  const token = execFileSync(process.execPath, [script, "--user", "grace"], { env: { AUTH_SECRET: "test" } }).toString().trim();
+  const verified = await fetch(`${url}/verify?token=${encodeURIComponent(token)}`);
+  assert.deepEqual(await verified.json(), { user: "grace" });
 });
