@@ -115,7 +115,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError("--cigen-base needs --cigen-affected")
         return
     affected = _affected(config)
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         marked = _marked(item)
         (keep if not marked or affected is None or set(marked) & affected else drop).append(item)
@@ -228,15 +229,21 @@ def cigen_fault(cigen_stack: Stack) -> Callable[..., AbstractContextManager[None
     from pydantic import ValidationError
 
     from cigen.config.faults import FaultConfig
-    from cigen.verify.faults import injected
+    from cigen.errors import CigenError
+    from cigen.verify.faults import check_fault, injected
 
     def fault(**kind: Any) -> AbstractContextManager[None]:
         try:
             config = FaultConfig.model_validate(kind)
+            check_fault(config, cigen_stack.project.specs)
         except ValidationError as exc:
-            reasons = "; ".join(error["msg"] for error in exc.errors())
-            pytest.fail(f"cigen_fault({', '.join(f'{k}={v!r}' for k, v in kind.items())}): {reasons}", pytrace=False)
-        return injected(config, cigen_stack)
+            problem = "; ".join(error["msg"] for error in exc.errors())
+        except CigenError as exc:
+            problem = str(exc)
+        else:
+            return injected(config, cigen_stack)
+        # outside the except block, so that the report shows the one reason, not the exception it replaces
+        pytest.fail(f"cigen_fault({', '.join(f'{k}={v!r}' for k, v in kind.items())}): {problem}", pytrace=False)
 
     return fault
 

@@ -7,15 +7,21 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pytest
 
 from cigen.adapters.proc import run
+from cigen.runtime.pm2 import alive
+from testing.cli import CliResult, run_cigen
 from testing.paths import EXAMPLES
 
 # What an example's copy leaves out: installs and build outputs of the checkout.
@@ -100,3 +106,76 @@ def shop_ports() -> Iterator[None]:
     with open(Path(tempfile.gettempdir()) / "cigen-tests-shop-ports.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def build_shop(root: Path) -> None:
+    """Build every Node member of a copy of the shop, dependencies first."""
+    for member in BUILD_ORDER:
+        npm_run(root / member, "build")
+
+
+def shop_token(root: Path) -> str:
+    """A token the shop's auth service verifies (signed with its default secret), as ``npm run token`` prints."""
+    return run(["node", "services/auth/src/token.js", "--user", "tester"], cwd=root, timeout=60).stdout.strip()
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports on 127.0.0.1 that nothing listens on now (the kernel picks them)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class ShopStack:
+    """A copy of the shop running under its own PM2 daemon, on free ports."""
+
+    root: Path
+    home: Path  # its PM2_HOME
+    ports: dict[str, int]
+    pids: list[int] = field(default_factory=list)  # of every process `cigen up` started, read after it
+    progress: str = ""  # what `cigen up` said on stderr while it started them
+
+    @cached_property
+    def token(self) -> str:
+        """SHOP_TOKEN, the credential the shop's auth check uses."""
+        return shop_token(self.root)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "CIGEN_PM2_HOME": str(self.home), "SHOP_TOKEN": self.token}
+
+    def cigen(self, *args: str, timeout: float = 240) -> CliResult:
+        return run_cigen(*args, "--root", str(self.root), env=self.env, timeout=timeout)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def alive(self) -> list[int]:
+        """Those of ``pids`` still running (a zombie waiting to be reaped counts as gone)."""
+        return [pid for pid in self.pids if alive(pid)]
+
+
+@contextmanager
+def running_shop(root: Path, home: Path) -> Iterator[ShopStack]:
+    """The built shop copy at ``root`` moved to free ports and started with ``cigen up``; stopped with
+    ``cigen down`` afterwards, and any process still alive then killed by PID, so nothing outlives a test."""
+    stack = ShopStack(root, home, dict(zip(SHOP_PORTS, free_ports(len(SHOP_PORTS)))))
+    move_shop_ports(root, stack.ports)
+    try:
+        up = stack.cigen("up")
+        if up.exit_code != 0:
+            pytest.fail(f"cigen up failed:\n{up.stdout}\n{up.stderr}", pytrace=False)
+        stack.progress = up.stderr
+        stack.pids = [row["pid"] for row in stack.cigen("status", "--json").json() if row["pid"]]
+        yield stack
+    finally:
+        stack.cigen("down")
+        for pid in stack.alive():
+            os.kill(pid, signal.SIGKILL)
+

@@ -43,7 +43,8 @@ EFFECTS = {
     "monitor": {"adapters", "config", "runtime"},  # the run's sampler and report, over the runtime's PM2 and probes
 }
 BELOW_APP = {*CORE, *EFFECTS}
-TOP = {"app": BELOW_APP, "cli": {*BELOW_APP, "app"}, "action": {*BELOW_APP, "app", "cli"}, "__main__": {"cli"}}
+TOP = {"app": BELOW_APP, "cli": {*BELOW_APP, "app"}, "action": {*BELOW_APP, "app", "cli"}, "__main__": {"cli"},
+       "pytest_plugin": {*BELOW_APP, "app"}}  # an entry like the CLI, for tests: never the CLI itself
 LAYERS: dict[str, set[str]] = {
     **{leaf: set() for leaf in LEAVES},
     **{layer: {*allowed, *LEAVES} for layer, allowed in {**CORE, **EFFECTS, **TOP}.items()},

@@ -1,65 +1,66 @@
-"""The example's cigen.yaml runs the shop under PM2: `cigen up` starts all seven services in
-dependency order, each gated on its health check, and `cigen down` leaves nothing behind."""
+"""The example's cigen.yaml runs the shop under PM2: `cigen up` starts all seven services in dependency
+order, each gated on its health check, every check of its `checks:` passes on them, and `cigen down`
+leaves nothing behind. The tests share one running shop."""
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from testing.cli import CliResult, run_cigen, run_cigen_process
-from testing.examples import SHOP_PORTS, move_shop_ports
+from testing.cli import run_cigen_process
+from testing.examples import SHOP_PORTS, ShopStack, running_shop
 from testing.processes import http_get
 
 pytestmark = pytest.mark.slow
 
-
-def cigen(root: Path, *args: str) -> CliResult:
-    return run_cigen(*args, "--root", str(root), timeout=180)
+KINDS = ("contract", "flow", "state", "auth", "resilience")
 
 
-@pytest.fixture
-def shop_up(
-    shop: Path, free_port: Callable[[], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Path, dict[str, int]]]:
-    """The built shop (this module's own copy) with its cigen.yaml moved to free ports and a
-    PM2 home of its own; `cigen down` afterwards, whatever happened."""
-    ports = {name: free_port() for name in SHOP_PORTS}
-    move_shop_ports(shop, ports)
-    monkeypatch.setenv("CIGEN_PM2_HOME", str(tmp_path / "pm2"))
-    try:
-        yield shop, ports
-    finally:
-        cigen(shop, "down")
+@pytest.fixture(scope="module")
+def shop_up(shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopStack]:
+    """The built shop (this module's own copy) on free ports with a PM2 home of its own, started."""
+    with running_shop(shop, tmp_path_factory.mktemp("pm2")) as stack:
+        yield stack
 
 
-def test_up_starts_every_service_healthy_and_down_leaves_no_process(shop_up: tuple[Path, dict[str, int]]) -> None:
-    shop, ports = shop_up
-    up = cigen(shop, "up")
-    assert up.exit_code == 0, up.stderr
-    assert "7 services healthy" in up.stdout
-    # Each service started only after the services it needs were healthy.
-    order = [line.split()[0] for line in up.stderr.splitlines() if line.rstrip().endswith("starting")]
-    needs = ("@shop/auth", "shop-recommend", "@shop/inventory", "@shop/broker")
-    assert order.index("@shop/api") > max(order.index(name) for name in needs)
-    assert order.index("@shop/billing") > order.index("@shop/broker")
-    assert order.index("@shop/web") > order.index("@shop/api")
+def test_up_starts_every_service_healthy_each_after_what_it_needs(shop_up: ShopStack) -> None:
+    rows = shop_up.cigen("status", "--json").json()
+    assert {r["name"]: r["health"] for r in rows if r["configured"]} == dict.fromkeys(SHOP_PORTS, "healthy")
+    # Each service started only after the services it needs (its ${url:...} references) were healthy.
+    lines = shop_up.progress.splitlines()
+    healthy = {line.split()[0]: i for i, line in enumerate(lines) if " healthy after " in line}
+    starting = {line.split()[0]: i for i, line in enumerate(lines) if line.rstrip().endswith("starting")}
+    for dependent, dependency in [("@shop/api", "@shop/auth"), ("@shop/api", "shop-recommend"),
+                                  ("@shop/api", "@shop/inventory"), ("@shop/api", "@shop/broker"),
+                                  ("@shop/billing", "@shop/broker"), ("@shop/web", "@shop/api")]:
+        assert starting[dependent] > healthy[dependency], (dependent, dependency, shop_up.progress)
 
-    status, page = http_get(f"http://127.0.0.1:{ports['@shop/web']}/products/mug")
+    status, page = http_get(f"{shop_up.url('@shop/web')}/products/mug")
     assert status == 200 and "Enamel mug" in page
 
-    rows = json.loads(cigen(shop, "status", "--json").stdout)
-    assert {r["name"]: r["health"] for r in rows} == dict.fromkeys(SHOP_PORTS, "healthy")
-    pids = [r["pid"] for r in rows]
 
+def test_every_check_of_the_shop_passes_one_of_each_kind(shop_up: ShopStack, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    done = shop_up.cigen("verify", "--json", "--junit", str(junit))
+    assert done.exit_code == 0, done.stdout + done.stderr
+    report = done.json()
+    results = {check["name"]: (check["kind"], check["outcome"]) for check in report["checks"]}
+    assert sorted({kind for kind, _ in results.values()}) == sorted(KINDS)
+    assert {outcome for _, outcome in results.values()} == {"passed"}, results
+    # Every runtime edge between the shop's services is exercised by some check.
+    assert [edge for edge in report["coverage"] if not edge["covered"]] == []
+    assert junit.read_text().count("<testcase") == len(results)
+    # The resilience check stopped recommend and started it again: everything is healthy as before.
+    assert shop_up.cigen("status").exit_code == 0
+
+
+def test_down_leaves_no_process(shop_up: ShopStack) -> None:
+    pids = [row["pid"] for row in shop_up.cigen("status", "--json").json() if row["pid"]]
+    assert len(pids) >= len(SHOP_PORTS)
     # A real process: the PIDs are checked once it has exited, as after `cigen down` in a shell.
-    # cigen down waits until no service is alive, a zombie counting as gone; kill(pid, 0) also
-    # needs the zombie reaped, which can take a moment longer.
-    down = run_cigen_process("down", "--root", str(shop), timeout=180)
+    down = run_cigen_process("down", "--root", str(shop_up.root), env=shop_up.env, timeout=180)
     assert down.exit_code == 0, down.stderr
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    shop_up.pids = pids
+    assert shop_up.alive() == []
