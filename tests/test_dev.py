@@ -160,7 +160,7 @@ EXAMPLE_STEPS = [
     "cigen plan --root examples/shop",
     "cigen generate --root examples/shop",
     "cigen affected --root examples/shop --files packages/data/src/cart.js",
-    "npm ci --offline --no-audit --no-fund --loglevel=error",
+    "npm ci --prefer-offline --no-audit --no-fund --loglevel=error",
     "cigen run build --root examples/shop",
     "cigen up --root examples/shop",
 ]
@@ -201,6 +201,18 @@ def test_example_runs_cigens_main_job_step_by_step_then_stops_the_services(examp
     assert run.returncode == 0, stderr
     assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen status --root examples/shop",
                                        "cigen down --root examples/shop"]
+
+
+def test_example_checks_the_services_together_when_cigen_yaml_has_checks(example_checkout: Path) -> None:
+    (example_checkout / "examples" / "shop" / "cigen.yaml").write_text("checks:\n  c: {kind: contract}\n")
+    run = example(example_checkout)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 0, stderr
+    assert steps(example_checkout) == [
+        *EXAMPLE_STEPS, "cigen status --root examples/shop",
+        "npm run --silent token --workspace @shop/auth",  # SHOP_TOKEN, for the shop's auth check
+        "cigen verify --root examples/shop", "cigen down --root examples/shop",
+    ]
 
 
 def test_example_stops_the_services_when_a_step_fails(example_checkout: Path) -> None:

@@ -27,7 +27,7 @@ from ruamel.yaml import YAML
 
 from cigen.adapters.proc import run
 from testing.cli import run_cigen
-from testing.examples import shop_ports
+from testing.examples import shop_ports, shop_token
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
 from testing.gha.runner import pip_wheelhouse, run_workflow
@@ -121,8 +121,9 @@ def _ports_for(job_id: str) -> AbstractContextManager[object]:
 
 
 def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
+    # The integration job's `cigen verify` reads SHOP_TOKEN (the shop's auth check) from a repository secret.
     return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600, around_job=_ports_for,
-                        machine_env=pip_wheelhouse(shop.wheelhouse))
+                        machine_env=pip_wheelhouse(shop.wheelhouse), secrets={"SHOP_TOKEN": shop_token(EXAMPLE)})
 
 
 @pytest.fixture(scope="module")
