@@ -49,6 +49,8 @@ LONGEST: tuple[Group, ...] = (
     (("tests/test_workflow_e2e.py::test_a_pull_request_runs",), 45),
     (("tests/test_workflow_e2e.py::test_a_failing_test_stops",), 35),
     (("tests/test_packaging.py::",), 35),
+    (("tests/verify/test_shop_checks.py::",), 35),  # a broken copy of the shop: install, build, up, verify
+    (("tests/test_pytest_plugin.py::",), 20),
     (("tests/render/test_impact_workflow.py::test_a_pull_request_gets_one_comment",), 25),
     (("tests/render/test_impact_workflow.py::test_action_mode_runs",), 25),
     (("tests/test_action.py::test_the_generated_plan_job_runs_cigen_through_the_action",), 25),
