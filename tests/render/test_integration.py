@@ -50,21 +50,27 @@ def names(steps: list[dict[str, Any]]) -> list[str]:
     return [step.get("name", "") for step in steps]
 
 
+def step(steps: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(s for s in steps if s.get("name") == name)
+
+
 def test_with_checks_the_job_verifies_the_stack_after_up_and_before_down(tmp_path: Path) -> None:
     _, steps = integration(tmp_path, SERVICES + CHECKS)
-    assert names(steps)[-4:] == [
+    order = names(steps)
+    start = order.index("Start the services")
+    assert order[start:start + 4] == [
         "Start the services", "Check the services together",
         "Upload the check results and the service logs", "Stop the services",
     ]
-    verify = steps[-3]
+    verify = step(steps, "Check the services together")
     assert verify["id"] == "verify"
     assert verify["run"] == 'cigen verify --junit "$CIGEN_JUNIT"'
-    assert steps[-1] == {"name": "Stop the services", "if": "always()", "run": "cigen down"}
+    assert step(steps, "Stop the services") == {"name": "Stop the services", "if": "always()", "run": "cigen down"}
 
 
 def test_the_variables_the_checks_read_come_from_secrets_of_their_names_saved_values_do_not(tmp_path: Path) -> None:
     _, steps = integration(tmp_path, SERVICES + CHECKS)
-    env = steps[-3]["env"]
+    env = step(steps, "Check the services together")["env"]
     # ${token} is saved by a step; ${GITHUB_SHA} is the runner's own: neither is a secret.
     assert env == {
         "CIGEN_JUNIT": "${{ runner.temp }}/cigen-verify/junit.xml",
@@ -75,7 +81,7 @@ def test_the_variables_the_checks_read_come_from_secrets_of_their_names_saved_va
 
 def test_the_junit_file_is_uploaded_with_the_logs_on_every_run_that_was_not_cancelled(tmp_path: Path) -> None:
     _, steps = integration(tmp_path, SERVICES + CHECKS)
-    upload = steps[-2]
+    upload = step(steps, "Upload the check results and the service logs")
     assert upload["if"] == "!cancelled()"
     assert upload["with"]["path"].splitlines() == [".cigen/logs", "${{ runner.temp }}/cigen-verify/junit.xml"]
 
@@ -83,7 +89,7 @@ def test_the_junit_file_is_uploaded_with_the_logs_on_every_run_that_was_not_canc
 def test_without_checks_there_is_no_verify_step_and_logs_are_uploaded_on_failure_only(tmp_path: Path) -> None:
     _, steps = integration(tmp_path, SERVICES)
     assert "Check the services together" not in names(steps)
-    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
+    upload = step(steps, "Upload the service logs")
     assert (upload["name"], upload["if"], upload["with"]["path"]) == ("Upload the service logs", "failure()", ".cigen/logs")
 
 
