@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 ARTIFACT_PREFIX = "cigen-"
 WORKFLOWS_FOLDER = ".github/workflows/"
 # What in cigen.yaml makes a workflow smaller, for one that would be too large to run.
-SMALLER = "make it smaller: fewer stage jobs, or shorter steps in workflow.setup (every job repeats them)"
+SMALLER = ("make it smaller: shorter steps in workflow.setup (every job repeats them), "
+           "or fewer stage jobs (plan.mode: parallel writes one)")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
