@@ -42,7 +42,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from cigen import reporting
 from cigen.adapters.write import owns
 from cigen.errors import InputError
-from cigen.render.comments import CommentsChangeValues, carry, layout
+from cigen.render.comments import CommentsChangeValues, Layout, carry, layout
 
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
@@ -112,6 +112,26 @@ def regenerate(
         _warn_dangling_needs(jobs)
     if kept:  # else fresh is as it was dumped above
         text = dump(fresh)
+    return _carried(old, text, path, drop_lost)
+
+
+def keep_comments(text: str, existing_text: str | None, *, path: Path | str | None = None,
+                  drop_lost: bool = False) -> str:
+    """``text``, a YAML file cigen writes whole (a composite action it generates), with a person's comments.
+
+    As :func:`regenerate` does for a workflow, but nothing else of the file
+    on disk is kept: every key of such a file is cigen's.
+    """
+    if existing_text is None or not owns(existing_text, text):
+        return text
+    existing_text = existing_text.replace("\r\n", "\n")
+    if existing_text == text:
+        return text
+    return _carried(layout(existing_text), text, path, drop_lost)
+
+
+def _carried(old: Layout, text: str, path: Path | str | None, drop_lost: bool) -> str:
+    """``text`` with the comments of the old file, laid out as ``old``; refused or warned about when one is lost."""
     try:
         merged, lost = carry(old, layout(text))
     except CommentsChangeValues:
@@ -168,7 +188,7 @@ def _keep(target: CommentedMap, source: CommentedMap, owned: Any) -> int:
     # by scanning the keys would make thousands of stage jobs quadratic.
     places: dict[Any, int] | None = None
     for key in list(source):
-        if owned(key):
+        if owned(key) or key in target:  # a key cigen writes now is cigen's, whoever wrote it before
             if key in target:
                 if places is None:
                     places = {k: i for i, k in enumerate(target)}
@@ -183,4 +203,4 @@ def _keep(target: CommentedMap, source: CommentedMap, owned: Any) -> int:
 
 YAMLErrors = (YAMLError, yaml.YAMLError)  # ruamel's, reading the file; PyYAML's, placing its comments
 
-__all__ = ["OWNED_JOB", "YAMLErrors", "dump", "load", "regenerate"]
+__all__ = ["OWNED_JOB", "YAMLErrors", "dump", "keep_comments", "load", "regenerate"]
