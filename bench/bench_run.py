@@ -16,7 +16,7 @@ lower bound of any scheduler at concurrency C is ``max(critical path, work / C)`
 (the sleeps only; every tool also pays a Node start-up per package).
 
 Each round cleans every ``dist/``, runs each command once in turn (cigen, turbo,
-pnpm, nx, baseline), and checks that every package was built. The first
+cigen through ``npm run`` with ``--package-manager``, pnpm, nx, baseline), and checks that every package was built. The first
 ``--warmup`` rounds are dropped; the table gives the median wall time of the
 rest, and each median over turbo's and over the lower bound. pnpm runs on a copy of the
 tree with a ``pnpm-workspace.yaml`` (``pnpm -r --workspace-concurrency C run
@@ -140,6 +140,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--pnpm", default=shutil.which("pnpm"), help="the pnpm executable (default: on PATH)")
     parser.add_argument("--nx", help="node_modules/.bin/nx of a folder nx is installed in (`npm install nx`)")
+    parser.add_argument("--package-manager", action="store_true",
+                        help="also time cigen with run.scripts: package-manager (each task through npm run)")
     parser.add_argument("--baseline", help=BASELINE_HELP)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-run")
     args = parser.parse_args()
@@ -151,6 +153,9 @@ def main() -> None:
         "cigen run build": ([*CIGEN, "run", "build", "-j", str(c)], tree),
         "turbo run build --force": ([str(TURBO), "run", "build", "--force", f"--concurrency={c}"], tree),
     }
+    if args.package_manager:
+        npm_run = variant(tree, "npm-run", {"cigen.yaml": "run:\n  scripts: package-manager\n"})
+        runs["cigen run build, npm run"] = ([*CIGEN, "run", "build", "-j", str(c)], npm_run)
     if args.baseline:
         runs["baseline cigen run build"] = ([args.baseline, "-m", "cigen", "run", "build", "-j", str(c)], tree)
     if args.pnpm:

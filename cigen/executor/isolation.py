@@ -28,11 +28,14 @@ tree, where its dependents (and the person) find them.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cigen import reporting
 from cigen.adapters import worktrees
+from cigen.durations import format_seconds
 
 # Installed files that the worktree shares with the main tree, where they exist (relative to a folder).
 SHARED = ("node_modules",)
@@ -80,6 +83,7 @@ def prepare_worktrees(root: Path, top: Path, home: Path, services: Sequence[str]
     worktrees.discard_partials(top, home)
     changes = [p for p in worktrees.changed_files(top) if "node_modules" not in p.split("/")]
     trees = {}
+    began, reused = time.monotonic(), len({home / _name(s) for s in services} & set(registered))
     for service in services:
         tree = worktrees.ensure(top, home, _name(service), commit, registered)
         worktrees.carry(top, tree, changes)
@@ -91,6 +95,8 @@ def prepare_worktrees(root: Path, top: Path, home: Path, services: Sequence[str]
             if (root / shared).exists():
                 worktrees.link(root / shared, inside / shared)
         trees[service] = inside
+    reporting.progress(f"worktrees: {len(services) - reused} made, {reused} reused, {len(changes)} uncommitted "
+                       f"files carried over, in {format_seconds(time.monotonic() - began)} ({home})")
     return trees
 
 

@@ -108,6 +108,7 @@ def test_worktrees_are_reused_and_follow_the_working_tree(tmp_path: Path) -> Non
     Repo(root).git("worktree", "add", "-q", "--detach", str(partial))
     again = run(root, "build", "--worktree")
     assert again.exit_code == 0 and ours(root) == [tree]  # the partial one is gone, from git's list too
+    assert "cigen: worktrees: 0 made, 1 reused, 0 uncommitted files carried over, in " in again.stderr
     assert "core:build: note: none" in again.stdout.splitlines()
     assert not (Path(tree) / "marker").exists()  # a reused worktree starts clean
 
