@@ -52,12 +52,13 @@ class Proxy:
         self.connections = 0
         self.upstream = 0
         self.answered = 0
+        self.requests = 0  # connections on which the caller sent something: a caller's call, not a port probe
         self.live: set[asyncio.StreamWriter] = set()
         self.tasks: set[asyncio.Task[object]] = set()  # one per caller connection
 
     def state(self) -> dict[str, object]:
         return {"mode": self.mode.as_json(), "connections": self.connections, "upstream": self.upstream,
-                "answered": self.answered, "open": len(self.live)}
+                "answered": self.answered, "requests": self.requests, "open": len(self.live)}
 
     # -- callers ---------------------------------------------------------------------------
 
@@ -101,7 +102,10 @@ class Proxy:
                         caller: asyncio.StreamWriter, answers: asyncio.Future[None]) -> None:
         """Caller -> target; in error mode the next request is answered here and the connection ends."""
         try:
+            first = True
             while data := await reader.read(CHUNK):
+                if first:
+                    self.requests, first = self.requests + 1, False
                 if self.mode.kind == "error":
                     answers.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -158,7 +162,9 @@ class Proxy:
         sends would be lost to the reset that closing an unread socket makes."""
         status = self.mode.status
         with contextlib.suppress(asyncio.TimeoutError, OSError):
-            await asyncio.wait_for(_read_request(reader, head), REQUEST_TIMEOUT)
+            if await asyncio.wait_for(_read_request(reader, head), REQUEST_TIMEOUT) and not head:
+                self.requests += 1  # a head was counted by _requests, which read it
+
         try:
             phrase = http.HTTPStatus(status).phrase
         except ValueError:
@@ -200,13 +206,14 @@ class Proxy:
             writer.close()
 
 
-async def _read_request(reader: asyncio.StreamReader, head: bytes) -> None:
-    """Read one HTTP request: up to the blank line, then as many body bytes as Content-Length says."""
+async def _read_request(reader: asyncio.StreamReader, head: bytes) -> bool:
+    """Read one HTTP request: up to the blank line, then as many body bytes as Content-Length says; whether
+    the caller sent anything."""
     data = head
     while b"\r\n\r\n" not in data and len(data) < REQUEST_LIMIT:
         chunk = await reader.read(CHUNK)
         if not chunk:
-            return
+            return bool(data)
         data += chunk
     header, _, body = data.partition(b"\r\n\r\n")
     length = 0
@@ -218,8 +225,9 @@ async def _read_request(reader: asyncio.StreamReader, head: bytes) -> None:
     while remaining > 0:
         chunk = await reader.read(min(CHUNK, remaining))
         if not chunk:
-            return
+            break
         remaining -= len(chunk)
+    return True
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:

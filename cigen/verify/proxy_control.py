@@ -59,6 +59,7 @@ class ProxyState:
     upstream: int  # opened to the target
     answered: int  # answered by the proxy itself (error mode)
     open: int  # connections open now
+    requests: int = 0  # connections on which the caller sent something (a port probe sends nothing)
 
 
 def switch(control: int, mode: Mode | None = None, *, timeout: float = CONTROL_TIMEOUT) -> ProxyState:
@@ -75,7 +76,7 @@ def switch(control: int, mode: Mode | None = None, *, timeout: float = CONTROL_T
                 answer += chunk
         data = json.loads(answer)
         return ProxyState(Mode.from_json(data["mode"]), data["connections"], data["upstream"], data["answered"],
-                          data["open"])
+                          data["open"], data.get("requests", 0))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ProxyUnreachable(f"the proxy with control port {control} does not answer ({exc})",
                                hint="`cigen up` starts it again") from None

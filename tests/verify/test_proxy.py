@@ -225,3 +225,17 @@ def test_sigint_ends_it_cleanly_with_connections_open(server: ThreadingHTTPServe
             waiting.result()
     kept.close()
     assert (running.process.returncode, stderr) == (0, b"")
+
+
+def test_it_counts_a_callers_requests_but_not_a_port_probe_that_sends_nothing(proxy: Running) -> None:
+    before = switch(proxy.control)
+    socket.create_connection(("127.0.0.1", proxy.port), timeout=5).close()  # what a TCP health probe does
+    deadline = time.monotonic() + 5
+    while (probed := switch(proxy.control)).connections == before.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (probed.connections - before.connections, probed.requests - before.requests) == (1, 0)
+    proxy.get()
+    switch(proxy.control, Mode("error", status=503))
+    assert proxy.get()[0] == 503  # refused by the proxy: still a call the caller made
+    state = switch(proxy.control)
+    assert state.requests - before.requests == 2
