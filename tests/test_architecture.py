@@ -40,7 +40,8 @@ EFFECTS = {
     "runtime": {"adapters", "config", "graph", "plan"},
     "executor": {"adapters", "config", "plan"},
     "verify": {"adapters", "config", "graph", "plan", "impact", "runtime"},  # checks against the running stack
-    "monitor": {"adapters", "config", "runtime"},  # the run's sampler and report, over the runtime's PM2 and probes
+    # the run's sampler and report, over the runtime's PM2 and probes and the counters of verify's proxies
+    "monitor": {"adapters", "config", "runtime", "verify"},
 }
 BELOW_APP = {*CORE, *EFFECTS}
 TOP = {"app": BELOW_APP, "cli": {*BELOW_APP, "app"}, "action": {*BELOW_APP, "app", "cli"}, "__main__": {"cli"},

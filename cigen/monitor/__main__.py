@@ -18,6 +18,7 @@ from cigen.monitor.run import read_manifest
 from cigen.monitor.sampler import Sampler
 from cigen.runtime.daemon import session
 from cigen.runtime.processes import alive
+from cigen.runtime.proxies import proxy_table
 
 _WATCH = 0.2  # seconds between looks at the daemon's PID
 
@@ -37,7 +38,8 @@ def main(root: Path, folder: Path) -> int:
         if s.bridge is None:
             return 3
         bridge = s.bridge
-        sampler = Sampler(folder, manifest, lambda: bridge.list(modules=True), home=s.home)
+        sampler = Sampler(folder, manifest, lambda: bridge.list(modules=True), home=s.home,
+                          proxies=lambda: proxy_table(root))
         bridge.subscribe(sampler.on_event)
         if s.daemon is not None:
             threading.Thread(target=_watch, args=(s.daemon, stop), name="daemon-watch", daemon=True).start()

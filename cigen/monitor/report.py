@@ -55,6 +55,7 @@ def build(manifest: Manifest, records: Iterable[dict[str, Any]]) -> dict[str, An
     run: dict[str, Any] = {"started": manifest.started, "ended": manifest.started, "interval": manifest.interval,
                            "samples": 0, "sampler": "not started"}
     others: list[dict[str, Any]] = []  # events of no service (faults of `cigen verify`)
+    proxied: set[tuple[str, str]] = set()  # (caller, target) whose proxy passed a call of the caller's
     for record in records:
         t = record.get("t", manifest.started)
         run["ended"] = max(run["ended"], t)
@@ -68,6 +69,7 @@ def build(manifest: Manifest, records: Iterable[dict[str, Any]]) -> dict[str, An
             for name, entry in record.get("services", {}).items():
                 if name in services:
                     _fold_sample(services[name], t, entry)
+            proxied.update(_proxied(record.get("proxied", {})))
         elif kind == "event":
             target = services.get(record.get("service", ""))
             (target.events if target else others).append(record)
@@ -78,7 +80,7 @@ def build(manifest: Manifest, records: Iterable[dict[str, Any]]) -> dict[str, An
     run["duration"] = round(run["ended"] - run["started"], 3)
     report: dict[str, Any] = {"schema": SCHEMA, "run": run}
     report["services"] = {name: _service(s, manifest.started) for name, s in sorted(services.items())}
-    report["connections"] = _connections(services, manifest.proxies)
+    report["connections"] = _connections(services, manifest.proxies, proxied)
     report["critical_path"] = _critical_path(services)
     report["thresholds"] = _thresholds(services, report["services"])
     every = [*(e for s in services.values() for e in s.events), *others]
@@ -173,12 +175,22 @@ def _percentile(values: list[float], p: int) -> float | None:
     return round(values[max(0, math.ceil(p / 100 * len(values)) - 1)], 1)
 
 
-def _connections(services: dict[str, _Service], proxies: Mapping[int, str]) -> list[dict[str, Any]]:
+def _proxied(counts: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The edges a proxy's count of requests proves: the proxy of a service only one caller refers to passed
+    a request, so that caller made it. (A proxy shared by callers cannot say whose it passed: the socket table
+    does, for the connections it sees.)"""
+    return {(proxy["callers"][0], target) for target, proxy in counts.items()
+            if len(proxy["callers"]) == 1 and proxy["requests"] > 0}
+
+
+def _connections(services: dict[str, _Service], proxies: Mapping[int, str],
+                 proxied: set[tuple[str, str]]) -> list[dict[str, Any]]:
     owner = dict(proxies)
     for name, s in services.items():
         for port in s.listen | ({s.watched.port} if s.watched.port else set()):
             owner.setdefault(port, name)
     observed = {(name, owner[p]) for name, s in services.items() for p in s.reach if p in owner and owner[p] != name}
+    observed |= {(source, target) for source, target in proxied if source in services and target in services}
     declared = {(name, dep) for name, s in services.items() for dep in s.watched.depends_on if dep in services}
     found = []
     for source, target in sorted(declared | observed):

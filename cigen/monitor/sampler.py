@@ -9,6 +9,8 @@ daemon's bus as they happen; PM2's process list, which the daemon serialises
 whole for every request, is read only when an event says something changed and
 every ``_SLOW`` ticks. The socket table is read every ``_SOCKETS`` ticks: it is
 the costliest look, and connections worth reporting (pools, keep-alive) last.
+A call made through ``${url:NAME}`` is never missed however short it is: it
+passes cigen's proxy, whose count of requests is read every ``_SLOW`` ticks.
 
 What it writes is one ``sample`` record a tick and an ``event`` record for each
 status change, exit, restart and log hit (see :mod:`cigen.monitor.run`).
@@ -21,7 +23,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +33,15 @@ from cigen.monitor.logs import Scanner
 from cigen.monitor.run import Manifest, Watched, append, read_manifest
 from cigen.monitor.sockets import sockets, table
 from cigen.runtime.daemon import Proc, ProcEvent
+from cigen.runtime.proxies import ProxyEntry
 from cigen.runtime.probes import ProbeResult, run_probe
 from cigen.runtime.trees import Trees
+from cigen.verify.proxy_control import ProxyUnreachable, switch
 
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _SLOW = 5  # ticks between reads of PM2's process list
 _SOCKETS = 15  # ticks between reads of the socket table: the costliest look (psutil reads every process's fds)
+_PROXY_TIMEOUT = 0.5  # seconds for a proxy's counters: it answers at once, a stuck one must not stall samples
 _TREES = 30  # ticks between reads of the process table, to find each service's processes (a restart: at once)
 
 
@@ -57,9 +62,12 @@ class Sampler:
     """Samples the services of ``manifest`` into ``folder``; ``list_procs`` reads PM2's process list."""
 
     def __init__(self, folder: Path, manifest: Manifest, list_procs: Callable[[], list[Proc]], *,
-                 home: Path | None = None, clock: Callable[[], float] = time.time) -> None:
-        """``home``: the PM2 home, where ``cigen verify`` records the faults it holds (``faults.json``)."""
+                 home: Path | None = None, clock: Callable[[], float] = time.time,
+                 proxies: Callable[[], Mapping[str, ProxyEntry]] = dict) -> None:
+        """``home``: the PM2 home, where ``cigen verify`` records the faults it holds (``faults.json``);
+        ``proxies``: the table of the stack's proxies (``proxy_table``)."""
         self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
+        self.proxies = proxies
         self.faults_file = home / _FAULTS if home is not None else None
         self._faults_mtime = 0.0
         self.faults: dict[str, dict[str, Any]] = {}  # id -> the fault, while it holds
@@ -94,8 +102,11 @@ class Sampler:
         self._reload()
         self._read_faults(now, records)
         changed = self._drain_events(now, records)
+        proxied: dict[str, Any] = {}
         if changed or self.ticks % _SLOW == 0:
             self._read_list(now, records)
+        if self.ticks % _SLOW == 0:
+            proxied = self._read_proxies()
         look = self.ticks % _SOCKETS == 0
         self.ticks += 1
         roots = [s.pid for s in self.states.values() if s.pid]
@@ -128,7 +139,7 @@ class Sampler:
                     record["text"] = hit.text
                 records.append(record)
             sample[name] = entry
-        records.append({"t": now, "kind": "sample", "services": sample})
+        records.append({"t": now, "kind": "sample", "services": sample, **({"proxied": proxied} if proxied else {})})
         append(self.folder, records)
         return records
 
@@ -183,6 +194,18 @@ class Sampler:
             records.append({"t": now, "kind": "event", "service": name, "what": "status", "status": status,
                             "was": state.status})
             state.status = status
+
+    def _read_proxies(self) -> dict[str, Any]:
+        """Each proxy's callers and the requests it passed so far, by the service behind it: a caller that made
+        one is seen reaching it, however briefly it was connected (the socket table shows open sockets only)."""
+        found: dict[str, Any] = {}
+        for target, entry in sorted(self.proxies().items()):
+            try:
+                state = switch(entry.control, timeout=_PROXY_TIMEOUT)
+            except ProxyUnreachable:  # stopped or restarting: its next count says it
+                continue
+            found[target] = {"callers": list(entry.callers), "requests": state.requests}
+        return found
 
     # -- probes ------------------------------------------------------------------------------
 

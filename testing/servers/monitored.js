@@ -5,6 +5,7 @@
 //   THROW_AFTER_MS  this long after listening, throw an uncaught exception that a handler logs (it lives on)
 //   EXIT_ON_FILE    exit with code 7 when this file appears (it removes it first: one exit, then PM2 restarts it)
 //   CONNECT_PORTS   comma-separated ports on 127.0.0.1 to hold a TCP connection to (reconnecting when closed)
+//   CALL_URL        every CALL_EVERY_MS (default 1000) GET this URL on a fresh connection that closes at once
 //   CHATTY_MS       every CHATTY_MS write "line N" to stdout; every 10th is "FATAL N", every 25th "FATAL ignored N"
 "use strict";
 const fs = require("fs");
@@ -56,6 +57,11 @@ server.listen(Number(env("PORT")), "127.0.0.1", () => {
     }, 50);
   }
   for (const port of (env("CONNECT_PORTS") || "").split(",").filter(Boolean)) hold(Number(port));
+  if (env("CALL_URL")) {
+    setInterval(() => {
+      http.get(env("CALL_URL"), { agent: false }, (res) => res.resume()).on("error", () => {});
+    }, Number(env("CALL_EVERY_MS") || 1000));
+  }
   if (env("CHATTY_MS")) {
     let n = 0;
     setInterval(() => {

@@ -126,6 +126,24 @@ def test_connections_through_a_proxy_port_count_for_its_target_and_undeclared_on
         ("api", "cache", False, True), ("api", "db", True, True)]
 
 
+def test_a_call_a_proxy_passed_observes_its_only_callers_edge_and_a_shared_proxys_count_observes_none() -> None:
+    manifest = _manifest(_watched("ledger"), _watched("vault"), _watched("search"), _watched("caller", "ledger"),
+                         _watched("idler", "vault"), _watched("web", "search"), _watched("admin", "search"))
+    online = {name: {"status": "online"} for name in manifest.services}
+    records = [
+        {**_sample(1, **online), "proxied": {"ledger": {"callers": ["caller"], "requests": 0},
+                                             "vault": {"callers": ["idler"], "requests": 0}}},
+        {**_sample(2, **online), "proxied": {"ledger": {"callers": ["caller"], "requests": 1},
+                                             "vault": {"callers": ["idler"], "requests": 0},
+                                             "search": {"callers": ["admin", "web"], "requests": 9}}},
+    ]
+
+    report = build(manifest, records)
+
+    assert [(c["from"], c["to"], c["observed"]) for c in report["connections"]] == [
+        ("admin", "search", False), ("caller", "ledger", True), ("idler", "vault", False), ("web", "search", False)]
+
+
 def test_the_critical_path_follows_the_dependency_that_became_healthy_last() -> None:
     manifest = _manifest(
         _watched("db", startup=Startup(T0, T0 + 0.1, T0 + 2.0, 5, 4, 0.3)),

@@ -3,7 +3,9 @@ sampler `cigen up` starts, and read through `cigen report`, `cigen monitor` and 
 
 The services: ``leaky`` grows by 80 MB; ``worker`` forks a child that holds 80 MB; ``thrower`` logs an uncaught
 exception after it is healthy; ``flaky`` exits with code 7 when told and PM2 restarts it; ``api`` holds
-connections to ``db`` (declared) and ``cache`` (not declared); ``chatty`` writes a line every 20 ms while
+connections to ``db`` (declared) and ``cache`` (not declared); ``caller`` makes one short HTTP call a second to
+``ledger`` through ``${url:ledger}`` (cigen's proxy), and ``idler`` refers to ``vault`` the same way but never
+calls it; ``chatty`` writes a line every 20 ms while
 pm2-logrotate rotates its log at 1 KB. Figures are asserted with margins that hold on a loaded 2-core machine.
 """
 
@@ -75,6 +77,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     db = repo.add("db", script="monitored.js")
     cache = repo.add("cache", script="monitored.js")
     repo.add("api", script="monitored.js", depends_on=["db"], env={"CONNECT_PORTS": f"{db},{cache}"})
+    repo.add("ledger", script="monitored.js")
+    repo.add("caller", script="monitored.js", env={"CALL_URL": "${url:ledger}/"})
+    repo.add("vault", script="monitored.js")
+    repo.add("idler", script="monitored.js", env={"VAULT_URL": "${url:vault}"})
     repo.add("leaky", script="monitored.js", env={"GROW_MB": 80, "GROW_EVERY_MS": 250},
              monitor={"max_memory": "90M"})
     repo.add("worker", script="monitored.js", env={"CHILD_MB": 80})
@@ -89,7 +95,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         assert up.code == 0, up.stderr
         _wait(repo, lambda r: (r["services"]["leaky"]["memory"]["max"] or 0) > 110 * MB
               and r["services"]["thrower"]["log_hit_counts"]
-              and any(c["observed"] for c in r["connections"])
+              and any(c["observed"] for c in r["connections"] if c["from"] == "api")
+              and any(c["observed"] for c in r["connections"] if c["from"] == "caller")
               and len(list((root / ".cigen" / "logs").glob("chatty.out__*.log"))) >= 2,
               "leaky grown, the thrower's exception, api's connections and two rotations")
         trigger.touch()
@@ -174,6 +181,19 @@ def test_connections_declared_and_undeclared_are_seen_in_the_socket_table(run: R
     assert by_pair["api", "cache"] == {"from": "api", "to": "cache", "declared": False, "observed": True,
                                        "reachable": True}
     assert "api → cache" in run.markdown  # listed as undeclared
+
+
+def test_short_calls_through_the_url_proxy_are_observed_and_an_edge_never_used_is_not(run: Run) -> None:
+    by_pair = {(c["from"], c["to"]): c for c in run.final["connections"]}
+    # caller's connections last a few milliseconds a second: the socket table, read every few seconds, misses
+    # them; the proxy in front of ledger counts each one.
+    assert by_pair["caller", "ledger"] == {"from": "caller", "to": "ledger", "declared": True, "observed": True,
+                                           "reachable": True}
+    assert by_pair["idler", "vault"] == {"from": "idler", "to": "vault", "declared": True, "observed": False,
+                                         "reachable": True}  # cigen up's gate probed vault's proxy: no call
+    counts = [r["proxied"] for r in run.records if r["kind"] == "sample" and "proxied" in r]
+    assert counts[-1]["vault"] == {"callers": ["idler"], "requests": 0}
+    assert counts[-1]["ledger"]["requests"] >= 3
 
 
 def test_health_and_start_up_figures(run: Run) -> None:
