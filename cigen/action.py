@@ -74,7 +74,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
             if command in COMPARING:
                 outputs = _output_file(env)
                 result = affected_of(argv, env)
-                return _affected(result, outputs, env) if command == "affected" else _impact(result, outputs, env)
+                if command == "affected":
+                    return _affected(result, outputs, env, parse_arguments(argv[1:]).timings)
+                return _impact(result, outputs, env)
             return cli(argv)
     except CigenError as exc:
         error(str(exc))
@@ -122,8 +124,8 @@ def _output_file(env: Mapping[str, str]) -> Path:
     return Path(path)
 
 
-def _affected(result: Affected, outputs: Path, env: Mapping[str, str]) -> int:
-    write_outputs(outputs, grouped(result.github_outputs(result.jobs())))
+def _affected(result: Affected, outputs: Path, env: Mapping[str, str], timings: Path | None) -> int:
+    write_outputs(outputs, grouped(result.github_outputs(result.jobs(), timings)))
     step_summary(result, env)
     return 0
 

@@ -193,8 +193,9 @@ def test_affected_publishes_every_stage_and_the_totals(tmp_path: Path, monkeypat
     assert json.loads(out["affected"]) == ["api", "web"]
     assert (out["count"], out["any"], out["all"]) == ("2", "true", "")
     stages = json.loads(out["stages"])
-    run = {entry["name"]: entry["build_only"] for entries in stages.values() for entry in entries}
-    assert run == {"core": True, "api": False, "web": False}
+    legs = [leg for entries in stages.values() for leg in entries]
+    assert sorted(p for leg in legs for p in leg["build"]) == ["packages/core"]  # built for api, not tested
+    assert sorted(p for leg in legs for p in leg["run"]) == ["packages/api", "packages/web"]
     assert json.loads(out["counts"]) == {job: len(entries) for job, entries in stages.items()}
     assert "api" in summary
 
@@ -274,7 +275,7 @@ jobs:
   cigen:
     runs-on: ubuntu-latest
     outputs:
-      stage-2: ${{ toJSON(fromJSON(steps.affected.outputs.stages)['stage-2']) }}
+      stage-1: ${{ toJSON(fromJSON(steps.affected.outputs.stages)['stage-1']) }}
     steps:
       - uses: actions/checkout@v4
         with: {fetch-depth: 0, persist-credentials: false}
@@ -350,9 +351,11 @@ def test_the_action_installs_once_and_runs_every_command(
     assert [s.log.count("Installed cigen from") for s in uses] == [1, 0, 0, 0, 0]
     assert [s.log.count("Using cigen installed in") for s in uses] == [0, 1, 1, 1, 1]
 
-    assert json.loads(job.outputs["stage-2"]) == [{"name": "@mono/api", "path": "packages/api", "build_only": False}]
+    # Two short services, one behind the other: one leg runs both, in order; stage-2 has nothing left.
+    assert [(e["run"], e["build"]) for e in json.loads(job.outputs["stage-1"])] == [
+        (["packages/lib", "packages/api"], [])]
     outputs = leg.step("Outputs").log
-    assert 'affected=["@mono/api","lib"] any=true counts={"stage-1":1,"stage-2":1}' in outputs
+    assert 'affected=["@mono/api","lib"] any=true counts={"stage-1":1,"stage-2":0}' in outputs
     assert "report-names-api" in outputs
     assert "@mono/api" in leg.summary and "mono/cigen" not in leg.summary
     assert "ok" in leg.step("The service answers").log
@@ -380,9 +383,10 @@ def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path) ->
     assert plan.result == SUCCESS, run.report()
     lists = {job: json.loads(value) for job, value in plan.outputs.items() if job.startswith("stage-")
              and not job.endswith("-count")}
-    names = {job: [(e["name"], e["build_only"]) for e in entries] for job, entries in lists.items()}
-    assert names == {"stage-1": [("core", True)], "stage-2": [("api", False)], "stage-3": [("web", False)]}
-    assert {job: plan.outputs[f"{job}-count"] for job in lists} == {"stage-1": "1", "stage-2": "1", "stage-3": "1"}
+    legs = {job: [(e["build"], e["run"]) for e in entries] for job, entries in lists.items()}
+    # core builds for api; api and web run after it in the same leg: no barrier between three short services.
+    assert legs == {"stage-1": [(["packages/core"], ["packages/api", "packages/web"])], "stage-2": [], "stage-3": []}
+    assert {job: plan.outputs[f"{job}-count"] for job in lists} == {"stage-1": "1", "stage-2": "0", "stage-3": "0"}
     assert plan.outputs["any"] == "true"
 
 

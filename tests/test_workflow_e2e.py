@@ -1,10 +1,13 @@
 """The example monorepo's generated workflow, run for real with the local executor.
 
 The shop (examples/shop) is copied into a fresh git repository, ``cigen
-generate`` writes its workflow, and testing/gha runs it: the plan job installs
-cigen (the wheel of this checkout, through ``workflow.cigen_requirement``) and
-runs ``cigen affected``; every stage's legs check out, install with npm or uv,
-exchange build outputs as artifacts and run their tasks; the gate job sums up.
+generate`` writes its workflow and leg action, and testing/gha runs them: the
+plan job installs cigen (the wheel of this checkout, through
+``workflow.cigen_requirement``) and runs ``cigen affected``, which packs the
+services into legs (the default, ``legs: auto``: balanced batches here, where
+a leg per service would pay more set-up than work); every leg checks out,
+installs with npm or uv, downloads the build outputs of the legs it depends
+on and runs its services with ``cigen run``; the gate job sums up.
 
 The shop's graph, which these tests state as the intent:
 
@@ -22,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -32,7 +36,7 @@ from testing.examples import shop_ports, shop_token
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
 from testing.gha.runner import pip_wheelhouse, run_workflow
-from testing.validators import assert_valid_workflow
+from testing.validators import assert_valid_action, assert_valid_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop"
@@ -44,6 +48,13 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "dev@example.com",
 }
 STAGES = ("stage-1", "stage-2", "stage-3", "stage-4", "stage-5")
+LABELS = {  # path -> the name cigen shows
+    "packages/tooling": "@shop/tooling", "packages/core": "@shop/core", "packages/data": "@shop/data",
+    "packages/server": "@shop/server", "services/api": "@shop/api", "services/auth": "@shop/auth",
+    "apps/web": "@shop/web", "packages/ranking": "shop-ranking", "services/recommend": "shop-recommend",
+    "packages/events": "@shop/events", "services/billing": "@shop/billing", "services/broker": "@shop/broker",
+    "services/inventory": "@shop/inventory",
+}
 GATE = "cigen"
 TASKS = ("lint", "build", "test")
 
@@ -133,91 +144,105 @@ def full_run(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     return execute(shop, dispatch_event(shop.repo, {"all": True}), tmp_path_factory.mktemp("full-run"))
 
 
+def entries(run_result: RunResult, stage: str) -> list[dict[str, Any]]:
+    """The legs the plan job gave a stage job (its matrix)."""
+    return list(json.loads(run_result["plan"].outputs[stage] or "[]"))
+
+
 def services_of(run_result: RunResult, stage: str) -> list[str]:
-    """The services the plan job put in a stage (the stage job's matrix)."""
-    return [s["path"] for s in json.loads(run_result["plan"].outputs[stage] or "[]")]
+    """The services the plan job put in a stage job's legs."""
+    return [p for leg in entries(run_result, stage) for p in leg["build"] + leg["run"]]
 
 
 def legs_by_path(run_result: RunResult) -> dict[str, LegResult]:
-    legs = {}
-    for stage in STAGES:
-        for leg in run_result[stage].legs:
-            legs[leg.matrix["service"]["path"]] = leg
-    return legs
+    """The leg that ran each service."""
+    return {p: leg for stage in STAGES for leg in run_result[stage].legs
+            for p in leg.matrix["leg"]["build"] + leg.matrix["leg"]["run"]}
 
 
-def task_conclusions(leg: LegResult) -> dict[str, str]:
-    """Each task step's conclusion; a task has one step per toolchain, all but one skipped."""
-    conclusions: dict[str, str] = {}
-    for step in leg.steps:
-        if step.name in TASKS and conclusions.get(step.name, SKIPPED) == SKIPPED:
-            conclusions[step.name] = step.conclusion
-    return conclusions
+def task_results(leg: LegResult, label: str) -> dict[str, str]:
+    """A service's tasks and their results, from the rows ``cigen run`` wrote to the leg's step summary."""
+    found = {}
+    for line in leg.summary.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == 4 and cells[0] == label:
+            found[cells[1]] = cells[2]
+    return found
 
 
-def test_the_generated_workflow_passes_the_validators(shop: Shop) -> None:
+def test_the_generated_workflow_and_leg_action_pass_the_validators(shop: Shop) -> None:
     assert_valid_workflow(shop.workflow)
+    assert_valid_action(shop.repo / ".github/actions/cigen-leg/action.yml")
 
 
-def test_a_manual_run_of_everything_runs_every_stage_in_order_and_the_gate_passes(full_run: RunResult) -> None:
+def test_a_manual_run_of_everything_runs_every_service_once_in_dependency_order_and_the_gate_passes(
+    full_run: RunResult,
+) -> None:
     result = full_run
     assert result.result == SUCCESS, result.report()
-    assert result[GATE].result == SUCCESS
-    assert all(result[stage].result == SUCCESS for stage in STAGES), result.report()
+    assert result[GATE].result == SUCCESS and result["timings"].result == SUCCESS
+    assert all(result[stage].result in (SUCCESS, SKIPPED) for stage in STAGES), result.report()
 
-    # Every service ran once, in the stage the plan gave it, stages one after another.
+    # Every service ran once, in the leg the plan gave it; a stage job without legs was skipped.
     planned = {stage: services_of(result, stage) for stage in STAGES}
-    ran = {stage: [leg.matrix["service"]["path"] for leg in result[stage].legs] for stage in STAGES}
+    ran = {stage: [p for leg in result[stage].legs for p in leg.matrix["leg"]["build"] + leg.matrix["leg"]["run"]]
+           for stage in STAGES}
     assert ran == planned
-    assert sorted(p for paths in planned.values() for p in paths) == sorted(
-        ["packages/tooling", "packages/ranking", "packages/core", "packages/data", "packages/server",
-         "packages/events", "services/api", "services/auth", "services/billing", "services/broker",
-         "services/inventory", "services/recommend", "apps/web"]
-    )
-    stage_of = {path: i for i, stage in enumerate(STAGES) for path in planned[stage]}
+    assert sorted(p for paths in planned.values() for p in paths) == sorted(LABELS)
+    assert all(result[stage].result == SKIPPED for stage in STAGES if not planned[stage])
+    # A leg batches services: fewer legs than services, none over the bound.
+    legs = [leg for stage in STAGES for leg in result[stage].legs]
+    assert len(legs) < len(LABELS)
+
+    # A dependency ran in an earlier job, or earlier in the same leg (cigen run's order).
+    where = {p: (STAGES.index(stage), i) for stage in STAGES for leg in entries(result, stage)
+             for i, p in enumerate(leg["run"])}
     for dependency, dependent in [
-        ("packages/tooling", "packages/core"), ("packages/core", "packages/data"),
-        ("packages/core", "packages/server"), ("packages/data", "services/api"),
-        ("packages/server", "services/api"), ("packages/server", "services/auth"),
-        ("services/api", "apps/web"), ("packages/ranking", "services/recommend"),
+        ("packages/core", "packages/data"), ("packages/core", "packages/server"),
+        ("packages/data", "services/api"), ("packages/server", "services/api"),
+        ("packages/server", "services/auth"), ("services/api", "apps/web"),
+        ("packages/ranking", "services/recommend"),
     ]:
-        assert stage_of[dependency] < stage_of[dependent], (dependency, dependent)
-    assert result.order.index("plan") < result.order.index(STAGES[0])
-    assert [result.order.index(s) for s in STAGES] == sorted(result.order.index(s) for s in STAGES)
-    assert result.order[-1] == GATE
+        assert where[dependency] < where[dependent], (dependency, dependent)
+    assert result.order.index("plan") < min(result.order.index(s) for s in STAGES)
+    assert result.order[-1] in (GATE, "timings")
 
     # Each Node service ran every task it defines; nothing was build-only in a full run.
-    legs = legs_by_path(result)
-    assert task_conclusions(legs["services/api"]) == {"lint": SUCCESS, "build": SUCCESS, "test": SUCCESS}
-    assert task_conclusions(legs["packages/tooling"]) == {"lint": SUCCESS, "test": SUCCESS}
-    ran = {task: c for task, c in task_conclusions(legs["services/recommend"]).items() if c != SKIPPED}
-    assert ran == {"test": SUCCESS}  # a Python service: the test command of cigen.yaml's python_tasks
+    by_path = legs_by_path(result)
+    assert task_results(by_path["services/api"], LABELS["services/api"]) == dict.fromkeys(TASKS, "passed")
+    assert task_results(by_path["packages/tooling"], LABELS["packages/tooling"]) == {
+        "lint": "passed", "build": "no script", "test": "passed"}
+    assert task_results(by_path["services/recommend"], LABELS["services/recommend"])["test"] == "passed"
+    # Each task's output is a log group of the leg's log.
+    assert "::group::@shop/api:test: passed" in by_path["services/api"].step("Run the leg's services").log
 
 
-def test_a_dependents_leg_builds_against_its_dependencies_downloaded_outputs(shop: Shop, full_run: RunResult) -> None:
+def test_a_dependents_leg_builds_against_its_dependencies_outputs(shop: Shop, full_run: RunResult) -> None:
     api = legs_by_path(full_run)["services/api"]
     assert api.result == SUCCESS, api.log
     workspace = api.workspace
-    # dist/ is never committed: these came from the core and data legs' artifacts.
+    # dist/ is never committed: these were built in this run, in this leg or downloaded from an earlier one.
     assert (workspace / "packages/core/dist/index.js").is_file()
     assert (workspace / "packages/data/dist/index.js").is_file()
     assert not git(shop.repo, "ls-files", "packages/core/dist")
 
 
-def test_a_failing_test_stops_its_dependents_and_fails_the_gate(shop: Shop, tmp_path: Path) -> None:
+def test_a_failing_test_fails_its_leg_stops_its_dependents_and_fails_the_gate(shop: Shop, tmp_path: Path) -> None:
     result = execute(shop, dispatch_event(shop.repo, {"all": True}, branch="broken"), tmp_path)
     legs = legs_by_path(result)
     data = legs["packages/data"]
     assert data.result == FAILURE
-    assert data.step("test").conclusion == FAILURE and "the cart total is wrong" in data.step("test").log
-    # The stage collects every result (fail-fast off): its sibling still ran and passed.
-    assert legs["packages/server"].result == SUCCESS
+    assert task_results(data, LABELS["packages/data"])["test"] == "failed (exit code 1)"
+    assert "the cart total is wrong" in data.step("Run the leg's services").log
+    # Its dependents did not run; a service that does not depend on it did.
+    for dependent in ("services/api", "apps/web"):
+        assert set(task_results(legs[dependent], LABELS[dependent]).values()) <= {
+            "not run: depends on @shop/data", "not run: depends on @shop/api"}, dependent
+    assert set(task_results(legs["packages/server"], LABELS["packages/server"]).values()) <= {"passed", "no script"}
     stage = next(s for s in STAGES if "packages/data" in services_of(result, s))
     assert result[stage].result == FAILURE
     for later in STAGES[STAGES.index(stage) + 1 :]:
-        assert result[later].result == SKIPPED and not result[later].legs, result.report()
-    for dependent in ("services/api", "apps/web"):
-        assert dependent not in legs
+        assert result[later].result == SKIPPED, result.report()
     assert result[GATE].result == FAILURE
     assert result.result == FAILURE
 
@@ -228,20 +253,18 @@ def test_a_pull_request_runs_the_changed_library_its_dependents_and_builds_only_
     result = execute(shop, pull_request_event(shop.repo, "main", "feature"), tmp_path)
     assert result.result == SUCCESS, result.report()
     assert result[GATE].result == SUCCESS
-    legs = legs_by_path(result)
-    full = {path for path, leg in legs.items() if not leg.matrix["service"].get("build_only")}
-    build_only = {path for path, leg in legs.items() if leg.matrix["service"].get("build_only")}
+    planned = [leg for stage in STAGES for leg in entries(result, stage)]
+    full = {p for leg in planned for p in leg["run"]}
+    build_only = {p for leg in planned for p in leg["build"]}
     assert full == {"packages/data", "services/api", "services/inventory", "apps/web"}
     needed = {"packages/core", "packages/server", "packages/events"}  # what api, inventory and web import
     assert needed <= build_only <= needed | {"packages/tooling"}
+    legs = legs_by_path(result)
     for path in full:
-        assert set(task_conclusions(legs[path]).values()) == {SUCCESS}, path
+        assert set(task_results(legs[path], LABELS[path]).values()) == {"passed"}, path
     for path in build_only:
-        conclusions = task_conclusions(legs[path])
-        assert conclusions.get("build", SUCCESS) == SUCCESS
-        assert conclusions.get("lint") in (None, SKIPPED) and conclusions.get("test") in (None, SKIPPED), path
+        assert set(task_results(legs[path], LABELS[path])) == {"build"}, path  # only built, never tested
     for untouched in ("services/auth", "services/billing", "services/broker", "packages/ranking", "services/recommend"):
         assert untouched not in legs
-    # A stage with nothing affected is skipped without failing anything after it.
-    skipped = [s for s in STAGES if not services_of(result, s)]
-    assert all(result[s].result == SKIPPED for s in skipped)
+    # A stage with nothing to run is skipped without failing anything after it.
+    assert all(result[s].result == SKIPPED for s in STAGES if not entries(result, s))

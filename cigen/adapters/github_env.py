@@ -14,13 +14,13 @@ the plan job and the stage jobs of the generated workflow:
 ``<job id>``
     for every job of ``stage_jobs(compute_plan(graph, mode, concurrency))``
     (``stage-1``, ``stage-2-part-1``, ...): a compact one-line JSON list of
-    matrix entries ``{"name": label, "path": member path, "build_only": bool}``
-    for the job's services that must run, in the job's order. With
-    ``--build-deps`` the unaffected dependencies of affected services are
-    listed with ``build_only: true``: they only build, so that their outputs
-    exist for their dependents.
+    the job's legs, one matrix entry each (the entry's keys:
+    :mod:`cigen.render.leg_matrix`). A leg runs one service or a balanced
+    batch of them (``workflow.legs``). With ``--build-deps`` the unaffected
+    dependencies of affected services are listed under ``build``: they only
+    build, so that their outputs exist for their dependents.
 ``<job id>-count``
-    how many entries that list has; ``0`` means the job has nothing to do.
+    how many legs that list has; ``0`` means the job has nothing to do.
 
 Every value is written as ``name<<delimiter`` heredoc when it spans lines,
 with a fresh random delimiter that the value does not contain. All outputs
@@ -127,14 +127,11 @@ def compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def job_outputs(
-    jobs: Sequence[_Job], affected: Sequence[str], build_only: Sequence[str], names: Mapping[str, str]
-) -> dict[str, str]:
-    """``<job id>`` and ``<job id>-count`` for every job: the matrix entries of the services that run."""
-    run = {**{p: True for p in build_only}, **{p: False for p in affected}}
+def job_outputs(jobs: Sequence[_Job], legs: Mapping[str, Sequence[Any]]) -> dict[str, str]:
+    """``<job id>`` and ``<job id>-count`` for every job: the matrix entries of its legs (none: no legs)."""
     outputs: dict[str, str] = {}
     for job in jobs:
-        entries = [{"name": names.get(p, p), "path": p, "build_only": run[p]} for p in job.services if p in run]
+        entries = list(legs.get(job.id, ()))
         outputs[job.id] = compact(entries)
         outputs[f"{job.id}-count"] = str(len(entries))
     return outputs

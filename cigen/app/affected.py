@@ -24,9 +24,13 @@ from cigen.impact import changes
 from cigen.impact.affected import Impact, Rules, compute_impact
 from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
+from cigen.app.timings import expected_seconds, folder_sizes, read_timings
+from cigen.plan.legs import plan_legs
 from cigen.plan.ordering import OrderRules
-from cigen.plan.stages import Job, compute_plan, stage_jobs
+from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
+from cigen.plan.toolchains import detect
 from cigen.render.impact import ReportDoesNotFit, render_impact
+from cigen.render.leg_matrix import artifact_names, leg_entries
 
 
 @dataclass(frozen=True)
@@ -74,10 +78,15 @@ class Affected:
     def affected_names(self) -> list[str]:
         return sorted(self.names[p] for p in self.impact.affected)
 
-    def jobs(self) -> tuple[Job, ...]:
-        """The stage jobs of the plan (a cycle raises, as it fails the workflow's generation)."""
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan the workflow was generated from (a cycle raises, as it fails the workflow's generation)."""
         plan = self.config.plan
-        return stage_jobs(compute_plan(self.graph, mode=plan.mode, concurrency=plan.concurrency, rules=OrderRules.of(plan)))
+        return compute_plan(self.graph, mode=plan.mode, concurrency=plan.concurrency, rules=OrderRules.of(plan))
+
+    def jobs(self) -> tuple[Job, ...]:
+        """The stage jobs of the plan."""
+        return stage_jobs(self.plan)
 
     def document(self) -> dict[str, Any]:
         """The JSON shape of ``--format json`` (a contract); ``build_only`` only with --build-deps."""
@@ -110,10 +119,24 @@ class Affected:
         return render_impact(self.impact, self.graph, self.names, jobs=jobs, base=change.base, head=change.head,
                              merge_base=change.merge_base, stages_note=note, budget=budget)
 
-    def github_outputs(self, jobs: Sequence[Job]) -> dict[str, str]:
+    def legs(self, jobs: Sequence[Job], timings: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The matrix entries of each job's legs (:mod:`cigen.render.leg_matrix`), packed by the
+        ``timings`` file of earlier runs, else by size (:mod:`cigen.app.timings`)."""
+        plan, impact, wf = self.plan, self.impact, self.config.workflow
+        running = [p for p in plan.services if p in impact.affected or p in impact.build_only]
+        # In parallel mode nothing passes between legs: no order, no downloads.
+        dependencies = service_needs(self.graph, plan) if plan.mode != "parallel" else {}
+        seconds = expected_seconds(read_timings(timings), folder_sizes(self.workspace.root, running))
+        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs)
+        return leg_entries(
+            legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
+            artifacts=artifact_names(plan.services), dependencies=dependencies,
+        )
+
+    def github_outputs(self, jobs: Sequence[Job], timings: Path | None = None) -> dict[str, str]:
         """The step outputs the generated workflow's stage jobs read (see :mod:`cigen.adapters.github_env`)."""
         values = github_env.summary_outputs(self.affected_names(), self.impact.everything)
-        values.update(github_env.job_outputs(jobs, self.impact.affected, self.impact.build_only, self.names))
+        values.update(github_env.job_outputs(jobs, self.legs(jobs, timings)))
         return values
 
 
@@ -149,11 +172,11 @@ def github_output(env: Mapping[str, str]) -> Path:
     return Path(outputs)
 
 
-def write_github(result: Affected, env: Mapping[str, str]) -> GithubWritten:
+def write_github(result: Affected, env: Mapping[str, str], timings: Path | None = None) -> GithubWritten:
     """Write the outputs to $GITHUB_OUTPUT and the report to the step summary (when there is one)."""
     outputs = github_output(env)
     jobs = result.jobs()
-    values = result.github_outputs(jobs)
+    values = result.github_outputs(jobs, timings)
     github_env.write_outputs(outputs, values)
     step_summary(result, env)
     return GithubWritten(len(jobs), sum(1 for job in jobs if values[f"{job.id}-count"] != "0"))

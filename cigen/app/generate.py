@@ -7,9 +7,7 @@ on disk) and returns text; writing it, or diffing it, is :mod:`cigen.adapters.wr
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +22,7 @@ from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
 from cigen.graph.graph import build_graph
 from cigen.plan.ordering import OrderRules
-from cigen.plan.stages import compute_plan, ordered_graph, stage_jobs
+from cigen.plan.stages import compute_plan, stage_jobs
 from cigen.plan.tasks import python_commands as commands_of
 from cigen.plan.tasks import service_tasks, task_argv
 from cigen.plan.toolchains import detect, versions
@@ -32,8 +30,10 @@ from cigen.render.ecosystem import DEFAULT_FILENAME, header_line
 from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel, render_impact_workflow
 from cigen.render.impact_workflow import header_line as impact_header_line
 from cigen.render.integration import Build, IntegrationCI
+from cigen.render.leg_action import action_path, render_leg_action
+from cigen.render.leg_matrix import artifact_names
 from cigen.render.limits import check_workflow_size
-from cigen.render.ownership import YAMLErrors, regenerate
+from cigen.render.ownership import YAMLErrors, dump, regenerate
 from cigen.render.workflow import ServiceCI, WorkflowModel, render_workflow
 from cigen.runtime.project import project
 from cigen.runtime.services import resolve_services, select
@@ -46,12 +46,10 @@ if TYPE_CHECKING:
     from cigen.model import Workspace
     from cigen.plan.toolchains import Toolchain
 
-ARTIFACT_PREFIX = "cigen-"
 WORKFLOWS_FOLDER = ".github/workflows/"
 # What in cigen.yaml makes a workflow smaller, for one that would be too large to run.
-SMALLER = ("make it smaller: shorter steps in workflow.setup (every job repeats them), "
+SMALLER = ("make it smaller: shorter steps in workflow.setup, "
            "or fewer stage jobs (plan.mode: parallel writes one)")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,56 +59,21 @@ class Generated:
     text: str
 
 
-def artifact_names(paths: Iterable[str]) -> dict[str, str]:
-    """A distinct artifact name per member path, readable and safe for upload-artifact.
-
-    ``packages/core`` -> ``cigen-packages-core``. Names that would collide
-    (``a/b`` and ``a-b``), or be too long, get a short hash of the path.
-    """
-    slugs = {}
-    for path in paths:
-        slug = _UNSAFE.sub("-", "root" if path == "." else path.replace("/", "-")).strip("-.") or "member"
-        slugs[path] = slug[:80]
-    counts: dict[str, int] = {}
-    for slug in slugs.values():
-        counts[slug] = counts.get(slug, 0) + 1
-    names = {}
-    for path, slug in slugs.items():
-        if counts[slug] > 1 or len(slug) == 80:
-            slug = f"{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
-        names[path] = ARTIFACT_PREFIX + slug
-    return names
-
-
 def service_plan(
-    workspace: Workspace, config: Config, g: Graph, order: tuple[str, ...], toolchains: dict[str, Toolchain],
-    *, share_outputs: bool, also_upload: frozenset[str] = frozenset(),
+    workspace: Workspace, config: Config, order: tuple[str, ...], toolchains: dict[str, Toolchain]
 ) -> dict[str, ServiceCI]:
-    """What each planned service's leg runs, uploads and downloads.
-
-    A service uploads its outputs when a later job reads them: a dependent's
-    stage (not in parallel mode, where dependencies build alongside) or the
-    integration job (``also_upload``).
-    """
-    planned = set(order)
-    producers = {p for p in order if share_outputs and any(d in planned for d in g.predecessors(p))}
-    producers |= also_upload & planned
-    names = artifact_names(sorted(producers))
+    """What the workflow knows of each planned service: its toolchain, its tasks, its outputs' folder."""
+    names = artifact_names(order)
     members = workspace.by_path
-    services = {}
-    for path in order:
-        member = members[path]
-        tasks = service_tasks(member, config, config.workflow.tasks)
-        # Direct ones only: their artifacts name everything further down (closure.txt).
-        deps = set(g.successors(path)) & producers if share_outputs else set()
-        services[path] = ServiceCI(
+    return {
+        path: ServiceCI(
             path=path,
             toolchain=toolchains[path],
-            tasks=tasks,
-            artifact=names.get(path),
-            dependencies=tuple(sorted(names[d] for d in deps)),
+            tasks=service_tasks(members[path], config, config.workflow.tasks),
+            artifact=names[path],
         )
-    return services
+        for path in order
+    }
 
 
 def _started(workspace: Workspace, config: Config, g: Graph) -> tuple[tuple[str, ...], set[str]] | None:
@@ -151,7 +114,7 @@ def _integration(
             for folder in _install_folders(toolchains[k], ordered)
         ),
         builds=tuple(
-            Build(s.path, s.artifact or "", task_argv("build", s.toolchain, python_commands.get("build")))
+            Build(s.path, s.artifact, task_argv("build", s.toolchain, python_commands.get("build")))
             for s in ordered if "build" in s.tasks
         ),
         checks=bool(config.checks),
@@ -203,21 +166,16 @@ def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     plan = compute_plan(g, mode=config.plan.mode, concurrency=config.plan.concurrency, rules=OrderRules.of(config.plan))
     toolchains = detect(workspace, plan.services)
     wf = config.workflow
-    python_commands = commands_of(config)
     started = _started(workspace, config, g)
-    services = service_plan(  # a leg downloads what the plan built before it: the edges its order follows
-        workspace, config, ordered_graph(g, plan), plan.services, toolchains, share_outputs=plan.mode != "parallel",
-        also_upload=frozenset(started[1]) if started else frozenset(),
-    )
+    services = service_plan(workspace, config, plan.services, toolchains)
     return WorkflowModel(
         config=wf,
         plan=plan,
         jobs=stage_jobs(plan),
         services=services,
         versions=versions(workspace.root, wf.node_version, wf.python_version),
-        python_commands=python_commands,
         version=__version__,
-        integration=_integration(config, plan.services, started[1], started[0], services, python_commands)
+        integration=_integration(config, plan.services, started[1], started[0], services, commands_of(config))
         if started else None,
     )
 
@@ -229,10 +187,24 @@ def generate_workflow(workspace: Workspace, config: Config, *, force: bool = Fal
     ``force`` :func:`cigen.adapters.write.write_generated` refuses to replace it, with
     ``force`` it is replaced whole.
     """
+    return _workflow(workspace, config, build_model(workspace, config), force)
+
+
+def _workflow(workspace: Workspace, config: Config, model: WorkflowModel, force: bool) -> Generated:
     relative = config.workflow.path
     path = workspace.root / relative
-    doc = render_workflow(build_model(workspace, config))
+    doc = render_workflow(model)
     return Generated(path=path, relative=relative, text=_regenerate(workspace.root, path, doc, force))
+
+
+def generate_leg_action(config: Config, model: WorkflowModel, root: Path) -> Generated:
+    """The leg action the workflow's stage jobs run: cigen owns it whole, so nothing on disk is kept."""
+    relative = f"{action_path(config.workflow.path)}/action.yml"
+    doc = render_leg_action(
+        config.workflow, model.toolchains, model.versions, model.tasks, model.requirement,
+        model.plan.fail_fast, __version__,
+    )
+    return Generated(path=root / relative, relative=relative, text=dump(doc))
 
 
 def generate_impact_workflow(workspace: Workspace, config: Config, *, force: bool = False) -> Generated | None:
@@ -275,9 +247,12 @@ def generate_ecosystem(workspace: Workspace, config: Config) -> Generated | None
 
 
 def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -> list[Generated]:
-    """Every file ``cigen generate`` writes: the workflow, the impact workflow and the ecosystem file when wanted."""
+    """Every file ``cigen generate`` writes: the workflow and its leg action, the impact workflow and the
+    ecosystem file when wanted."""
+    model = build_model(workspace, config)
     found = [
-        generate_workflow(workspace, config, force=force),
+        _workflow(workspace, config, model, force),
+        generate_leg_action(config, model, workspace.root),
         generate_impact_workflow(workspace, config, force=force),
         generate_ecosystem(workspace, config),
     ]

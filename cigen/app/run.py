@@ -48,7 +48,7 @@ class Selection:
 
 
 def run(root: Path, tasks: Sequence[str], *, mode: Mode | None = None, concurrency: int | None = None,
-        patterns: Sequence[str] = (), keep_going: bool = False, reporter: Reporter | None = None,
+        patterns: Sequence[str] = (), paths: Sequence[str] = (), keep_going: bool = False, reporter: Reporter | None = None,
         changed: Affected | None = None, env: Mapping[str, str] | None = None,
         worktree: bool | None = None) -> RunResult:
     """Run ``tasks`` in each selected service; without a concurrency limit, as many at once as there are CPUs.
@@ -57,7 +57,7 @@ def run(root: Path, tasks: Sequence[str], *, mode: Mode | None = None, concurren
     ``worktree``: each service in its own git worktree (None: ``run.worktree`` of cigen.yaml).
     """
     environ = dict(os.environ if env is None else env)
-    p = planned(root, mode=mode, concurrency=concurrency, patterns=patterns)
+    p = planned(root, mode=mode, concurrency=concurrency, patterns=patterns, paths=paths)
     plan = p.plan
     build_only: frozenset[str] = frozenset()
     if changed is not None:

@@ -59,6 +59,11 @@ def affected(
         typer.Option("--build-deps", help="json, github and markdown: also list, as build-only, the unaffected "
                      "dependencies that the affected services need built."),
     ] = False,
+    timings: Annotated[
+        Optional[Path],
+        typer.Option("--timings", metavar="FILE", help="github: pack legs by the service times in this file "
+                     "(the workflow restores it from the Actions cache); missing: by size."),
+    ] = None,
     format: Annotated[
         AffectedFormat,
         typer.Option("--format", "-f", help="names (one a line), json, github ($GITHUB_OUTPUT), markdown (report)."),
@@ -97,7 +102,7 @@ def affected(
     elif format is AffectedFormat.markdown:
         out(result.markdown() if max_bytes is None else result.markdown(max_bytes))
     else:
-        written = write_github(result, env)
+        written = write_github(result, env, timings)
         out(f"{len(result.impact.affected)} of {len(result.graph)} services affected; "
             f"{written.running} of {written.jobs} jobs run")
     return 0
@@ -111,6 +116,7 @@ class Arguments:
     source: ChangeSource
     direct: bool
     build_deps: bool
+    timings: Path | None = None
 
 
 def parse_arguments(argv: Sequence[str]) -> Arguments:
@@ -127,7 +133,7 @@ def parse_arguments(argv: Sequence[str]) -> Arguments:
     # Typer converts click's values when it calls the command; here they are click's: a str, a tuple.
     files = list(params["files"]) or None
     return Arguments(Path(params["root"]), _source(params["base"], params["head"], params["uncommitted"], files),
-                     params["direct"], params["build_deps"])
+                     params["direct"], params["build_deps"], params["timings"] and Path(params["timings"]))
 
 
 def _source(base: str | None, head: str, uncommitted: bool, files: list[str] | None) -> ChangeSource:

@@ -68,6 +68,11 @@ def run(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="No live status area on a terminal: plain prefixed lines only.")
     ] = False,
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Option("--path", help="Run the service in exactly this folder, relative to the root (repeatable; "
+                     "no globs or graph operators: what scripts and CI legs pass)."),
+    ] = None,
     keep_going: Annotated[
         bool,
         typer.Option("--continue", help="After a failure keep starting the services that do not depend on it."),
@@ -89,13 +94,19 @@ def run(
     task no service defines, a selection that matches nothing); 3 a package
     manager is missing; 130 interrupted (Ctrl-C or SIGTERM: every task is
     stopped first).
+
+    Inside GitHub Actions each task's output is printed as one collapsible log
+    group when the task ends, and the table of results is added to the step
+    summary.
     """
     import json
+    import os
 
+    from cigen.adapters import github_env
     from cigen.app.run import Affected, run as run_tasks
     from cigen.errors import EXIT_FAILED, EXIT_INTERRUPTED, InputError
-    from cigen.cli.run_output import LivePrinter, Printer
-    from cigen.executor.report import summary, to_json
+    from cigen.cli.run_output import GroupedPrinter, LivePrinter, Printer
+    from cigen.executor.report import markdown, summary, to_json
 
     if base is not None and not only_affected:
         raise InputError("--base needs --affected", hint="cigen run build --affected --base main")
@@ -110,10 +121,11 @@ def run(
         raise InputError("no task given", hint="name the tasks to run: cigen run build test")
     logs = sys.stderr if json_output else sys.stdout
     live = not no_progress and logs.isatty() and os.environ.get("TERM", "dumb") != "dumb"
-    printer = LivePrinter(logs) if live else Printer(logs)
+    in_actions = github_env.in_actions()
+    printer = GroupedPrinter(logs) if in_actions else LivePrinter(logs) if live else Printer(logs)
     try:
         result = run_tasks(root, tasks, mode=chosen_mode(mode), concurrency=concurrency,
-                           patterns=patterns or (), keep_going=keep_going, reporter=printer,
+                           patterns=patterns or (), paths=paths or (), keep_going=keep_going, reporter=printer,
                            changed=Affected(base) if only_affected else None, worktree=worktree)
     finally:
         if isinstance(printer, LivePrinter):
@@ -122,6 +134,9 @@ def run(
         print("cigen: interrupted: stopped every task", file=sys.stderr)
     print(file=logs)
     print(summary(result), file=logs, flush=True)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if in_actions and step_summary:
+        github_env.append_summary(Path(step_summary), markdown(result))
     if json_output:
         out(json.dumps(to_json(result), indent=2))
     if result.interrupted:

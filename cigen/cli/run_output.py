@@ -8,7 +8,8 @@ one: a line of counts (running, done, failed, waiting) and the clock, then
 each running task with its elapsed time. Output scrolls above it: the area is
 erased, the new lines written, the area drawn again, so no line is ever
 overwritten. Its lines are cut to the terminal's width, so that none wraps and
-the count of lines to erase stays exact.
+the count of lines to erase stays exact. :class:`GroupedPrinter` is what a
+GitHub Actions log gets: each task's output as one collapsible group.
 """
 
 from __future__ import annotations
@@ -117,3 +118,27 @@ class LivePrinter(Printer):
         width = max(self.columns() - 1, 10)
         self.drawn = len(lines)
         return "".join(line[:width] + "\n" for line in lines)
+
+
+class GroupedPrinter(Printer):
+    """GitHub Actions' log: each task's output as one collapsible group titled with its result and time,
+    written when the task ends (tasks run at once would interleave their lines inside a group opened as
+    they start), as Turborepo's grouped log order does in Actions."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.lines: dict[tuple[str, str], list[str]] = {}
+
+    def task_started(self, work: Work, step: Step) -> None:
+        self.lines[work.label, step.task] = [f"$ {step}"]
+
+    def output(self, work: Work, step: Step, line: str) -> None:
+        self.lines[work.label, step.task].append(line)
+
+    def task_finished(self, work: Work, result: TaskResult) -> None:
+        took = "" if result.seconds is None else f" in {format_seconds(result.seconds)}"
+        lines = self.lines.pop((work.label, result.task), [])
+        self.stream.write(f"::group::{work.label}:{result.task}: {describe(result)}{took}\n")
+        self.stream.write("".join(line + "\n" for line in lines))
+        self.stream.write("::endgroup::\n")
+        self.stream.flush()

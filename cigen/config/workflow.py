@@ -9,7 +9,9 @@ without cigen.yaml gets a working workflow::
       name: cigen                          # the workflow's name in the Actions tab
       default_branch: main                 # pushes here run CI and are never cancelled
       runs_on: ubuntu-latest               # a label, or a list of labels
-      timeout_minutes: 60                  # per service leg
+      timeout_minutes: 60                  # per leg
+      legs: auto                           # service: a leg per service; batch: balanced batches; auto: see below
+      max_legs: 20                         # legs of one job at most, whatever the monorepo's size
       node_version: "24"                   # default: .nvmrc / .node-version, else 24
       python_version: "3.13"               # default: .python-version, else 3.13
       tasks: [lint, build, test]           # scripts run where a service defines them
@@ -22,6 +24,17 @@ without cigen.yaml gets a working workflow::
       action: owner/cigen@<commit sha>     # or run cigen through its composite action
       impact: true                         # also write the PR impact workflow (cigen/integrations_config.py)
 
+A leg checks out, sets up its toolchains and installs the monorepo once,
+then runs its services with ``cigen run``. ``legs: service`` gives each
+service a leg of its own in its stage's job (one log page per service, at one
+install each); ``batch`` packs the services a run must run into at most
+``max_legs`` legs per job, balanced by expected duration (the times of
+earlier runs, else the size of each service's folder), merging stages where
+their barriers cost more than they save; ``auto`` keeps a leg per service while that is as
+fast as batches and no job needs more than ``max_legs``, and batches above.
+Jobs run one after another along their ``needs``, so ``max_legs`` bounds the
+runners a run asks for at once (GitHub's free plan runs 20 jobs at a time).
+
 Node services run a task when their package.json defines a script of that
 name. Python manifests have no scripts, so ``python_tasks`` maps a task to a
 command run in the service's environment (``uv run``, ``poetry run``). Without
@@ -33,7 +46,7 @@ applies to every Python service.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -49,6 +62,8 @@ TASK_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.@+-]*")
 # A runner label or a version: what GitHub and the setup actions accept.
 LABEL = re.compile(r"[A-Za-z0-9_.*/+=@:<>^~|-][A-Za-z0-9_.*/+=@:<>^~| -]*")
 BRANCH = re.compile(r"[A-Za-z0-9_./-]+")
+LegsMode = Literal["auto", "service", "batch"]
+DEFAULT_MAX_LEGS = 20  # the free plan's concurrent jobs: one round of legs per job, no queue
 DEFAULT_PYTHON_TASKS = {"lint": "ruff check .", "test": "pytest"}
 STEP_KEYS = frozenset(
     {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory", "continue-on-error",
@@ -73,6 +88,10 @@ class WorkflowConfig(StrictModel):
     default_branch: str = Field(default="main", description="pushes to it run CI; its runs are never cancelled")
     runs_on: str | tuple[str, ...] = Field(default="ubuntu-latest", description="runner label(s) of every job")
     timeout_minutes: int = Field(default=60, ge=1, le=4320, description="time limit of each service leg")
+    legs: LegsMode = Field(
+        default="auto", description="service: a leg per service; batch: balanced batches; auto: a leg per service "
+        "while that is as fast as batches and within max_legs")
+    max_legs: int = Field(default=DEFAULT_MAX_LEGS, ge=1, le=256, description="legs of one job at most")
     node_version: str | None = Field(default=None, description="default: .nvmrc / .node-version, else 24")
     python_version: str | None = Field(default=None, description="default: .python-version, else 3.13")
     tasks: tuple[str, ...] = Field(default=("lint", "build", "test"), description="scripts run, in order")

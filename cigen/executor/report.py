@@ -77,3 +77,20 @@ def summary(result: RunResult) -> str:
     ending = "interrupted" if result.interrupted else ("ok" if result.ok else "failed")
     lines += ["", f"{ending}: {', '.join(totals) or 'nothing to run'} in {format_seconds(result.seconds)}"]
     return "\n".join(lines)
+
+
+def markdown(result: RunResult) -> str:
+    """The results as a Markdown table, for a CI step summary: a row per service and task, with its time."""
+    rows = ["| service | task | result | time |", "| --- | --- | --- | --- |"]
+    for service in result.services:
+        for task in service.tasks:
+            seconds = "" if task.seconds is None else format_seconds(task.seconds)
+            cells = (service.label, task.task, describe(task, service.reason), seconds)
+            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    ending = "interrupted" if result.interrupted else ("passed" if result.ok else "failed")
+    return "\n".join(rows) + f"\n\n**{ending}** in {format_seconds(result.seconds)}\n\n"
+
+
+def _cell(text: str) -> str:
+    """Table cell text: pipes and line breaks would end the cell or the row; markup stays literal."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>|" else c for c in text.replace("\n", " "))

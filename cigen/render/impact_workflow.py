@@ -161,5 +161,6 @@ def _comment_job(model: ImpactModel) -> CommentedMap:
     job["runs-on"] = _runs_on(model.workflow)
     job["timeout-minutes"] = 5
     job["permissions"] = CommentedMap({"pull-requests": "write"})
+    job["permissions"].yaml_add_eol_comment("posts and updates the impact comment", "pull-requests")
     job["steps"] = [step]
     return job

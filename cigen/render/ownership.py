@@ -46,7 +46,7 @@ from cigen.render.comments import CommentsChangeValues, Layout, carry, layout
 
 OWNED_TOP = frozenset({"name", "on", "permissions", "concurrency", "jobs"})
 OWNED_TRIGGERS = frozenset({"pull_request", "push", "workflow_dispatch"})
-OWNED_JOB = re.compile(r"plan|integration|cigen|stage-\d+(?:-part-\d+)?")
+OWNED_JOB = re.compile(r"plan|integration|cigen|timings|stage-\d+(?:-part-\d+)?")
 
 
 def _yaml() -> YAML:

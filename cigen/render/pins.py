@@ -24,7 +24,7 @@ def _pins() -> dict[str, dict[str, str]]:
 
 def pin(action: str) -> tuple[str, str]:
     """``"actions/checkout"`` -> (``"actions/checkout@<sha>"``, ``"v7.0.1"``)."""
-    entry = _pins()[action]
+    entry = _pins()["/".join(action.split("/")[:2])]  # actions/cache/restore: a folder of actions/cache
     return f"{action}@{entry['sha']}", entry["tag"]
 
 

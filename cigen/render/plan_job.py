@@ -3,9 +3,10 @@
 It checks out the whole history (the merge-base of a pull request, or the
 commit a push started from, is then found locally, with no fetch that would
 need credentials), checks that the workflow is current (a stale one would run
-the wrong services in the wrong jobs), and runs ``cigen affected --format
-github``: its outputs are a compact JSON list of matrix entries per stage job,
-with its count, which the stage jobs read.
+the wrong services in the wrong jobs), and restores the timings of earlier runs from the Actions cache, and runs
+``cigen affected --format github --timings``: its outputs are a compact JSON
+list of legs per stage job, packed by those timings, with its count, which the
+stage jobs read.
 
 cigen comes from pip (``workflow.cigen_requirement``, default this version),
 or from the composite action ``workflow.action`` when cigen.yaml names one.
@@ -28,10 +29,13 @@ PLAN = "plan"
 # base, the push's previous commit).
 _AFFECTED = """\
 if [ "$EVENT" = workflow_dispatch ] && [ "$RUN_ALL" != true ]; then
-  cigen affected --format github{flags} --base "origin/$DEFAULT_BRANCH"
+  cigen affected --format github{flags} --timings "$TIMINGS" --base "origin/$DEFAULT_BRANCH"
 else
-  cigen affected --format github{flags}
+  cigen affected --format github{flags} --timings "$TIMINGS"
 fi"""
+
+TIMINGS_FILE = "${{ runner.temp }}/cigen-timings.json"  # restored from the cache, when a run saved one
+TIMINGS_KEY = "cigen-timings-"
 
 
 def plan_job(cfg: WorkflowConfig, jobs: tuple[Job, ...], build_deps: bool, requirement: str) -> CommentedMap:
@@ -44,10 +48,19 @@ def plan_job(cfg: WorkflowConfig, jobs: tuple[Job, ...], build_deps: bool, requi
     job["permissions"] = CommentedMap({"contents": "read"})
     job["defaults"] = bash_defaults()
     job["outputs"] = _outputs(cfg, jobs)
-    steps = [checkout(**{"fetch-depth": 0})]
+    steps = [checkout(**{"fetch-depth": 0}), _restore_timings()]
     steps += _through_action(cfg, build_deps) if cfg.action else _through_pip(cfg, build_deps, requirement)
     job["steps"] = steps
     return job
+
+
+def _restore_timings() -> CommentedMap:
+    """The newest timings file a run saved (the key never exists: its prefix finds the newest)."""
+    return uses_step("actions/cache/restore", name="Restore the timings of earlier runs", with_={
+        "path": TIMINGS_FILE,
+        "key": f"{TIMINGS_KEY}${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}",
+        "restore-keys": TIMINGS_KEY,
+    })
 
 
 def _outputs(cfg: WorkflowConfig, jobs: tuple[Job, ...]) -> CommentedMap:
@@ -75,7 +88,7 @@ def _through_pip(cfg: WorkflowConfig, build_deps: bool, requirement: str) -> lis
             _AFFECTED.format(flags=" --build-deps" if build_deps else ""),
             id="affected",
             env={"EVENT": "${{ github.event_name }}", "RUN_ALL": "${{ inputs.all }}",
-                 "DEFAULT_BRANCH": cfg.default_branch},
+                 "DEFAULT_BRANCH": cfg.default_branch, "TIMINGS": TIMINGS_FILE},
         ),
     ]
 
@@ -89,6 +102,5 @@ def _through_action(cfg: WorkflowConfig, build_deps: bool) -> list[CommentedMap]
         "command": "affected",
         "base": f"${{{{ github.event_name == 'workflow_dispatch' && !inputs.all && {base} || '' }}}}",
     })
-    if build_deps:
-        affected["with"]["args"] = "--build-deps"
+    affected["with"]["args"] = f"{'--build-deps ' if build_deps else ''}--timings {TIMINGS_FILE}"
     return [check, affected]

@@ -1,4 +1,4 @@
-"""The GitHub Actions workflow: a plan job, a matrix job per stage, and one gate.
+"""The GitHub Actions workflow: a plan job, a matrix job per stage, one gate, and the timings.
 
 Pure: :func:`render_workflow` turns a :class:`WorkflowModel` (built by
 :mod:`cigen.app.generate` from the workspace, the plan and cigen.yaml) into a
@@ -7,65 +7,59 @@ ruamel document; nothing here reads files.
 Shape of the workflow::
 
     plan ──> stage-1 ──> stage-2 ──> ... ──> (integration) ──> cigen (the gate)
+                                        └──> timings
 
-- ``plan`` runs ``cigen affected --format github``, which writes, per stage
-  job, a JSON list of ``{"name", "path", "build_only"}`` entries and its count.
-- Each stage job is a matrix over that list (``matrix.service``), skipped when
+- ``plan`` restores the timings of earlier runs and runs ``cigen affected
+  --format github``, which writes, per stage job, a JSON list of its legs
+  (:mod:`cigen.render.leg_matrix`) and their count: a leg per service or
+  balanced batches (``workflow.legs``), packed by those timings.
+- Each stage job is a matrix over its list (``matrix.leg``), skipped when
   the list is empty. ``if: !cancelled() && !failure() && <count> != '0'``: a
-  job runs after needed jobs that were skipped (nothing affected there) but not
-  after one that failed or was cancelled; ``failure()`` looks at every
-  ancestor, so a failure two stages back still stops it.
-- What a leg needs to know about its service beyond the plan's entry (its
-  toolchain, its tasks, its artifact, its dependencies' artifacts) is static:
-  it is written into the job as ``CIGEN_SERVICES``, a JSON object keyed by
-  path, and read with ``fromJSON(env.CIGEN_SERVICES)[matrix.service.path]``.
-- Build outputs travel between jobs as artifacts (:mod:`cigen.render.outputs`).
+  job runs after needed jobs that were skipped (nothing affected there, or
+  an earlier job ran their services) but not after one that failed or was
+  cancelled; ``failure()`` looks at every ancestor, so a failure two stages
+  back still stops it.
+- A leg checks out and runs the leg action (:mod:`cigen.render.leg_action`),
+  a local composite action cigen writes next to the workflow: the steps live
+  there once, and the entry says everything about the leg, so the workflow
+  holds no per-service data and grows with its stages, not its members.
 - ``cigen`` needs every job, always runs, and fails when one failed or was
   cancelled: the one check to require in branch protection.
+- ``timings`` folds the legs' times into the Actions cache for the next
+  run's plan job (:mod:`cigen.app.timings`); the gate does not wait for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from copy import deepcopy
 from dataclasses import dataclass, field
 
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import LiteralScalarString
 
+from cigen.config.workflow import WorkflowConfig
 from cigen.plan.stages import Job, Plan
-from cigen.render.expressions import all_of, condition, json_text, literal
+from cigen.plan.toolchains import Toolchain, Versions
+from cigen.render.expressions import condition
 from cigen.render.integration import JOB as INTEGRATION
 from cigen.render.integration import IntegrationCI, integration_job
-from cigen.render.outputs import dependency_steps, upload_steps
-from cigen.render.plan_job import PLAN, plan_job
-from cigen.render.workflow_steps import (
-    CIGEN_PYTHON,
-    bash_defaults,
-    checkout,
-    flow,
-    install_step,
-    run_step,
-    runs_on,
-    setup_steps,
-    task_step,
-)
-from cigen.plan.toolchains import Toolchain, Versions
-from cigen.config.workflow import WorkflowConfig
+from cigen.render.leg_action import action_path
+from cigen.render.outputs import TIMINGS_ARTIFACT_PREFIX, TIMINGS_DIR
+from cigen.render.pins import uses_step
+from cigen.render.plan_job import PLAN, TIMINGS_FILE, TIMINGS_KEY, plan_job
+from cigen.render.workflow_steps import CIGEN_PYTHON, bash_defaults, checkout, flow, run_step, runs_on
 
 GATE = "cigen"
-SERVICE = "fromJSON(env.CIGEN_SERVICES)[matrix.service.path]"
+TIMINGS = "timings"
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceCI:
-    """What a service's leg does, known when the workflow is generated."""
+    """What the workflow knows of a service when it is generated."""
 
     path: str
     toolchain: Toolchain
     tasks: tuple[str, ...]  # in run order: the configured tasks this service defines
-    artifact: str | None  # the artifact its outputs go to; None when no later job reads them
-    dependencies: tuple[str, ...] = ()  # artifacts of the services it depends on directly, sorted
+    artifact: str  # the folder its build outputs travel in, inside its leg's artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +69,31 @@ class WorkflowModel:
     jobs: tuple[Job, ...]
     services: Mapping[str, ServiceCI]
     versions: Versions
-    python_commands: Mapping[str, str] = field(default_factory=dict)  # Python task -> command
     version: str = "0.0.0"  # cigen's version: the header and the plan job's install
     integration: IntegrationCI | None = None  # when a service can be started
 
     @property
     def requirement(self) -> str:
-        """What the plan and integration jobs pip-install."""
+        """What the plan, leg and integration jobs pip-install."""
         return self.config.cigen_requirement or f"cigen=={self.version}"
+
+    @property
+    def toolchains(self) -> list[Toolchain]:
+        found = {s.toolchain.key: s.toolchain for s in self.services.values()}
+        return [found[k] for k in sorted(found)]
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The configured tasks some service defines, in run order (``cigen run`` refuses the others)."""
+        defined = {t for s in self.services.values() for t in s.tasks}
+        return tuple(t for t in self.config.tasks if t in defined)
 
 
 def header(model: WorkflowModel) -> str:
     return (
         f"@generated by cigen {model.version}: edit cigen.yaml and run `cigen generate` to update it.\n"
         "`cigen check` fails while this file is out of date. cigen owns the triggers, the\n"
-        f"settings and the jobs it writes ({PLAN}, stage-*, integration, {GATE}); triggers,\n"
+        f"settings and the jobs it writes ({PLAN}, stage-*, integration, {GATE}, {TIMINGS}); triggers,\n"
         "top-level env and jobs you add are kept when it regenerates the file."
     )
 
@@ -119,7 +123,10 @@ def render_workflow(model: WorkflowModel) -> CommentedMap:
         jobs[INTEGRATION] = integration_job(
             model.integration, cfg, model.versions, flow(list(jobs)), runs_on(cfg), model.requirement, CIGEN_PYTHON
         )
-    jobs[GATE] = _gate_job(model, list(jobs))
+    gated = list(jobs)
+    if model.jobs:
+        jobs[TIMINGS] = _timings_job(model)
+    jobs[GATE] = _gate_job(model, gated)
     doc["jobs"] = jobs
     return doc
 
@@ -140,34 +147,6 @@ def _triggers(cfg: WorkflowConfig) -> CommentedMap:
     return on
 
 
-def _toolchains(model: WorkflowModel, job: Job) -> list[Toolchain]:
-    found = {model.services[p].toolchain.key: model.services[p].toolchain for p in job.services}
-    return [found[k] for k in sorted(found)]
-
-
-def _service_data(model: WorkflowModel, job: Job, mixed: bool) -> str:
-    lines = []
-    for path in job.services:
-        s = model.services[path]
-        entry = {
-            "artifact": s.artifact or "",
-            "dependencies": _pattern(s.dependencies),
-            "tasks": list(s.tasks),
-            "toolchain": s.toolchain.key,
-        }
-        if not mixed:
-            del entry["toolchain"]
-        lines.append(f"  {json_text(path)}: {json_text(entry)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
-def _pattern(artifacts: tuple[str, ...]) -> str:
-    """A download-artifact pattern (minimatch) matching exactly these artifact names."""
-    if not artifacts:
-        return ""
-    return artifacts[0] if len(artifacts) == 1 else "{" + ",".join(artifacts) + "}"
-
-
 def _max_parallel(model: WorkflowModel, job: Job, parts: list[Job]) -> int | None:
     """The job's share of the concurrency limit (a split stage's ``parts`` run at once); None if it cannot bind."""
     limit = model.plan.concurrency
@@ -180,43 +159,27 @@ def _max_parallel(model: WorkflowModel, job: Job, parts: list[Job]) -> int | Non
 
 def _stage_job(model: WorkflowModel, job: Job, parts: list[Job]) -> CommentedMap:
     cfg = model.config
-    services = [model.services[p] for p in job.services]
-    toolchains = _toolchains(model, job)
-    mixed = len(toolchains) > 1
-
-    def on(tc: Toolchain) -> str | None:
-        return f"{SERVICE}.toolchain == {literal(tc.key)}" if mixed else None
-
     strategy = CommentedMap()
     strategy["fail-fast"] = model.plan.fail_fast
     share = _max_parallel(model, job, parts)
     if share is not None:
         strategy["max-parallel"] = share
-    strategy["matrix"] = CommentedMap({"service": f"${{{{ fromJSON(needs.{PLAN}.outputs.{job.id}) }}}}"})
+    strategy["matrix"] = CommentedMap({"leg": f"${{{{ fromJSON(needs.{PLAN}.outputs.{job.id}) }}}}"})
 
-    steps: list[CommentedMap] = [checkout()]
-    for tc in toolchains:
-        steps += setup_steps(tc, model.versions, on(tc))
-    steps += [CommentedMap(deepcopy(step)) for step in cfg.setup]  # no shared nodes: YAML would alias them
-    for tc in toolchains:
-        steps.append(install_step(tc, on(tc)))
-    if any(s.dependencies for s in services):
-        steps += dependency_steps(f"{SERVICE}.dependencies")
-    for task in cfg.tasks:
-        for tc in toolchains:
-            if not any(task in s.tasks and s.toolchain == tc for s in services):
-                continue
-            when = all_of(
-                f"contains({SERVICE}.tasks, {literal(task)})",
-                None if task == "build" else "!matrix.service.build_only",
-                on(tc),
-            )
-            steps.append(task_step(task, tc, when, model.python_commands.get(task)))
-    if any(s.artifact for s in services):
-        steps += upload_steps(cfg.outputs, f"{SERVICE}.artifact")
+    leg = CommentedMap()
+    leg["name"] = "Run the leg's services"
+    # $/: the action at the running commit, whatever the checkout did (GitHub's self-repository syntax).
+    leg["uses"] = f"$/{action_path(cfg.path)}"
+    leg["with"] = CommentedMap({
+        "leg": "${{ toJSON(matrix.leg) }}",
+        "id": "${{ matrix.leg.id }}",
+        "toolchains": "${{ matrix.leg.toolchains }}",
+        "download": "${{ matrix.leg.download }}",
+        "artifact": "${{ matrix.leg.artifact }}",
+    })
 
     out = CommentedMap()
-    out["name"] = "${{ matrix.service.name }}"
+    out["name"] = "${{ matrix.leg.name }}"
     out["needs"] = flow([PLAN, *job.needs])
     out["if"] = condition(f"!cancelled() && !failure() && needs.{PLAN}.outputs.{job.id}-count != '0'")
     out["runs-on"] = runs_on(cfg)
@@ -224,12 +187,62 @@ def _stage_job(model: WorkflowModel, job: Job, parts: list[Job]) -> CommentedMap
     out["permissions"] = CommentedMap({"contents": "read"})
     out["defaults"] = bash_defaults()
     out["strategy"] = strategy
-    out["env"] = CommentedMap({
-        "SERVICE_PATH": "${{ matrix.service.path }}",
-        "CIGEN_SERVICES": LiteralScalarString(_service_data(model, job, mixed)),
-    })
-    out["steps"] = steps
+    out["steps"] = [checkout(), leg]
     return out
+
+
+# The previous timings (restored, possibly none), then every leg's `cigen run
+# --json` documents: a service's newest time wins (cigen.app.timings).
+_MERGE_TIMINGS = f"""\
+python3 - <<'PYTHON'
+import glob, json, os
+temp = os.environ["RUNNER_TEMP"]
+path = os.path.join(temp, "{TIMINGS_DIR}.json")
+try:
+    with open(path, encoding="utf-8") as handle:
+        seconds = json.load(handle)["seconds"]
+except (OSError, ValueError, KeyError, TypeError):
+    seconds = {{}}
+for name in sorted(glob.glob(os.path.join(temp, "{TIMINGS_DIR}", "*.json"))):
+    try:
+        with open(name, encoding="utf-8") as handle:
+            run = json.load(handle)
+    except (OSError, ValueError):
+        continue
+    for service in run.get("services", []):
+        times = [task["seconds"] for task in service.get("tasks", []) if task.get("seconds") is not None]
+        if times:
+            seconds[service["path"]] = round(sum(times), 3)
+with open(path, "w", encoding="utf-8") as handle:
+    json.dump({{"version": 1, "seconds": dict(sorted(seconds.items()))}}, handle)
+print(f"timings of {{len(seconds)}} services")
+PYTHON"""
+
+
+def _timings_job(model: WorkflowModel) -> CommentedMap:
+    job = CommentedMap()
+    job["name"] = TIMINGS
+    job["needs"] = flow([PLAN, *(j.id for j in model.jobs)])
+    job["if"] = condition(f"!cancelled() && needs.{PLAN}.outputs.any == 'true'")
+    job["runs-on"] = runs_on(model.config)
+    job["timeout-minutes"] = 10
+    job["permissions"] = CommentedMap()
+    job["defaults"] = bash_defaults()
+    job["steps"] = [
+        # actions/cache saves at the end of the job, under this run's key; it restores the newest by prefix.
+        uses_step("actions/cache", name="Restore the timings of earlier runs", with_={
+            "path": TIMINGS_FILE,
+            "key": f"{TIMINGS_KEY}${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}",
+            "restore-keys": TIMINGS_KEY,
+        }),
+        uses_step("actions/download-artifact", name="Download the timings of this run's legs", with_={
+            "pattern": f"{TIMINGS_ARTIFACT_PREFIX}*",
+            "path": f"${{{{ runner.temp }}}}/{TIMINGS_DIR}",
+            "merge-multiple": True,
+        }),
+        run_step("Add this run's timings", _MERGE_TIMINGS),
+    ]
+    return job
 
 
 def _gate_job(model: WorkflowModel, needed: list[str]) -> CommentedMap:

@@ -1,15 +1,13 @@
-"""The steps of a service leg that depend on its toolchain: set up, install, run a task.
+"""The steps of a leg that depend on its toolchain: set up, install; and the small parts every job shares.
 
-Each function takes a :class:`~cigen.plan.toolchains.Toolchain` and an optional
-``when`` (the condition selecting that toolchain's legs, when a job mixes
-several) and returns plain steps. Commands are fixed text; the only values
-that vary per leg (the task, the service's folder) reach ``run:`` through
-``env:`` and ``working-directory``, never through ``${{ }}``.
+Each toolchain function takes a :class:`~cigen.plan.toolchains.Toolchain` and
+an optional ``when`` (the condition selecting the legs that use it) and
+returns plain steps. Commands are fixed text; a folder reaches a step through
+``working-directory`` or ``env:``, never through ``${{ }}`` in ``run:``.
 """
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -17,11 +15,9 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from cigen.render.expressions import condition, escape, literal
 from cigen.render.pins import uses_step
-from cigen.plan.tasks import runner
 from cigen.plan.toolchains import Toolchain, Versions
 from cigen.config.workflow import WorkflowConfig
 
-SERVICE_FOLDER = "${{ matrix.service.path }}"
 CIGEN_PYTHON = "3.13"  # the Python cigen itself runs on in the plan and integration jobs
 
 
@@ -68,11 +64,6 @@ def run_step(
         step["env"] = CommentedMap(env)
     step["run"] = LiteralScalarString(script) if "\n" in script else script
     return step
-
-
-def _where(tc: Toolchain) -> str:
-    """The folder a toolchain installs in, as a workflow value."""
-    return SERVICE_FOLDER if tc.root is None else escape(tc.root)
 
 
 def _node(versions: Versions, extra: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +115,7 @@ def setup_steps(tc: Toolchain, versions: Versions, when: str | None) -> list[Com
         steps.append(run_step(
             f"Find yarn's cache folder{label}",
             'echo "folder=$(yarn config get cacheFolder)" >> "$GITHUB_OUTPUT"',
-            if_=when, id=f"{tc.key}-cache", working_directory=_where(tc),
+            if_=when, id=f"{tc.key}-cache", working_directory=escape(tc.root or "."),
         ))
         steps.append(uses_step("actions/cache", name=f"Cache yarn downloads{label}", if_=when, with_={
             "path": f"${{{{ steps.{tc.key}-cache.outputs.folder }}}}",
@@ -176,30 +167,20 @@ if [ -f requirements.txt ]; then python -m pip install -r requirements.txt; fi
 if [ -f pyproject.toml ] || [ -f setup.py ]; then python -m pip install -e .; fi"""
 
 
+def install_script(tc: Toolchain) -> str:
+    """The command that installs the toolchain's dependencies, run in its folder."""
+    if tc.manager == "pip":
+        return _PIP_INSTALL
+    locked, unlocked = _INSTALL[tc.manager]
+    return locked if tc.lockfile else unlocked
+
+
 def install_step(tc: Toolchain, when: str | None, folder: str | None = None) -> CommentedMap:
     """Install the toolchain's dependencies in its folder (``folder`` when the job has no matrix)."""
     where = folder if folder is not None else tc.root
     label = "" if where in (None, ".") else f" ({where})"
-    if tc.manager == "pip":
-        script = _PIP_INSTALL
-    else:
-        locked, unlocked = _INSTALL[tc.manager]
-        script = locked if tc.lockfile else unlocked
-    directory = escape(folder) if folder is not None else _where(tc)
+    script = install_script(tc)
+    if where is None:
+        raise ValueError(f"the toolchain {tc.key} has no shared folder: name the folder to install in")
+    directory = escape(where)
     return run_step(f"Install dependencies{label}", script, if_=when, working_directory=directory)
-
-
-def task_step(task: str, tc: Toolchain, when: str | None, command: str | None = None) -> CommentedMap:
-    """Run ``task`` in the service's folder with its own package manager (:mod:`cigen.plan.tasks`).
-
-    Node: the package.json script of that name. Python: ``command`` (from
-    ``python_tasks``) inside the service's environment. The name or command
-    reaches the script through ``env:``, as the argument :func:`cigen.plan.tasks.task_argv` appends.
-    """
-    if tc.node:
-        return run_step(task, f'{shlex.join(runner(tc))} "$TASK"', if_=when, env={"TASK": task},
-                        working_directory=SERVICE_FOLDER)
-    if command is None:
-        raise ValueError(f"the Python task {task!r} needs its command")
-    return run_step(task, f'{shlex.join(runner(tc))} "$COMMAND"', if_=when, env={"COMMAND": escape(command)},
-                    working_directory=SERVICE_FOLDER)

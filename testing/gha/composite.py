@@ -5,6 +5,9 @@ actions={"acme/cigen": checkout})``), so that a workflow pinning
 ``acme/cigen@<sha>`` runs this checkout's action.yml; ``./path`` is read from
 the leg's workspace, as GitHub does (the job must check out first).
 
+``$/path`` (GitHub's self-repository syntax) is the folder in the workflow's
+own repository at the running commit, with no checkout needed.
+
 A composite action runs as GitHub runs it: its own ``inputs`` (declared
 defaults, expressions in them evaluated, undeclared inputs rejected), its own
 ``steps`` context and status (a failing step skips the rest unless their
@@ -16,6 +19,7 @@ from its steps' outputs when it ends.
 
 from __future__ import annotations
 
+import tarfile
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from cigen.adapters.proc import run
 from testing.gha.expressions import ExpressionError, interpolate
 from testing.gha.model import FAILURE, SUCCESS, ActionError
 from testing.gha.values import to_str
@@ -36,12 +41,31 @@ def local_action(uses: str, leg: Leg) -> tuple[Path, str, str] | None:
     uses = uses.strip()
     if uses.startswith("./"):
         return leg.workspace / uses[2:], "", ""
+    if uses.startswith("$/"):
+        return self_repository(leg, uses[2:]), "", ""
     name, _, ref = uses.partition("@")
     owner_repo = "/".join(name.split("/")[:2])
     folder = leg.local_actions.get(owner_repo)
     if folder is None:
         return None
     return folder.joinpath(*name.split("/")[2:]), owner_repo, ref
+
+
+def self_repository(leg: Leg, path: str) -> Path:
+    """``$/path``: the folder in the workflow's own repository at the running commit (``github.sha``),
+    with no checkout, as GitHub resolves it; read from the source repository into the leg's temp."""
+    sha = str(leg.github["sha"])
+    target = leg.temp / "self-repository" / sha
+    archive = leg.temp / "self-repository" / f"{sha}.tar"
+    if not target.is_dir():
+        target.mkdir(parents=True)
+        listed = run(["git", "archive", "--format=tar", "-o", str(archive), sha, "--", path],
+                     cwd=leg.source_repo, check=False)
+        if listed.returncode != 0:
+            raise ActionError(f"$/{path}: not in the repository at {sha}: {listed.stderr.strip()}")
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+    return target / path
 
 
 def _load(folder: Path) -> dict[str, Any]:

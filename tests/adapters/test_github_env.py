@@ -89,21 +89,19 @@ class Job:
     services: tuple[str, ...]
 
 
-def test_job_outputs_list_the_running_services_of_each_job_in_job_order():
-    jobs = [Job("stage-1", ("libs/b", "libs/a", "libs/c")), Job("stage-2", ("apps/web",))]
-    names = {"libs/a": "a", "libs/b": "b", "libs/c": "c", "apps/web": "web \"quoted\" ünï"}
-    outputs = github_env.job_outputs(jobs, affected=["apps/web", "libs/a"], build_only=["libs/b"], names=names)
-    assert json.loads(outputs["stage-1"]) == [
-        {"name": "b", "path": "libs/b", "build_only": True},
-        {"name": "a", "path": "libs/a", "build_only": False},
-    ]
-    assert outputs["stage-1-count"] == "2"
-    assert outputs["stage-2"] == '[{"name":"web \\"quoted\\" ünï","path":"apps/web","build_only":false}]'
+def test_job_outputs_are_each_jobs_legs_as_one_line_of_json_and_their_count():
+    jobs = [Job("stage-1", ("libs/b", "libs/a")), Job("stage-2", ("apps/web",))]
+    legs = {"stage-1": [{"name": "b +1", "run": ["libs/a"], "build": ["libs/b"]}],
+            "stage-2": [{"name": "web \"quoted\" ünï", "run": ["apps/web"]}]}
+    outputs = github_env.job_outputs(jobs, legs)
+    assert json.loads(outputs["stage-1"]) == legs["stage-1"]
+    assert outputs["stage-1-count"] == "1"
+    assert outputs["stage-2"] == '[{"name":"web \\"quoted\\" ünï","run":["apps/web"]}]'
     assert "\n" not in outputs["stage-2"]
 
 
 def test_a_job_with_nothing_to_run_gets_an_empty_list_and_zero():
-    outputs = github_env.job_outputs([Job("stage-1", ("x",))], affected=[], build_only=[], names={})
+    outputs = github_env.job_outputs([Job("stage-1", ("x",))], {})
     assert outputs == {"stage-1": "[]", "stage-1-count": "0"}
 
 

@@ -13,10 +13,16 @@ from cigen.reporting import Recorder, reporting_to
 from cigen.config.root import Config
 from cigen.config.loader import load_config
 from cigen.discovery import discover
-from cigen.app.generate import artifact_names, generate_workflow
+from cigen.app.generate import build_model, generate_leg_action, generate_workflow
 from cigen.model import Member, Workspace
 from testing.monorepos import write_monorepo
 from testing.validators import assert_valid_workflow
+
+
+
+def leg_action(root: Path, config: Any) -> dict[str, Any]:
+    """The leg action the workflow of the monorepo at ``root`` runs, as data."""
+    return load(generate_leg_action(config, build_model(discover(root, config), config), root).text)
 
 
 def load(text: str) -> dict[str, Any]:
@@ -28,24 +34,6 @@ def validate(text: str, tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text(text)
     assert_valid_workflow(path)
-
-
-def test_artifact_names_are_readable_and_safe() -> None:
-    assert artifact_names(["packages/core", ".", "apps/my app (v2)"]) == {
-        "packages/core": "cigen-packages-core",
-        ".": "cigen-root",
-        "apps/my app (v2)": "cigen-apps-my-app-v2",
-    }
-
-
-def test_artifact_names_that_would_collide_get_a_hash_of_their_path() -> None:
-    names = artifact_names(["a/b", "a-b", "c"])
-    assert names["c"] == "cigen-c"
-    assert names["a/b"] != names["a-b"]
-    assert names["a/b"].startswith("cigen-a-b-") and names["a-b"].startswith("cigen-a-b-")
-
-
-# --- a stage larger than a matrix ---------------------------------------------------------------
 
 
 def wide(root: Path, count: int) -> Workspace:
@@ -63,9 +51,8 @@ def test_a_stage_of_more_than_256_services_is_split_into_parts_sharing_the_concu
     jobs = load(text)["jobs"]
     parts = [j for j in jobs if j.startswith("stage-")]
     assert parts == ["stage-1-part-1", "stage-1-part-2"]
-    assert [len(json.loads(jobs[p]["env"]["CIGEN_SERVICES"])) for p in parts] == [150, 150]
     assert [jobs[p]["strategy"]["max-parallel"] for p in parts] == [5, 4]  # 9 at once in all
-    assert [jobs[p]["strategy"]["matrix"]["service"] for p in parts] == [
+    assert [jobs[p]["strategy"]["matrix"]["leg"] for p in parts] == [
         "${{ fromJSON(needs.plan.outputs.stage-1-part-1) }}", "${{ fromJSON(needs.plan.outputs.stage-1-part-2) }}",
     ]
     assert jobs["cigen"]["needs"] == ["plan", *parts]
@@ -81,9 +68,8 @@ def test_node_services_run_the_configured_tasks_they_define_in_the_configured_or
         "packages/a": {"name": "a", "scripts": {"test": "t", "typecheck": "tc", "build": "b", "lint": "l"}},
     }, config="workflow:\n  tasks: [typecheck, test, build]\n")
     config = load_config(root)
-    stage = load(generate_workflow(discover(root, config), config).text)["jobs"]["stage-1"]
-    assert json.loads(stage["env"]["CIGEN_SERVICES"])["packages/a"]["tasks"] == ["typecheck", "test", "build"]
-    assert [s["name"] for s in stage["steps"] if s.get("env", {}).get("TASK")] == ["typecheck", "test", "build"]
+    run = next(s for s in leg_action(root, config)["runs"]["steps"] if s["name"] == "Run its services")
+    assert run["env"]["TASKS"] == "typecheck test build"  # lint is configured by no one here: not asked
 
 
 def test_setup_steps_from_cigen_yaml_run_after_the_toolchain_and_before_install(tmp_path: Path) -> None:
@@ -92,7 +78,7 @@ def test_setup_steps_from_cigen_yaml_run_after_the_toolchain_and_before_install(
         "packages/a": {"name": "a", "scripts": {"test": "t"}},
     }, config="workflow:\n  setup:\n    - name: Registry login\n      run: echo login\n")
     config = load_config(root)
-    steps = load(generate_workflow(discover(root, config), config).text)["jobs"]["stage-1"]["steps"]
+    steps = leg_action(root, config)["runs"]["steps"]
     names = [s.get("name", s.get("uses", "")) for s in steps]
     assert names.index("Set up Node.js and npm") < names.index("Registry login") < names.index("Install dependencies")
 
@@ -124,7 +110,7 @@ def started(tmp_path: Path) -> tuple[str, dict[str, Any]]:
 
 def test_the_integration_job_follows_every_stage_and_the_gate_waits_for_it(started: tuple[str, dict]) -> None:
     jobs = started[1]
-    assert list(jobs) == ["plan", "stage-1", "stage-2", "stage-3", "integration", "cigen"]
+    assert list(jobs) == ["plan", "stage-1", "stage-2", "stage-3", "integration", "timings", "cigen"]
     assert jobs["integration"]["needs"] == ["plan", "stage-1", "stage-2", "stage-3"]
     assert jobs["integration"]["if"] == "${{ !cancelled() && !failure() && needs.plan.outputs.any == 'true' }}"
     assert jobs["cigen"]["needs"][-1] == "integration"
@@ -150,9 +136,6 @@ def test_the_integration_job_builds_what_a_partial_run_skipped_dependencies_firs
         {"artifact": "cigen-packages-db", "path": "packages/db", "run": ["npm", "run", "build"]},
         {"artifact": "cigen-services-api", "path": "services/api", "run": ["npm", "run", "build"]},
     ]
-    # what the integration job starts uploads its outputs even with no dependent stage
-    api = json.loads(jobs["stage-2"]["env"]["CIGEN_SERVICES"])["services/api"]
-    assert api["artifact"] == "cigen-services-api"
 
 
 def test_the_integration_workflow_passes_the_validators(started: tuple[str, dict], tmp_path: Path) -> None:
@@ -182,9 +165,10 @@ def test_setup_steps_are_copied_into_every_job_without_yaml_aliases(tmp_path: Pa
         "packages/b": {"name": "b", "scripts": {"test": "t"}, "dependencies": {"a": "*"}},
     }, config="workflow:\n  setup:\n    - uses: docker://alpine:3\n      with: {args: echo hi}\n")
     config = load_config(root)
-    text = generate_workflow(discover(root, config), config).text
+    text = generate_leg_action(config, build_model(discover(root, config), config), root).text
     assert "&id" not in text and "*id" not in text
-    assert text.count("args: echo hi") == 2
+    assert text.count("args: echo hi") == 1  # in the leg action, which every stage job runs
+    assert "args: echo hi" not in generate_workflow(discover(root, config), config).text
 
 
 def test_an_unpinned_setup_action_is_warned_about(tmp_path: Path) -> None:
@@ -214,13 +198,14 @@ def test_with_workflow_action_the_plan_job_runs_cigen_through_the_pinned_action(
     config = load_config(root)
     text = generate_workflow(discover(root, config), config).text
     plan = load(text)["jobs"]["plan"]
-    check, affected = plan["steps"][1:]
+    restore, check, affected = plan["steps"][1:]
+    assert restore["uses"].startswith("actions/cache/restore@")
     assert (check["uses"], check["with"]) == (ACTION, {"command": "check"})
     assert affected["uses"] == ACTION and affected["id"] == "affected"
     assert affected["with"] == {
         "command": "affected",
         "base": "${{ github.event_name == 'workflow_dispatch' && !inputs.all && 'origin/main' || '' }}",
-        "args": "--build-deps",
+        "args": "--build-deps --timings ${{ runner.temp }}/cigen-timings.json",
     }
     assert plan["outputs"]["stage-2"] == "${{ toJSON(fromJSON(steps.affected.outputs.stages)['stage-2']) }}"
     assert plan["outputs"]["stage-2-count"] == "${{ fromJSON(steps.affected.outputs.counts)['stage-2'] }}"

@@ -67,8 +67,9 @@ def test_the_workflow_of_a_chain_grows_linearly_with_its_length(tmp_path: Path) 
         needs = sum(len(job.get("needs", [])) for job in doc["jobs"].values())
         sizes[members] = (len(doc["jobs"]), needs, nodes(doc))
     (jobs, needs, total), (jobs2, needs2, total2) = sizes[500], sizes[1000]
-    assert (jobs, jobs2) == (502, 1002)  # plan, a stage per member, the gate
-    assert needs2 - needs == 2 * 500 + 500  # a stage needs plan and the stage before it; the gate needs all
+    assert (jobs, jobs2) == (503, 1003)  # plan, a stage per member, the timings, the gate
+    # a stage needs plan and the stage before it; the gate and the timings need every stage
+    assert needs2 - needs == 2 * 500 + 500 + 500
     assert 1.99 < total2 / total < 2.01, sizes
 
 

@@ -18,17 +18,20 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from cigen.config.root import Config
-from cigen.discovery import discover
-from cigen.app.generate import generate_workflow
 from cigen.adapters.github_env import format_outputs, job_outputs, summary_outputs
+from cigen.app.generate import generate_all
+from cigen.config.root import Config
+from cigen.config.workflow import LegsMode
+from cigen.discovery import discover
 from cigen.graph.graph import build_graph
-from cigen.plan.stages import compute_plan, stage_jobs
+from cigen.plan.legs import plan_legs
+from cigen.plan.stages import compute_plan, service_needs, stage_jobs
+from cigen.plan.toolchains import detect
+from cigen.render.leg_matrix import artifact_names, leg_entries
 from testing.gha.events import push_event
-from testing.gha.expressions import interpolate
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS
-from testing.gha.runner import run_workflow
-from testing.validators import assert_valid_workflow
+from testing.gha.runner import pip_wheelhouse, run_workflow
+from testing.validators import assert_valid_action, assert_valid_workflow
 
 # folder -> (npm name, dependencies); c depends on b depends on a.
 FOLDERS = {
@@ -100,24 +103,38 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def generated(repo: Path) -> str:
-    config = Config()
-    return generate_workflow(discover(repo, config), config).text
+def generated(repo: Path, cigen_wheel: Path) -> str:
+    """The workflow's text; it and its leg action are committed, as ``$/`` reads the action at the running commit."""
+    config = Config.model_validate({"workflow": {"cigen_requirement": str(cigen_wheel)}})
+    files = generate_all(discover(repo, config), config)
+    for generated in files:
+        generated.path.parent.mkdir(parents=True, exist_ok=True)
+        generated.path.write_text(generated.text)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "the cigen workflow")
+    return files[0].text
 
 
-def _with_plan_outputs(text: str, repo: Path, outputs_file: Path) -> dict[str, Any]:
+def _with_plan_outputs(text: str, repo: Path, outputs_file: Path, legs: LegsMode) -> dict[str, Any]:
     """The workflow with its plan job's steps replaced by writing ``cigen affected``'s outputs for every service.
 
-    The outputs are made by cigen's own code (:mod:`cigen.adapters.github_env`), with
-    the labels above as the services' names.
+    The outputs are made by cigen's own code (:mod:`cigen.plan.legs`, :mod:`cigen.render.leg_matrix`,
+    :mod:`cigen.adapters.github_env`), with the labels above as the services' names.
     """
     config = Config()
     workspace = discover(repo, config)
     g = build_graph(workspace)
     plan = compute_plan(g)
+    jobs = stage_jobs(plan)
     names = {p: LABELS[workspace.member(p).name or ""] for p in plan.services}
+    needs = service_needs(g, plan)
+    entries = leg_entries(
+        plan_legs(jobs, needs, plan.services, dict.fromkeys(plan.services, 10.0), mode=legs),
+        build_only=(), names=names, toolchains=detect(workspace, plan.services),
+        artifacts=artifact_names(plan.services), dependencies=needs,
+    )
     values = summary_outputs(sorted(names.values()), "a push runs everything here")
-    values.update(job_outputs(stage_jobs(plan), list(plan.services), [], names))
+    values.update(job_outputs(jobs, entries))
     outputs_file.write_text(format_outputs(values))
     doc = YAML(typ="safe", pure=True).load(text)
     doc["jobs"]["plan"]["steps"] = [
@@ -126,54 +143,52 @@ def _with_plan_outputs(text: str, repo: Path, outputs_file: Path) -> dict[str, A
     return doc
 
 
-def test_the_workflow_passes_the_validators(generated: str, tmp_path: Path) -> None:
-    path = tmp_path / ".github" / "workflows" / "cigen.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(generated)
-    assert_valid_workflow(path)
+def test_the_workflow_passes_the_validators(generated: str, repo: Path) -> None:
+    assert_valid_workflow(repo / ".github/workflows/cigen.yml")
+    assert_valid_action(repo / ".github/actions/cigen-leg/action.yml")
 
 
-def test_no_run_script_holds_an_expression_or_a_folder_name(generated: str) -> None:
+def test_no_run_script_holds_an_expression_or_a_folder_name(generated: str, repo: Path) -> None:
     doc = YAML(typ="safe", pure=True).load(generated)
-    scripts = [s["run"] for job in doc["jobs"].values() for s in job["steps"] if "run" in s]
+    action = YAML(typ="safe", pure=True).load((repo / ".github/actions/cigen-leg/action.yml").read_text())
+    steps = [s for job in doc["jobs"].values() for s in job["steps"]] + action["runs"]["steps"]
+    scripts = [s["run"] for s in steps if "run" in s]
     assert scripts
     for script in scripts:
         assert "${{" not in script
         assert "we ird" not in script and "cost $HOME" not in script
 
 
-def test_folders_reach_the_legs_unchanged_through_the_escaped_static_data(generated: str) -> None:
-    doc = YAML(typ="safe", pure=True).load(generated)
-    stage = doc["jobs"]["stage-3"]
-    # GitHub evaluates ${{ }} in env values: what the leg sees is the real folder.
-    value = interpolate(stage["env"]["CIGEN_SERVICES"], {})
-    assert list(json.loads(value)) == ["packages/${{ github.token }}"]
-
-
 def test_every_leg_builds_and_tests_with_its_dependencies_outputs(
-    generated: str, repo: Path, tmp_path: Path
+    generated: str, repo: Path, tmp_path: Path, cigen_wheelhouse: Path
 ) -> None:
-    doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt")
-    run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300)
+    doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt", "service")
+    run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
+                       machine_env=pip_wheelhouse(cigen_wheelhouse))
     assert run.results() == {
-        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": SUCCESS, "stage-3": SUCCESS, "cigen": SUCCESS,
+        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": SUCCESS, "stage-3": SUCCESS, "timings": SUCCESS,
+        "cigen": SUCCESS,
     }, run.report()
     legs = {leg.name: leg for job in run.jobs.values() for leg in job.legs}
     assert set(LABELS.values()) <= set(legs), run.report()  # each leg is named by its label
     app = run.jobs["stage-3"].legs[0]
-    assert "tested 2 dependencies" in app.step("test").log  # lib-b directly, lib-a through lib-b
+    log = app.step("Run the leg's services").log
+    assert "tested 2 dependencies" in log  # lib-b directly, lib-a through lib-b
+    assert "::group::app-c:test: passed" in log  # each task a log group, with its result
     for leg in legs.values():
         assert leg.workspace is None or not list(leg.workspace.rglob("pwned")), leg.name
     assert not (repo / "pwned").exists()
 
 
 def test_a_failing_test_skips_the_dependents_and_fails_the_gate(
-    generated: str, repo: Path, tmp_path: Path
+    generated: str, repo: Path, tmp_path: Path, cigen_wheelhouse: Path
 ) -> None:
-    doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt")
-    doc["jobs"]["stage-2"]["env"]["FAIL_TEST"] = "lib-b"
-    run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300)
+    doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt", "service")
+    doc["jobs"]["stage-2"]["env"] = {"FAIL_TEST": "lib-b"}
+    run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
+                       machine_env=pip_wheelhouse(cigen_wheelhouse))
     assert run.results() == {
-        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": FAILURE, "stage-3": SKIPPED, "cigen": FAILURE,
+        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": FAILURE, "stage-3": SKIPPED, "timings": SUCCESS,
+        "cigen": FAILURE,
     }, run.report()
     assert "stage-2" in run.jobs["cigen"].legs[0].step("Fail if any job failed or was cancelled").log

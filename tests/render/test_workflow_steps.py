@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cigen.render.expressions import condition, escape, json_text, literal
-from cigen.render.workflow_steps import install_step, setup_steps, task_step
+from cigen.render.workflow_steps import install_step, setup_steps
 from cigen.plan.toolchains import Toolchain, Versions
 from testing.gha.expressions import interpolate
 
@@ -62,35 +62,11 @@ def test_install_is_frozen_to_the_lockfile_when_there_is_one(manager: str, locke
     assert (install_step(with_lock, None)["run"], install_step(without, None)["run"]) == (locked, unlocked)
 
 
-def test_a_toolchain_without_a_shared_folder_installs_in_each_services_folder() -> None:
-    tc = Toolchain(key="pip", manager="pip", root=None, lockfile=None)
-    step = install_step(tc, "x == 'pip'")
-    assert step["working-directory"] == "${{ matrix.service.path }}"
-    assert "python -m pip install -r requirements.txt" in step["run"]
-    assert step["if"] == "x == 'pip'"
-
-
 def test_a_folder_with_an_expression_in_its_name_stays_literal() -> None:
     tc = Toolchain(key="uv", manager="uv", root="py/${{ x }}", lockfile="py/${{ x }}/uv.lock")
     folder = install_step(tc, None)["working-directory"]
     assert folder != "py/${{ x }}"
     assert interpolate(folder, {}) == "py/${{ x }}"
-
-
-def test_node_tasks_run_the_script_through_the_services_own_manager() -> None:
-    tc = Toolchain(key="pnpm", manager="pnpm", root=".", lockfile=None)
-    step = task_step("test:unit", tc, None)
-    assert (step["env"], step["run"], step["working-directory"]) == (
-        {"TASK": "test:unit"}, 'pnpm run "$TASK"', "${{ matrix.service.path }}",
-    )
-
-
-def test_python_tasks_run_their_command_in_the_services_environment() -> None:
-    uv = Toolchain(key="uv", manager="uv", root=".", lockfile="uv.lock")
-    assert task_step("test", uv, None, "pytest -q")["run"] == 'uv run --locked bash -c "$COMMAND"'
-    assert task_step("test", uv, None, "pytest -q")["env"] == {"COMMAND": "pytest -q"}
-    unlocked = Toolchain(key="uv", manager="uv", root=None, lockfile=None)
-    assert task_step("test", unlocked, None, "pytest -q")["run"] == 'uv run bash -c "$COMMAND"'
 
 
 def test_expression_helpers() -> None:

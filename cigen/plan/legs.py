@@ -1,0 +1,184 @@
+"""The legs of a run: which services each matrix leg of each stage job runs.
+
+The workflow's jobs are fixed when it is generated (:func:`cigen.plan.stages.stage_jobs`);
+what each job runs is decided per run, by the plan job, for the services that
+run has to run. A leg pays a fixed overhead (a runner, checkout, toolchain,
+install), then runs its services one after another in dependency order
+through ``cigen run``; a job ends when its slowest leg does, and every job
+that needs it waits for that.
+
+- ``service``: a leg per service, in its stage's job (what cigen did first).
+- ``batch``: *phases* of consecutive jobs, each phase run by the legs of its
+  first job; the later jobs of a phase have nothing to do and are skipped.
+  A phase may take in the next job when every dependency of that job's
+  services is in the phase or in a job the phase's first job waits for, and
+  when the estimate says one barrier less gains more than the serial work it
+  adds. Within a phase the services fall into groups that share no
+  dependency inside the phase (connected components); the groups are packed
+  into at most ``max_legs`` legs, longest first onto the least loaded leg
+  (LPT), so that the legs end together.
+- ``auto``: a leg per service while that is as fast (by the same estimate)
+  and no job needs more than ``max_legs`` legs; batches above.
+
+Expected durations come from the caller (the times of earlier runs, else a
+size proxy: :mod:`cigen.app.timings`); they only decide the shape, so a wrong
+guess costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cigen.config.workflow import LegsMode
+from cigen.plan.stages import Job
+
+OVERHEAD = 60.0  # seconds a leg spends before its first task: queue, checkout, toolchain, install
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    id: str  # "<job id>-<n>", n from 1 in the job
+    services: tuple[str, ...]  # member paths in plan order: dependencies first
+    seconds: float  # the expected duration of its services, overhead aside
+
+
+@dataclass(frozen=True, slots=True)
+class _Phase:
+    first: int  # index of the job whose legs run it
+    services: list[str]
+    single: bool = False  # a leg per service
+
+
+def plan_legs(
+    jobs: Sequence[Job],
+    dependencies: Mapping[str, Sequence[str]],
+    running: Sequence[str],
+    seconds: Mapping[str, float],
+    *,
+    mode: LegsMode = "auto",
+    max_legs: int = 20,
+    overhead: float = OVERHEAD,
+) -> dict[str, tuple[Leg, ...]]:
+    """The legs of every job (none for a job with nothing to run) for the ``running`` services.
+
+    ``dependencies``: each planned service's direct dependencies among the
+    planned ones. ``running`` may hold services of any job; the result keeps
+    the plan's order (each job's order) inside every leg.
+    """
+    if max_legs < 1:
+        raise ValueError(f"max_legs must be at least 1 (got {max_legs})")
+    model = _Model(jobs, dependencies, running, seconds, max_legs, overhead)
+    if mode == "service":
+        return model.legs(model.per_service())
+    batched = model.batched()
+    if mode == "auto":
+        single = model.per_service()
+        if all(len(p.services) <= max_legs for p in single) and model.estimate(single) <= model.estimate(batched):
+            return model.legs(single)
+    return model.legs(batched)
+
+
+class _Model:
+    def __init__(self, jobs: Sequence[Job], dependencies: Mapping[str, Sequence[str]], running: Sequence[str],
+                 seconds: Mapping[str, float], max_legs: int, overhead: float) -> None:
+        self.jobs = list(jobs)
+        self.dependencies = dependencies
+        self.seconds = seconds
+        self.max_legs = max_legs
+        self.overhead = overhead
+        chosen = set(running)
+        self.running = [[p for p in job.services if p in chosen] for job in self.jobs]
+        self.position = {p: i for i, job in enumerate(self.jobs) for p in job.services}
+        index = {job.id: i for i, job in enumerate(self.jobs)}
+        # The jobs each job waits for, directly or not: a job's needs come before it.
+        self.closure: list[frozenset[int]] = []
+        for job in self.jobs:
+            needed: set[int] = set()
+            for need in job.needs:
+                needed.add(index[need])
+                needed |= self.closure[index[need]]
+            self.closure.append(frozenset(needed))
+
+    def per_service(self) -> list[_Phase]:
+        return [_Phase(i, services, single=True) for i, services in enumerate(self.running) if services]
+
+    def batched(self) -> list[_Phase]:
+        phases: list[_Phase] = []
+        current: _Phase | None = None
+        cost = 0.0
+        for k, services in enumerate(self.running):
+            if not services:
+                continue
+            if current is not None and self.closure[k] <= self.closure[current.first] | set(range(current.first, k)):
+                merged = current.services + services
+                merged_cost = self.cost(merged)
+                if merged_cost <= cost + self.cost(services):
+                    current = _Phase(current.first, merged)
+                    cost = merged_cost
+                    continue
+            if current is not None:
+                phases.append(current)
+            current, cost = _Phase(k, list(services)), self.cost(services)
+        if current is not None:
+            phases.append(current)
+        return phases
+
+    def groups(self, services: Sequence[str]) -> list[tuple[float, list[str]]]:
+        """The services' connected components through their dependencies among them, with their work."""
+        parent = {p: p for p in services}
+
+        def find(p: str) -> str:
+            while parent[p] != p:
+                parent[p] = parent[parent[p]]
+                p = parent[p]
+            return p
+
+        for p in services:
+            for d in self.dependencies.get(p, ()):
+                if d in parent:
+                    a, b = find(p), find(d)
+                    if a != b:
+                        parent[a] = b
+        members: dict[str, list[str]] = {}
+        for p in services:
+            members.setdefault(find(p), []).append(p)
+        return [(sum(self.seconds.get(p, 0.0) for p in group), group) for group in members.values()]
+
+    def pack(self, services: Sequence[str], single: bool = False) -> list[tuple[float, list[str]]]:
+        """LPT: the groups, longest first, each onto the least loaded of at most ``max_legs`` legs
+        (``single``: a leg per service)."""
+        if single:
+            return [(self.seconds.get(p, 0.0), [p]) for p in services]
+        groups = sorted(self.groups(services), key=lambda g: (-g[0], self.position[g[1][0]]))
+        count = min(self.max_legs, len(groups))
+        heap = [(0.0, i) for i in range(count)]
+        legs: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(count)]
+        for work, group in groups:
+            load, i = heapq.heappop(heap)
+            legs[i] = (load + work, legs[i][1] + group)
+            heapq.heappush(heap, (load + work, i))
+        return [leg for leg in legs if leg[1]]
+
+    def cost(self, services: Sequence[str], single: bool = False) -> float:
+        """The expected time of a phase: the overhead, then its slowest leg."""
+        return self.overhead + max(work for work, _ in self.pack(services, single))
+
+    def estimate(self, phases: Sequence[_Phase]) -> float:
+        """The run's expected makespan when its phases run one after another (an upper estimate)."""
+        return sum(self.cost(phase.services, phase.single) for phase in phases)
+
+    def legs(self, phases: Sequence[_Phase]) -> dict[str, tuple[Leg, ...]]:
+        result: dict[str, tuple[Leg, ...]] = {}
+        for phase in phases:
+            job = self.jobs[phase.first].id
+            packed = self.pack(phase.services, phase.single)
+            # Legs in the order of their first service, each leg's services in plan order.
+            ordered = sorted((sorted(group, key=self.position.__getitem__) for _, group in packed),
+                             key=lambda group: self.position[group[0]])
+            result[job] = tuple(
+                Leg(f"{job}-{n}", tuple(group), sum(self.seconds.get(p, 0.0) for p in group))
+                for n, group in enumerate(ordered, 1)
+            )
+        return result
