@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from cigen.model import Workspace
     from cigen.plan.toolchains import Toolchain
 
-WORKFLOWS_FOLDER = ".github/workflows/"
 # What in cigen.yaml makes a workflow smaller, for one that would be too large to run.
 SMALLER = ("make it smaller: shorter steps in workflow.setup, "
            "or fewer stage jobs (plan.mode: parallel writes one)")
@@ -257,8 +256,8 @@ def generate_all(workspace: Workspace, config: Config, *, force: bool = False) -
         generate_ecosystem(workspace, config),
     ]
     files = [generated for generated in found if generated is not None]
-    for generated in files:
-        if generated.relative.startswith(WORKFLOWS_FOLDER):
+    for generated in files:  # the leg action too: GitHub reads it with the workflow
+        if generated.relative.startswith(".github/"):
             check_workflow_size(generated.relative, generated.text, hint=SMALLER)
     return files
 

@@ -20,6 +20,7 @@ CONFIG = "services:\n  api:\n    port: 4000\n"
 MY_JOB = """\
   # deploys after the gate
   deploy:
+    name: deploy
     needs: [cigen]
     runs-on: ubuntu-latest  # the cheapest
     permissions: {}
@@ -138,7 +139,7 @@ def test_a_workflow_over_the_limit_is_refused_naming_the_file_its_size_and_what_
 
 
 def test_generate_and_check_refuse_a_configuration_whose_workflow_github_would_not_run(tmp_path: Path) -> None:
-    script = "echo " + "x" * 140_000  # workflow.setup is copied into each job that installs the shop
+    script = "echo " + "x" * 600_000  # workflow.setup: in the integration job (and the leg action)
     config = CONFIG + f"workflow:\n  setup:\n    - name: Big\n      run: {script}\n"
     repo = write_monorepo(tmp_path / "repo", SHOP, config)
 

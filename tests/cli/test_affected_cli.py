@@ -300,15 +300,14 @@ def test_github_format_writes_each_stage_list_with_build_only_dependencies(mono,
     assert values["affected"] == '["api","web"]' and values["count"] == "2"
     assert values["any"] == "true" and values["all"] == ""
     stages = {k: json.loads(v) for k, v in values.items() if re.fullmatch(r"stage-\d+", k)}
-    assert stages == {
-        "stage-1": [{"name": "core", "path": "packages/core", "build_only": True}],
-        "stage-2": [{"name": "util", "path": "packages/util", "build_only": True}],
-        "stage-3": [{"name": "api", "path": "services/api", "build_only": False}],
-        "stage-4": [{"name": "web", "path": "apps/web", "build_only": False}],
+    # Four short services one behind the other: one leg, dependencies first, builds before the affected run.
+    assert {k: [(leg["build"], leg["run"]) for leg in legs] for k, legs in stages.items()} == {
+        "stage-1": [(["packages/core", "packages/util"], ["services/api", "apps/web"])],
+        "stage-2": [], "stage-3": [], "stage-4": [],
     }
-    assert [values[f"stage-{i}-count"] for i in range(1, 5)] == ["1", "1", "1", "1"]
+    assert [values[f"stage-{i}-count"] for i in range(1, 5)] == ["1", "0", "0", "0"]
     assert summary.read_text(encoding="utf-8").startswith("## cigen: change impact")
-    assert out == "2 of 8 services affected; 4 of 4 jobs run\n"
+    assert out == "2 of 8 services affected; 1 of 4 jobs run\n"
 
 
 def test_github_format_gives_an_empty_list_to_a_stage_with_nothing_to_run(mono, monkeypatch, tmp_path):
@@ -317,7 +316,8 @@ def test_github_format_gives_an_empty_list_to_a_stage_with_nothing_to_run(mono, 
     assert run(mono, "--base", "main", "--format", "github")[0] == 0
     values = _outputs(output)
     assert (values["stage-1"], values["stage-1-count"]) == ("[]", "0")
-    assert values["stage-2"] == '[{"name":"worker","path":"services/worker","build_only":false}]'
+    (leg,) = json.loads(values["stage-2"])
+    assert (leg["name"], leg["run"], leg["build"]) == ("worker", ["services/worker"], [])
     assert (values["stage-4"], values["stage-4-count"]) == ("[]", "0")
 
 
