@@ -21,6 +21,7 @@ from testing.validators import (
     check_jsonschema,
     workflow_findings,
     zizmor,
+    zizmor_personas,
 )
 
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
@@ -32,6 +33,9 @@ on:
   push:
     branches: [main]
 permissions: {{}}
+concurrency:
+  group: ${{{{ github.workflow }}}}-${{{{ github.ref }}}}
+  cancel-in-progress: true
 jobs:
   test:
     name: test
@@ -79,11 +83,17 @@ def test_a_clean_workflow_has_no_findings_from_any_validator(tmp_path: Path) -> 
     assert_valid_workflow(path)
 
 
+def test_the_pedantic_persona_catches_a_computed_index(tmp_path: Path) -> None:
+    bad = GOOD.replace("${{ github.event.pull_request.title }}", "${{ fromJSON(env.DATA)[github.ref_name] }}")
+    assert zizmor(write(tmp_path, bad)) == []  # the regular persona lets it pass
+    assert any("zizmor [obfuscation]" in f and "[persona pedantic]" in f for f in zizmor_personas(write(tmp_path, bad)))
+
+
 def test_actionlint_catches_a_malformed_expression(tmp_path: Path) -> None:
     bad = GOOD.replace('run: echo "$TITLE"', 'run: echo "${{ github.sha( }}"')
     findings = actionlint(write(tmp_path, bad))
     assert len(findings) == 1
-    assert "actionlint [expression]" in findings[0] and "ci.yml:20:" in findings[0]
+    assert "actionlint [expression]" in findings[0] and "ci.yml:23:" in findings[0]
 
 
 def test_actionlint_catches_an_undefined_job_in_needs(tmp_path: Path) -> None:
@@ -93,7 +103,7 @@ def test_actionlint_catches_an_undefined_job_in_needs(tmp_path: Path) -> None:
 
 def test_actionlint_lints_text_under_the_given_name() -> None:
     findings = actionlint(GOOD.replace("ubuntu-latest", "ubuntu-lastest"), name="text.yml")
-    assert len(findings) == 1 and findings[0].startswith("text.yml:10:")
+    assert len(findings) == 1 and findings[0].startswith("text.yml:13:")
     assert "runner-label" in findings[0]
 
 
@@ -104,7 +114,7 @@ def test_actionlint_accepts_hosted_runner_labels_newer_than_its_build() -> None:
 def test_zizmor_catches_an_unpinned_action(tmp_path: Path) -> None:
     bad = GOOD.replace(CHECKOUT, "actions/checkout@v4")
     findings = zizmor(write(tmp_path, bad))
-    assert [f for f in findings if "[unpinned-uses]" in f and "ci.yml:14:" in f]
+    assert [f for f in findings if "[unpinned-uses]" in f and "ci.yml:17:" in f]
 
 
 def test_zizmor_catches_template_injection_in_a_run_step(tmp_path: Path) -> None:
