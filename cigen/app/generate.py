@@ -8,6 +8,7 @@ on disk) and returns text; writing it, or diffing it, is :mod:`cigen.adapters.wr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
