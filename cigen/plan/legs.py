@@ -16,7 +16,10 @@ that needs it waits for that.
   adds. Within a phase the services fall into groups that share no
   dependency inside the phase (connected components); the groups are packed
   into at most ``max_legs`` legs, longest first onto the least loaded leg
-  (LPT), so that the legs end together.
+  (LPT), so that the legs end together. Then a leg that ends before its
+  phase does takes in services of the next phase that need nothing but what
+  ran before the phase or in that leg, as long as the phase ends no later:
+  they need not wait at the barrier.
 - ``auto``: a leg per service while that is as fast (by the same estimate)
   and no job needs more than ``max_legs`` legs; batches above.
 
@@ -169,13 +172,50 @@ class _Model:
         """The run's expected makespan when its phases run one after another (an upper estimate)."""
         return sum(self.cost(phase.services, phase.single) for phase in phases)
 
+    def filled(self, phases: Sequence[_Phase]) -> list[tuple[int, list[list[str]]]]:
+        """Each phase's legs (its first job, the services of each leg), after pulling into them the
+        next phase's services that can run there without making the phase longer: a service whose
+        dependencies ran before the phase, or in one leg of it, need not wait at the barrier."""
+        packed = [(phase.first, [group for _, group in self.pack(phase.services, phase.single)]) for phase in phases]
+        if any(phase.single for phase in phases):
+            return packed
+        where = {p: (i, n) for i, (_, legs) in enumerate(packed) for n, leg in enumerate(legs) for p in leg}
+        for i in range(len(packed) - 1):
+            first, legs = packed[i]
+            later, next_legs = packed[i + 1]
+            if any(first not in self.closure[f] for f, _ in packed[i + 1:]):
+                continue  # what stays behind would not wait for what moved
+            loads = [sum(self.seconds.get(p, 0.0) for p in leg) for leg in legs]
+            limit = max(loads)
+            for p in sorted((p for leg in next_legs for p in leg), key=lambda p: -self.seconds.get(p, 0.0)):
+                target: int | None = None
+                fits = True
+                for d in self.dependencies.get(p, ()):
+                    if d not in where:
+                        continue  # not in this run
+                    phase, n = where[d]
+                    if phase == i and (target is None or target == n):
+                        target = n
+                    elif not (phase < i and packed[phase][0] in self.closure[first] | {first}):
+                        fits = False
+                        break
+                if not fits:
+                    continue
+                n = target if target is not None else min(range(len(legs)), key=loads.__getitem__)
+                if loads[n] + self.seconds.get(p, 0.0) > limit:
+                    continue
+                legs[n].append(p)
+                loads[n] += self.seconds.get(p, 0.0)
+                where[p] = (i, n)
+            packed[i + 1] = (later, [[p for p in leg if where[p][0] == i + 1] for leg in next_legs])
+        return [(first, [leg for leg in legs if leg]) for first, legs in packed if any(legs)]
+
     def legs(self, phases: Sequence[_Phase]) -> dict[str, tuple[Leg, ...]]:
         result: dict[str, tuple[Leg, ...]] = {}
-        for phase in phases:
-            job = self.jobs[phase.first].id
-            packed = self.pack(phase.services, phase.single)
+        for first, groups in self.filled(phases):
+            job = self.jobs[first].id
             # Legs in the order of their first service, each leg's services in plan order.
-            ordered = sorted((sorted(group, key=self.position.__getitem__) for _, group in packed),
+            ordered = sorted((sorted(group, key=self.position.__getitem__) for group in groups),
                              key=lambda group: self.position[group[0]])
             result[job] = tuple(
                 Leg(f"{job}-{n}", tuple(group), sum(self.seconds.get(p, 0.0) for p in group))

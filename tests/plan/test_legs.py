@@ -111,3 +111,14 @@ def test_auto_batches_short_services_whose_legs_would_pay_more_overhead_than_wor
 def test_max_legs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_legs"):
         plan_legs(FAN, FAN_NEEDS, [], {}, max_legs=0)
+
+
+def test_a_leg_that_ends_early_takes_in_later_work_that_needs_only_what_it_ran() -> None:
+    # a takes 200 s, b 10 s; six services of 100 s each need b. Merging the stages would chain them all
+    # behind b in one leg; instead b's leg runs one of them while a still runs, and the others follow.
+    jobs = [Job("stage-1", "stage-1", ("a", "b")),
+            Job("stage-2", "stage-2", tuple(f"c{i}" for i in range(6)), ("stage-1",))]
+    needs = {"a": (), "b": (), **{f"c{i}": ("b",) for i in range(6)}}
+    seconds = {"a": 200.0, "b": 10.0, **{f"c{i}": 100.0 for i in range(6)}}
+    legs = plan_legs(jobs, needs, list(needs), seconds, mode="batch")
+    assert services(legs) == {"stage-1": [("a",), ("b", "c0")], "stage-2": [(f"c{i}",) for i in range(1, 6)]}
