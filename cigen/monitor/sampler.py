@@ -7,8 +7,8 @@ each service again, on a thread pool so a hanging probe never delays a sample.
 PM2's process events (exit with its code, restart, errored) arrive on the
 daemon's bus as they happen; PM2's process list, which the daemon serialises
 whole for every request, is read only when an event says something changed and
-every ``_SLOW`` ticks. The socket table is read every ``_SOCKETS`` ticks: it is
-the costliest look, and connections worth reporting (pools, keep-alive) last.
+every ``_SLOW`` ticks. The socket table is read every ``_SOCKETS`` ticks: connections
+it can see (pools, keep-alive) last, and each look reads the files of every process.
 A call made through ``${url:NAME}`` is never missed however short it is: it
 passes cigen's proxy, whose count of requests is read every ``_SLOW`` ticks.
 
@@ -40,7 +40,7 @@ from cigen.verify.proxy_control import ProxyUnreachable, switch
 
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _SLOW = 5  # ticks between reads of PM2's process list
-_SOCKETS = 15  # ticks between reads of the socket table: the costliest look (psutil reads every process's fds)
+_SOCKETS = 3  # ticks between reads of the socket table (the services' own sockets: a few ms at 50 services)
 _PROXY_TIMEOUT = 0.5  # seconds for a proxy's counters: it answers at once, a stuck one must not stall samples
 _TREES = 30  # ticks between reads of the process table, to find each service's processes (a restart: at once)
 
@@ -111,7 +111,8 @@ class Sampler:
         self.ticks += 1
         roots = [s.pid for s in self.states.values() if s.pid]
         measured = self.trees.sample(roots)
-        by_pid = table() if look else {}
+        by_pid = table(pid for st in self.states.values() if st.pid
+                       for pid in (measured[st.pid].pids if st.pid in measured else (st.pid,))) if look else {}
         listings = _listings({t.path.parent for st in self.states.values() for t in st.scanner.tails.values()})
         sample: dict[str, Any] = {}
         for name, state in sorted(self.states.items()):
