@@ -42,6 +42,7 @@ _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cig
 _SLOW = 5  # ticks between reads of PM2's process list
 _SOCKETS = 3  # ticks between reads of the socket table (the services' own sockets: a few ms at 50 services)
 _PROXY_TIMEOUT = 0.5  # seconds for a proxy's counters: it answers at once, a stuck one must not stall samples
+_LOGS = 2.0  # seconds between reads of the logs: each line carries PM2's time, so a hit's time stays exact
 _TREES = 30  # ticks between reads of the process table, to find each service's processes (a restart: at once)
 
 
@@ -76,6 +77,7 @@ class Sampler:
         self.trees = Trees(refresh=_TREES)
         self.probes = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-probe")
         self.ticks = 0
+        self.log_folders: set[Path] = set()  # where the services' logs and their rotated copies are
         self._manifest_mtime = 0.0
         self._adopt(manifest)
 
@@ -91,12 +93,13 @@ class Sampler:
                 started = time.monotonic()
                 on_tick(self.tick())
                 stop.wait(max(0.0, self.manifest.interval - (time.monotonic() - started)))
+            on_tick(self.tick(last=True))  # what the logs got since their last read: a crash just before `down`
         finally:
             self.probes.shutdown(wait=False, cancel_futures=True)
             append(self.folder, [{"t": self.clock(), "kind": "end"}])
 
-    def tick(self) -> list[dict[str, Any]]:
-        """Sample once; the records written."""
+    def tick(self, *, last: bool = False) -> list[dict[str, Any]]:
+        """Sample once; the records written. ``last``: the run ends, read the logs to their end."""
         now = self.clock()
         records: list[dict[str, Any]] = []
         self._reload()
@@ -113,7 +116,8 @@ class Sampler:
         measured = self.trees.sample(roots)
         by_pid = table(pid for st in self.states.values() if st.pid
                        for pid in (measured[st.pid].pids if st.pid in measured else (st.pid,))) if look else {}
-        listings = _listings({t.path.parent for st in self.states.values() for t in st.scanner.tails.values()})
+        read_logs = last or (self.ticks - 1) % max(1, round(_LOGS / self.manifest.interval)) == 0  # the first: at once
+        listings = _listings(self.log_folders) if read_logs else {}
         sample: dict[str, Any] = {}
         for name, state in sorted(self.states.items()):
             entry: dict[str, Any] = {"status": state.status}
@@ -132,7 +136,7 @@ class Sampler:
                     records.append({"t": now, "kind": "event", "service": name, "what": "probe_failed",
                                     "detail": probed.detail})
             self._start_probe(state, time.monotonic())
-            for hit in state.scanner.poll(listings):
+            for hit in state.scanner.poll(listings) if read_logs else ():
                 state.hits[hit.rule] = state.hits.get(hit.rule, 0) + 1
                 record: dict[str, Any] = {"t": hit.time, "kind": "event", "service": name, "what": "log_hit",
                                           "rule": hit.rule, "file": hit.file, "line": hit.line}
@@ -274,6 +278,7 @@ class Sampler:
                 logs = {"stdout": (Path(w.out_log), w.offsets[0]), "stderr": (Path(w.err_log), w.offsets[1])}
                 since = w.startup.requested if w.startup else manifest.started
                 self.states[name] = _State(w, Scanner(name, logs, w.rules, w.ignore, since))
+                self.log_folders.update(path.parent for path, _ in logs.values())
 
 
 def _listings(folders: set[Path]) -> dict[Path, dict[str, list[str]]]:

@@ -8,12 +8,13 @@ see them: connection pools and keep-alive connections show, a connection
 opened and closed between two looks does not (a call through ``${url:NAME}``
 is counted by cigen's proxy instead, see :mod:`cigen.monitor.sampler`).
 
-On Linux a look reads the kernel's TCP tables once and the open files of the
-services' own processes only: ``psutil.net_connections()`` reads the open
-files of every process of the machine, and ``Process.net_connections()`` parses
-the whole table again for each process; on a shared runner with 50 services
-that is 80-500 ms a look against a few here (bench/bench_monitor.py). Elsewhere
-(macOS) psutil's table is read.
+On Linux a look asks the kernel for its listening and established TCP
+sockets once, through sock_diag as ``ss`` does, and reads the open files of
+the services' own processes only: ``psutil.net_connections()`` reads the open
+files of every process of the machine and has the kernel generate
+/proc/net/tcp (every socket, TIME_WAIT ones included), and
+``Process.net_connections()`` does it again for each process
+(bench/bench_monitor.py prints the three). Elsewhere (macOS) psutil's table is read.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import struct
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import psutil
 
-_LISTEN, _ESTABLISHED = "0A", "01"  # the kernel's TCP states in /proc/net/tcp (include/net/tcp_states.h)
+# The kernel's sock_diag netlink interface (linux/sock_diag.h, linux/inet_diag.h, linux/netlink.h).
+_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY = 4, 20
+_NLM_F_REQUEST, _NLM_F_DUMP, _NLMSG_ERROR, _NLMSG_DONE = 0x1, 0x300, 2, 3
+_TCP_ESTABLISHED, _TCP_LISTEN = 1, 10  # include/net/tcp_states.h
+_STATES = 1 << _TCP_ESTABLISHED | 1 << _TCP_LISTEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,7 @@ def table(pids: Iterable[int]) -> dict[int, list[Conn]]:
     if sys.platform == "linux":
         try:
             return _linux_table(wanted)
-        except OSError:  # no /proc/net/tcp (a confined /proc): psutil's way
+        except OSError:  # no sock_diag (a container that forbids netlink): psutil's way
             pass
     by_pid: dict[int, list[Conn]] = {}
     try:
@@ -77,7 +83,7 @@ def sockets(pids: Iterable[int], by_pid: dict[int, list[Conn]]) -> Sockets:
 
 
 def _linux_table(pids: set[int]) -> dict[int, list[Conn]]:
-    owner: dict[str, int] = {}  # socket inode -> the PID holding it
+    owner: dict[int, int] = {}  # socket inode -> the PID holding it
     for pid in pids:
         folder = f"/proc/{pid}/fd"
         try:
@@ -90,33 +96,48 @@ def _linux_table(pids: set[int]) -> dict[int, list[Conn]]:
             except OSError:
                 continue
             if target.startswith("socket:["):
-                owner[target[8:-1]] = pid
+                owner[int(target[8:-1])] = pid
     by_pid: dict[int, list[Conn]] = {}
-    for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
-        try:
-            handle = open(f"/proc/net/{name}")  # noqa: SIM115 - closed below; a missing tcp6 (no IPv6) is fine
-        except FileNotFoundError:
-            continue
-        with handle:
-            next(handle, None)  # the header
-            for line in handle:
-                fields = line.split()
-                holder = owner.get(fields[9]) if len(fields) > 9 else None
-                if holder is None or fields[3] not in (_LISTEN, _ESTABLISHED):
-                    continue
-                local, remote = fields[1].split(":"), fields[2].split(":")
-                conn = Conn(fields[3] == _LISTEN, int(local[1], 16),
-                            None if fields[3] == _LISTEN else (_ip(remote[0], family), int(remote[1], 16)))
-                by_pid.setdefault(holder, []).append(conn)
+    if not owner:
+        return by_pid
+    for family, state, local, remote, inode in _diag():
+        holder = owner.get(inode)
+        if holder is not None:
+            listening = state == _TCP_LISTEN
+            by_pid.setdefault(holder, []).append(Conn(listening, local[1], None if listening else remote))
     return by_pid
 
 
-def _ip(hexed: str, family: int) -> str:
-    """An address as /proc/net/tcp writes it: 32-bit words in the host's byte order."""
-    raw = bytes.fromhex(hexed)
-    if sys.byteorder == "little":
-        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
-    return socket.inet_ntop(family, raw)
+def _diag() -> Iterator[tuple[int, int, tuple[str, int], tuple[str, int], int]]:
+    """The machine's listening and established TCP sockets from the kernel's sock_diag netlink interface, as
+    ``ss`` reads them: (family, state, local, remote, inode). Generating /proc/net/tcp costs the kernel tens of
+    milliseconds on a busy machine (it walks every socket, TIME_WAIT ones included); this asks for two states."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
+        for family in (socket.AF_INET, socket.AF_INET6):
+            request = struct.pack("=BBBBI48x", family, socket.IPPROTO_TCP, 0, 0, _STATES)
+            sock.send(struct.pack("=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST | _NLM_F_DUMP,
+                                  1, 0) + request)
+            done = False
+            while not done:
+                data = sock.recv(1 << 16)
+                at = 0
+                while at + 16 <= len(data):
+                    length, kind = struct.unpack_from("=IH", data, at)
+                    if kind == _NLMSG_DONE:
+                        done = True
+                        break
+                    if kind == _NLMSG_ERROR:
+                        raise OSError("sock_diag refused the request")
+                    fam, state = data[at + 16], data[at + 17]
+                    sport, dport = struct.unpack_from(">HH", data, at + 20)
+                    size = 4 if fam == socket.AF_INET else 16
+                    src = socket.inet_ntop(fam, data[at + 24:at + 24 + size])
+                    dst = socket.inet_ntop(fam, data[at + 40:at + 40 + size])
+                    inode = struct.unpack_from("=I", data, at + 84)[0]
+                    yield fam, state, (src, sport), (dst, dport), inode
+                    at += (length + 3) & ~3
+                if not data:
+                    break
 
 
 def _loopback(ip: str) -> bool:
