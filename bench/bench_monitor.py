@@ -16,7 +16,12 @@ tree, SIGCONT after), and prints, as medians over the windows of each kind:
 - the PM2 daemon's CPU in both kinds of window (the sampler asks it for its
   process list every fifth second, and the daemon sends it events);
 - the whole machine's busy CPU in both kinds of window: the baseline of the
-  same run, with everything else the machine does.
+  same run, with everything else the machine does;
+- one look at the services' sockets three ways, alternating, medians: the
+  sampler's (cigen.monitor.sockets.table: the kernel's TCP tables once and the
+  services' own open files), psutil.net_connections() (every process's open
+  files) and Process.net_connections() for each service process (the table
+  parsed again for each).
 
 Target (issue 11): the sampler under 2% of one core at 50 services.
 """
@@ -24,6 +29,7 @@ Target (issue 11): the sampler under 2% of one core at 50 services.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +43,9 @@ from pathlib import Path
 
 import psutil
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the checkout: cigen importable
+from cigen.monitor.sockets import table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = REPO / "testing" / "servers" / "server.js"
@@ -79,6 +88,24 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
         except psutil.Error:
             pass
     return total
+
+
+def socket_looks(pids: list[int], rounds: int = 7) -> dict[str, float]:
+    """Milliseconds for one look at the sockets of ``pids``, three ways, alternating; medians."""
+    def each() -> None:
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).net_connections(kind="tcp")
+
+    ways = {"sampler": lambda: table(pids), "machine-wide": lambda: psutil.net_connections(kind="tcp"),
+            "per process": each}
+    took: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, look in ways.items():
+            started = time.perf_counter()
+            look()
+            took[name].append(1000 * (time.perf_counter() - started))
+    return {name: statistics.median(values) for name, values in took.items()}
 
 
 def machine_busy() -> float:
@@ -131,6 +158,7 @@ def main() -> None:
                     pm2[kind].append(100 * (after[2] - before[2]) / wall)
                     busy[kind].append(100 * (after[3] - before[3]) / wall)
             samples = sum(1 for line in records.read_text().splitlines() if '"kind":"sample"' in line)
+            looks = socket_looks([p.pid for p in daemon.children()])
         finally:
             cigen(root, env, "down")
             shutil.rmtree(env["CIGEN_PM2_HOME"], ignore_errors=True)
@@ -145,6 +173,10 @@ def main() -> None:
           f"{med(pm2['stopped']):.2f} % without")
     print(f"machine busy (all cores, in % of one core):         {med(busy['running']):5.1f} % with the sampler, "
           f"{med(busy['stopped']):.1f} % without (the baseline)")
+    print(f"one look at the {args.services} services' sockets: {looks['sampler']:.1f} ms the sampler's way, "
+          f"{looks['machine-wide']:.1f} ms psutil.net_connections() "
+          f"({looks['machine-wide'] / looks['sampler']:.0f}x), {looks['per process']:.1f} ms "
+          f"Process.net_connections() for each ({looks['per process'] / looks['sampler']:.0f}x)")
 
 
 if __name__ == "__main__":
