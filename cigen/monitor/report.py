@@ -126,8 +126,11 @@ def _service(s: _Service, started: float) -> dict[str, Any]:
         "memory": {"mean": int(sum(rss) / len(rss)) if rss else None, "max": max(rss) if rss else None},
         "cpu": {"mean": round(sum(cpu) / len(cpu), 1) if cpu else None, "max": max(cpu) if cpu else None},
         "processes": s.procs,
-        "restarts": sum(int(e.get("count", 1)) for e in s.events if e["what"] == "restart"),
-        "exits": [{"time": e["t"], "code": e.get("code"), "expected": bool(e.get("manually"))} for e in exits],
+        # A restart or an exit a fault of `cigen verify` caused is expected: the fault itself is in the timeline.
+        "restarts": sum(int(e.get("count", 1)) for e in s.events
+                        if e["what"] == "restart" and not e.get("during_fault")),
+        "exits": [{"time": e["t"], "code": e.get("code"), "expected": bool(e.get("manually") or e.get("during_fault")),
+                   "during_fault": bool(e.get("during_fault"))} for e in exits],
         "transitions": [{"time": e["t"], "status": e["status"]} for e in s.events
                         if e["what"] == "status"][-TRANSITIONS_KEPT:],
         "health": {
@@ -257,7 +260,7 @@ def _failure(services: dict[str, _Service], others: list[dict[str, Any]],
     """The merged timeline around the first failure, and the earliest error of the most upstream service."""
     failing = {t["service"] for t in failed}
     errors = [e for name, s in services.items() for e in s.events
-              if e["what"] in ERRORS and not (e["what"] == "exit" and e.get("manually"))]
+              if e["what"] in ERRORS and not e.get("during_fault") and not (e["what"] == "exit" and e.get("manually"))]
     errors += [e for e in others if e.get("what") in ERRORS]
     related = [e for e in errors if e.get("service") in failing] or errors
     first = min((e["t"] for e in related), default=None)

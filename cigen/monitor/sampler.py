@@ -163,7 +163,7 @@ class Sampler:
             changed = True
             if event.event == "exit":
                 records.append({"t": now, "kind": "event", "service": event.name, "what": "exit",
-                                "code": event.exit_code, "manually": event.manually})
+                                "code": event.exit_code, "manually": event.manually, **self._faulted(event.name)})
             elif event.event == "restart overlimit":
                 records.append({"t": now, "kind": "event", "service": event.name, "what": "errored",
                                 "detail": "PM2 gave up restarting it (too many unstable restarts)"})
@@ -191,7 +191,7 @@ class Sampler:
                                 "restarts": proc.restarts})
             elif proc.restarts > state.restarts:
                 records.append({"t": now, "kind": "event", "service": name, "what": "restart",
-                                "count": proc.restarts - state.restarts})
+                                "count": proc.restarts - state.restarts, **self._faulted(name)})
                 state.restarts = proc.restarts
 
     def _status(self, name: str, state: _State, status: str, now: float, records: list[dict[str, Any]]) -> None:
@@ -229,6 +229,12 @@ class Sampler:
         return done.result()
 
     # -- faults of `cigen verify` -----------------------------------------------------------
+
+    def _faulted(self, name: str) -> dict[str, bool]:
+        """``{"during_fault": True}`` while a fault of `cigen verify` holds on this service: a stop fault exits it
+        and its undo starts it again (PM2 counts a restart), on purpose; neither is the service's failure. The fault
+        is recorded before it is applied and removed once its undo is healthy, so both fall inside it."""
+        return {"during_fault": True} if any(f.get("service") == name for f in self.faults.values()) else {}
 
     def _read_faults(self, now: float, records: list[dict[str, Any]]) -> None:
         """A fault that appeared in ``faults.json`` was applied, one that left it was undone."""

@@ -88,9 +88,30 @@ def test_each_threshold_fails_when_what_it_guards_goes_wrong() -> None:
     assert _threshold(report, "api", "log:fatal")["passed"]
     assert (_threshold(report, "db", "max_health_failure_rate")["value"],
             _threshold(report, "db", "max_health_failure_rate")["passed"]) == (1.0, False)
-    assert report["services"]["api"]["exits"] == [{"time": T0 + 2, "code": 1, "expected": False},
-                                                  {"time": T0 + 5, "code": 0, "expected": True}]
+    assert report["services"]["api"]["exits"] == [{"time": T0 + 2, "code": 1, "expected": False, "during_fault": False},
+                                                  {"time": T0 + 5, "code": 0, "expected": True, "during_fault": False}]
     assert report["run"]["ok"] is False
+
+
+def test_an_exit_and_a_restart_a_fault_of_cigen_verify_caused_fail_no_threshold() -> None:
+    manifest = _manifest(_watched("db"), _watched("api", "db"))
+    records = [
+        _sample(1, db={"status": "online"}, api={"status": "online"}),
+        _event(2, "db", "fault", fault="stop", detail="stop db"),
+        _event(3, "db", "exit", code=0, manually=False, during_fault=True),  # the stop fault's own exit
+        _event(4, "db", "restart", count=1, during_fault=True),  # its undo starts it again
+        _event(5, "db", "fault_undone", fault="stop", detail="stop db"),
+    ]
+
+    report = build(manifest, records)
+
+    db = report["services"]["db"]
+    assert db["exits"] == [{"time": T0 + 3, "code": 0, "expected": True, "during_fault": True}]
+    assert db["restarts"] == 0
+    assert all(t["passed"] for t in report["thresholds"]), report["thresholds"]
+    # The same exit outside a fault is the service failing.
+    records[2] = _event(3, "db", "exit", code=0, manually=False)
+    assert _threshold(build(manifest, records), "db", "unexpected_exit")["passed"] is False
 
 
 def test_a_failed_run_names_the_earliest_error_of_the_most_upstream_failing_service() -> None:
