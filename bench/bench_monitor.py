@@ -14,7 +14,7 @@ tree, SIGCONT after), and prints, as medians over the windows of each kind:
 - the sampler's own CPU: the CPU time of its process tree (the Python sampler
   and its Node bridge to PM2) per second of wall time, in % of one core;
 - the PM2 daemon's CPU in both kinds of window (the sampler asks it for its
-  process list every fifth second, and the daemon sends it events);
+  process list every tenth second, and the daemon sends it events);
 - the whole machine's busy CPU in both kinds of window: the baseline of the
   same run, with everything else the machine does;
 - one look at the services' sockets three ways, alternating, medians: the

@@ -10,7 +10,7 @@ whole for every request, is read only when an event says something changed and
 every ``_SLOW`` ticks. The socket table is read every ``_SOCKETS`` ticks: connections
 it can see (pools, keep-alive) last, and each look reads the files of every process.
 A call made through ``${url:NAME}`` is never missed however short it is: it
-passes cigen's proxy, whose count of requests is read every ``_SLOW`` ticks.
+passes cigen's proxy, whose count of requests is read every ``_PROXIES`` ticks.
 
 What it writes is one ``sample`` record a tick and an ``event`` record for each
 status change, exit, restart and log hit (see :mod:`cigen.monitor.run`).
@@ -39,8 +39,9 @@ from cigen.runtime.trees import Trees
 from cigen.verify.proxy_control import ProxyUnreachable, switch
 
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
-_SLOW = 5  # ticks between reads of PM2's process list
-_SOCKETS = 3  # ticks between reads of the socket table (the services' own sockets: a few ms at 50 services)
+_SLOW = 10  # ticks between reads of PM2's process list (its events say at once what changed; this is a backstop)
+_PROXIES = 5  # ticks between reads of the proxies' counts
+_SOCKETS = 10  # ticks between reads of the socket table: ~10-40 ms at 50 services (each fd of theirs is read)
 _PROXY_TIMEOUT = 0.5  # seconds for a proxy's counters: it answers at once, a stuck one must not stall samples
 _LOGS = 2.0  # seconds between reads of the logs: each line carries PM2's time, so a hit's time stays exact
 _TREES = 30  # ticks between reads of the process table, to find each service's processes (a restart: at once)
@@ -108,7 +109,7 @@ class Sampler:
         proxied: dict[str, Any] = {}
         if changed or self.ticks % _SLOW == 0:
             self._read_list(now, records)
-        if self.ticks % _SLOW == 0:
+        if self.ticks % _PROXIES == 0:
             proxied = self._read_proxies()
         look = self.ticks % _SOCKETS == 0
         self.ticks += 1
