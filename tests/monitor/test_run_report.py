@@ -81,7 +81,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     repo.add("caller", script="monitored.js", env={"CALL_URL": "${url:ledger}/"})
     repo.add("vault", script="monitored.js")
     repo.add("idler", script="monitored.js", env={"VAULT_URL": "${url:vault}"})
-    repo.add("leaky", script="monitored.js", env={"GROW_MB": 80, "GROW_EVERY_MS": 250},
+    repo.add("leaky", script="monitored.js", env={"GROW_MB": 80, "GROW_EVERY_MS": 150},
              monitor={"max_memory": "90M"})
     repo.add("worker", script="monitored.js", env={"CHILD_MB": 80})
     repo.add("thrower", script="monitored.js", env={"THROW_AFTER_MS": 1000})
