@@ -155,6 +155,8 @@ def integration_job(
     job["needs"] = needs
     job["if"] = "${{ !cancelled() && !failure() && needs.plan.outputs.any == 'true' }}"
     job["runs-on"] = runs_on
+    if integration.checks and _check_secrets(integration):
+        job["environment"] = ENVIRONMENT
     job["timeout-minutes"] = cfg.timeout_minutes
     job["permissions"] = CommentedMap({"contents": "read"})
     job["defaults"] = bash_defaults()
@@ -169,11 +171,19 @@ JUNIT = "${{ runner.temp }}/cigen-verify/junit.xml"
 # Variables the runner sets itself: no secret can have these names, and none is needed.
 _RUNNER_SETS = ("GITHUB_", "RUNNER_", "ACTIONS_")
 
+# The GitHub environment of a job that reads the checks' secrets: a place for them with its own protection rules
+# (required reviewers, branches), as zizmor's secrets-outside-env asks. GitHub creates it at the first run that names
+# it; repository secrets stay readable there, so nothing has to move.
+ENVIRONMENT = "cigen-integration"
+
+
+def _check_secrets(integration: IntegrationCI) -> tuple[str, ...]:
+    return tuple(name for name in integration.check_environment if not name.startswith(_RUNNER_SETS) and name != "CI")
+
 
 def _verify_step(integration: IntegrationCI) -> CommentedMap:
     env = {"CIGEN_JUNIT": JUNIT}
-    env.update({name: f"${{{{ secrets.{name} }}}}" for name in integration.check_environment
-                if not name.startswith(_RUNNER_SETS) and name != "CI"})
+    env.update({name: f"${{{{ secrets.{name} }}}}" for name in _check_secrets(integration)})
     return run_step("Check the services together", 'cigen verify --junit "$CIGEN_JUNIT"', id="verify", env=env)
 
 

@@ -79,6 +79,16 @@ def test_the_variables_the_checks_read_come_from_secrets_of_their_names_saved_va
     }
 
 
+def test_a_job_reading_secrets_runs_in_a_dedicated_environment_and_one_reading_none_in_none(tmp_path: Path) -> None:
+    text, _ = integration(tmp_path, SERVICES + CHECKS)
+    job = YAML(typ="safe", pure=True).load(text)["jobs"]["integration"]
+    assert job["environment"] == "cigen-integration"
+    # Checks that read no environment variable need no secret, so no environment (and no protection rule to pass).
+    no_secrets = CHECKS.replace("${API_TOKEN}", "fixed").replace('x-key: "${AUTH_KEY}"', "x-key: fixed")
+    text, _ = integration(tmp_path / "plain", SERVICES + no_secrets)
+    assert "environment" not in YAML(typ="safe", pure=True).load(text)["jobs"]["integration"]
+
+
 def test_the_junit_file_is_uploaded_with_the_logs_on_every_run_that_was_not_cancelled(tmp_path: Path) -> None:
     _, steps = integration(tmp_path, SERVICES + CHECKS)
     upload = step(steps, "Upload the check results and the service logs")
