@@ -1,12 +1,18 @@
 """The pre-commit hooks (.pre-commit-hooks.yaml), run by the real pre-commit in temporary monorepos.
 
-- ``pre-commit try-repo`` of this repository: adding a package fails the
-  ``cigen-generate`` hook once (it rewrote the workflow, which now holds the
-  package), and the next run, with the workflow staged, passes.
-- Installed as a git hook: a commit that adds a package fails once, and the
-  commit after staging what the hook rewrote (the workflow and the ecosystem
-  file) passes; ``cigen-check`` fails on a stale workflow and writes nothing;
-  a commit touching no input skips both hooks.
+The workflow names no service (the plan job packs them into legs at run
+time): it goes stale when the stage structure changes (a package one level
+deeper than any before adds a stage job) or when cigen.yaml changes what it
+holds; the ecosystem file goes stale when a service comes or goes.
+
+- ``pre-commit try-repo`` of this repository: a package that adds a stage
+  fails the ``cigen-generate`` hook once (it rewrote the workflow and the
+  ecosystem file), and the next run, with them staged, passes.
+- Installed as a git hook: a commit adding such a package fails once, and the
+  commit after staging what the hook rewrote passes; so does a cigen.yaml
+  change that changes the workflow; a library at an existing depth changes no
+  generated file and passes at once; ``cigen-check`` fails on a stale workflow
+  and writes nothing; a commit touching no input skips both hooks.
 
 The hook repository is this checkout as it is now (tracked and new files), as
 try-repo itself takes it, committed once per session into ``.cache/`` with
@@ -42,6 +48,8 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.invalid",
     "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
 }
+WORKFLOW = ".github/workflows/cigen.yml"
+LEG_ACTION = ".github/actions/cigen-leg/action.yml"
 FIXED_DATES = {"GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
 
 
@@ -86,8 +94,10 @@ def test_generate_fails_when_it_wrote_and_check_writes_nothing() -> None:
         ("uv.lock", True), ("poetry.lock", True), (".npmrc", True), (".yarnrc.yml", True), (".nvmrc", True),
         (".node-version", True), (".python-version", True), ("cigen.yaml", True), ("cigen.yml", True),
         ("ecosystem.config.js", True), (".github/workflows/cigen.yml", True),
+        (".github/actions/cigen-leg/action.yml", True),
         ("packages/ui/src/index.ts", False), ("README.md", False), ("docs/package.json.md", False),
         ("packages/ui/mypackage.json", False), ("tools/.github/workflows/x.yml", False),
+        ("tools/.github/actions/x/action.yml", False),
     ],
 )
 def test_the_hooks_run_only_when_an_input_of_the_generated_files_changes(path: str, runs: bool) -> None:
@@ -177,21 +187,35 @@ def _monorepo(root: Path) -> Path:
     return root
 
 
-def _add_package(root: Path) -> None:
+def _add_package(root: Path, depends_on: str = "@m/lib") -> None:
+    """A service, @m/worker: on @m/lib it sits beside @m/api; on @m/api it is a level deeper (a new stage)."""
     folder = root / "services/worker"
     folder.mkdir(parents=True)
     (folder / "package.json").write_text(json.dumps(
-        {"name": "@m/worker", "version": "1.0.0", "scripts": {"start": "node ."}, "dependencies": {"@m/lib": "*"}}))
+        {"name": "@m/worker", "version": "1.0.0", "scripts": {"start": "node ."}, "dependencies": {depends_on: "*"}}))
     git(root, "add", "services/worker/package.json")
 
 
+def _add_library(root: Path) -> None:
+    """A library with no workspace dependencies: one more member of the first stage, not a service."""
+    folder = root / "packages/util"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(json.dumps({"name": "@m/util", "version": "1.0.0", "scripts": {"build": "true"}}))
+    git(root, "add", "packages/util/package.json")
+
+
+def _stage_jobs(root: Path) -> list[str]:
+    workflow = yaml.safe_load((root / WORKFLOW).read_text())
+    return sorted(job for job in workflow["jobs"] if job.startswith("stage-"))
+
+
 @pytest.mark.slow
-def test_try_repo_fails_once_for_a_new_package_then_passes(
+def test_try_repo_fails_once_for_a_package_that_adds_a_stage_then_passes(
     hook_repository: tuple[Path, str], cigen_wheelhouse: Path, tmp_path: Path
 ) -> None:
     hook_repo, rev = hook_repository
     repo = _monorepo(tmp_path / "mono")
-    _add_package(repo)
+    _add_package(repo, depends_on="@m/api")
     argv = [PRE_COMMIT, "try-repo", str(hook_repo), "cigen-generate", "--ref", rev]
     # try-repo installs the hook afresh each time: from the wheels cigen needs (the pip of a
     # developer with a package mirror), not by searching this machine's whole index twice.
@@ -200,9 +224,8 @@ def test_try_repo_fails_once_for_a_new_package_then_passes(
     first = sh(argv, repo, **mirror)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
-    assert "cigen: wrote .github/workflows/cigen.yml" in first.stdout
-    workflow = (repo / ".github/workflows/cigen.yml").read_text()
-    assert "services/worker" in workflow
+    assert f"cigen: wrote {WORKFLOW}" in first.stdout
+    assert _stage_jobs(repo) == ["stage-1", "stage-2", "stage-3"]
     assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
 
     git(repo, "add", "-A")
@@ -238,24 +261,53 @@ def commit(repo: Path, message: str) -> subprocess.CompletedProcess[str]:
     return sh(["git", "commit", "-m", message], repo, PRE_COMMIT_HOME=str(CACHE / "pre-commit"))
 
 
-@pytest.mark.slow
-def test_a_commit_adding_a_package_fails_once_then_the_next_commit_passes(installed: Path) -> None:
-    repo = installed
-    _add_package(repo)
-    failed = commit(repo, "add the worker")
+def _fails_once_then_passes(repo: Path, message: str, rewritten: list[str]) -> None:
+    """The commit fails, the hook having rewritten exactly these files; staged, the same commit passes."""
+    failed = commit(repo, message)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "files were modified by this hook" in failed.stderr
     assert git(repo, "rev-list", "--count", "HEAD") == "2"
-    assert "services/worker" in (repo / ".github/workflows/cigen.yml").read_text()
-    assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
-    assert sorted(git(repo, "diff", "--name-only").split()) == [".github/workflows/cigen.yml", "ecosystem.config.js"]
+    assert sorted(git(repo, "diff", "--name-only").split()) == rewritten
 
     git(repo, "add", "-A")
-    passed = commit(repo, "add the worker")
+    passed = commit(repo, message)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     shown = passed.stdout + passed.stderr  # as a git hook, pre-commit's report goes to stderr
     assert re.search(r"cigen generate\.+Passed", shown) and re.search(r"cigen check\.+Passed", shown)
     assert git(repo, "rev-list", "--count", "HEAD") == "3"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_a_commit_adding_a_package_that_adds_a_stage_fails_once_then_the_next_commit_passes(installed: Path) -> None:
+    repo = installed
+    assert _stage_jobs(repo) == ["stage-1", "stage-2"]
+    _add_package(repo, depends_on="@m/api")
+    _fails_once_then_passes(repo, "add the worker", [WORKFLOW, "ecosystem.config.js"])
+    assert _stage_jobs(repo) == ["stage-1", "stage-2", "stage-3"]
+    assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
+
+
+@pytest.mark.slow
+def test_a_commit_changing_what_cigen_yaml_puts_in_the_workflow_fails_once_then_the_next_commit_passes(
+    installed: Path,
+) -> None:
+    repo = installed
+    (repo / "cigen.yaml").write_text("workflow:\n  timeout_minutes: 30\n")
+    git(repo, "add", "cigen.yaml")
+    _fails_once_then_passes(repo, "legs get 30 minutes", [WORKFLOW])
+    assert yaml.safe_load((repo / WORKFLOW).read_text())["jobs"]["stage-1"]["timeout-minutes"] == 30
+
+
+@pytest.mark.slow
+def test_a_commit_adding_a_library_at_an_existing_depth_passes_at_once(installed: Path) -> None:
+    repo = installed
+    before = {name: (repo / name).read_bytes() for name in (WORKFLOW, LEG_ACTION, "ecosystem.config.js")}
+    _add_library(repo)
+    result = commit(repo, "add util")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"cigen generate\.+Passed", result.stderr) and re.search(r"cigen check\.+Passed", result.stderr)
+    assert {name: (repo / name).read_bytes() for name in before} == before
     assert git(repo, "status", "--porcelain") == ""
 
 
