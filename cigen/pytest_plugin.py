@@ -21,6 +21,7 @@ The monorepo is ``--cigen-root DIR``, else the ``cigen_root`` ini option, else p
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -159,8 +160,25 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except BaseException:
+        _settle({path for name in offsets for path in (stack.services[name].out_log, stack.services[name].err_log)})
         _add_logs(item, stack, offsets)
         raise
+
+
+def _settle(paths: set[Path], quiet: float = 0.2, most: float = 2.0) -> None:
+    """Wait until the logs stop growing (``quiet`` seconds without a byte, ``most`` in all): PM2's daemon writes
+    a service's output to its files a moment after the service wrote it, so a line from the test's last instant
+    would otherwise be missing from its report."""
+    deadline = time.monotonic() + most
+    sizes = {path: _size(path) for path in paths}
+    still_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = {path: _size(path) for path in paths}
+        if now != sizes:
+            sizes, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= quiet:
+            return
 
 
 def _add_logs(item: pytest.Item, stack: Stack, offsets: dict[str, tuple[int, int]]) -> None:

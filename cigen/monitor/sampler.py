@@ -38,6 +38,7 @@ from cigen.runtime.probes import ProbeResult, run_probe
 from cigen.runtime.trees import Trees
 from cigen.verify.proxy_control import ProxyUnreachable, switch
 
+_HISTORY = "faults-history.jsonl"  # the faults undone, with their spans (cigen.verify.faults.HISTORY)
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _SLOW = 10  # ticks between reads of PM2's process list (its events say at once what changed; this is a backstop)
 _PROXIES = 5  # ticks between reads of the proxies' counts
@@ -73,6 +74,10 @@ class Sampler:
         self.faults_file = home / _FAULTS if home is not None else None
         self._faults_mtime = 0.0
         self.faults: dict[str, dict[str, Any]] = {}  # id -> the fault, while it holds
+        self.history_file = home / _HISTORY if home is not None else None
+        self._history_at = 0  # bytes of the history read so far
+        self.spans: dict[str, list[tuple[float, float]]] = {}  # service -> (applied, undone) of its past faults
+        self._seen: set[str] = set()  # ids of the faults seen holding
         self.events: queue.Queue[ProcEvent] = queue.Queue()
         self.states: dict[str, _State] = {}
         self.trees = Trees(refresh=_TREES)
@@ -105,6 +110,7 @@ class Sampler:
         records: list[dict[str, Any]] = []
         self._reload()
         self._read_faults(now, records)
+        self._read_history(now, records)
         changed = self._drain_events(now, records)
         proxied: dict[str, Any] = {}
         if changed or self.ticks % _SLOW == 0:
@@ -235,7 +241,36 @@ class Sampler:
         """``{"during_fault": True}`` while a fault of `cigen verify` holds on this service: a stop fault exits it
         and its undo starts it again (PM2 counts a restart), on purpose; neither is the service's failure. The fault
         is recorded before it is applied and removed once its undo is healthy, so both fall inside it."""
-        return {"during_fault": True} if any(f.get("service") == name for f in self.faults.values()) else {}
+        holding = any(f.get("service") == name for f in self.faults.values())
+        # An event is drained up to one interval after it happened, maybe after its fault was undone.
+        now, late = self.clock(), self.manifest.interval + 1.0
+        past = any(start <= now and end >= now - late for start, end in self.spans.get(name, ()))
+        return {"during_fault": True} if holding or past else {}
+
+    def _read_history(self, now: float, records: list[dict[str, Any]]) -> None:
+        """The faults undone since the last look: their spans, and, for one that came and went between two looks,
+        its fault and fault_undone events at their own times."""
+        if self.history_file is None:
+            return
+        try:
+            with self.history_file.open("rb") as history:
+                history.seek(self._history_at)
+                chunk = history.read()
+        except OSError:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written is read at the next look
+        self._history_at += len(complete)
+        for line in complete.decode("utf-8", "replace").splitlines():
+            try:
+                fault = json.loads(line)
+                start, end, service = float(fault["applied_at"]), float(fault["undone_at"]), str(fault["service"])
+            except (ValueError, TypeError, KeyError):
+                continue
+            self.spans.setdefault(service, []).append((start, end))
+            if fault.get("id") not in self._seen:
+                for t, what in ((start, "fault"), (end, "fault_undone")):
+                    records.append({"t": t, "kind": "event", "service": service, "what": what,
+                                    "fault": fault.get("kind"), "detail": fault.get("what")})
 
     def _read_faults(self, now: float, records: list[dict[str, Any]]) -> None:
         """A fault that appeared in ``faults.json`` was applied, one that left it was undone."""
@@ -262,6 +297,7 @@ class Sampler:
                 records.append({"t": now, "kind": "event", "service": fault.get("service"), "what": "fault_undone",
                                 "fault": fault.get("kind"), "detail": fault.get("what")})
         self.faults = holding
+        self._seen.update(holding)
 
     # -- the manifest ------------------------------------------------------------------------
 

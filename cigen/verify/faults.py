@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from cigen.verify.stack import Stack
 
 RECORDS = "faults.json"
+HISTORY = "faults-history.jsonl"  # the faults undone, one JSON line each, with applied_at and undone_at
 _PAUSE_SETTLE = 5.0  # seconds for SIGSTOP to take hold of every process of the tree (it takes microseconds)
 
 
@@ -83,6 +84,7 @@ class Applied:
     owner_started: float  # its start time, so that a recycled PID is not taken for it
     processes: tuple[tuple[int, float], ...] = ()  # paused: (PID, start time) of each
     control: int | None = None  # delay and error: the proxy's control port
+    applied_at: float = 0.0  # wall clock when it was recorded, just before it was applied
 
 
 def check_fault(fault: FaultConfig, specs: Mapping[str, ServiceSpec]) -> None:
@@ -158,7 +160,7 @@ def _apply(fault: FaultConfig, stack: Stack, applied: list[Applied]) -> None:
     check_fault(fault, stack.project.specs)
     me = os.getpid()
     record = Applied(id=uuid.uuid4().hex, kind=fault.kind, service=fault.service, what=fault.describe(), owner=me,
-                     owner_started=processes.started(me) or 0.0)
+                     owner_started=processes.started(me) or 0.0, applied_at=time.time())
     if fault.stop is not None:
         with stack.daemon() as s:
             assert s.bridge is not None  # Stack.daemon() refuses a stack without one
@@ -291,5 +293,14 @@ def _record(root: Path, applied: list[Applied], record: Applied) -> None:
 
 
 def _forget(root: Path, record_id: str) -> None:
-    with home_lock(pm2_home(root)):
-        _save(root, [r for r in _records(root) if r.id != record_id])
+    """The fault is undone: out of the records, and into the history (HISTORY), with when it held. The run's
+    sampler reads the history, as a fault shorter than its interval comes and goes between two of its looks; an
+    exit or a restart inside a fault's span is the fault's, not the service's failure."""
+    home = pm2_home(root)
+    with home_lock(home):
+        records = _records(root)
+        _save(root, [r for r in records if r.id != record_id])
+        done = [{**asdict(r), "undone_at": time.time()} for r in records if r.id == record_id]
+        if done:
+            with (home / HISTORY).open("a", encoding="utf-8") as history:
+                history.write(json.dumps(done[0]) + "\n")
