@@ -53,7 +53,9 @@ def _command(manager: Manager) -> list[str]:
 
 
 def _run(root: Path, manager: Manager, *args: str) -> str:
-    env = {**os.environ, "YARN_IGNORE_PATH": "1", "YARN_ENABLE_TELEMETRY": "0", "COREPACK_ENABLE_STRICT": "0",
+    env = {**os.environ, "YARN_IGNORE_PATH": "1", "YARN_ENABLE_TELEMETRY": "0",
+           # yarn berry installs --immutable when CI is set; these fixtures write their lockfile fresh
+           "YARN_ENABLE_IMMUTABLE_INSTALLS": "false", "COREPACK_ENABLE_STRICT": "0",
            "npm_config_update_notifier": "false", "BUN_INSTALL_CACHE_DIR": str(root / ".bun-cache")}
     done = subprocess.run([*_command(manager), *args], cwd=root, env=env, capture_output=True, text=True, timeout=180)
     if done.returncode != 0:
