@@ -8,7 +8,6 @@ on disk) and returns text; writing it, or diffing it, is :mod:`cigen.adapters.wr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from cigen import __version__, reporting
 from cigen.adapters.confined import NotAFile
 from cigen.adapters.write import owns, read_generated
 from cigen.app.ecosystem import ecosystem_text
-from cigen.config.checks import references
+from cigen.config.checks import environment_references
 from cigen.config.file import find_config
 from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
@@ -124,27 +123,8 @@ def _integration(
 
 def _check_environment(config: Config) -> tuple[str, ...]:
     """The environment variables the checks read: each ``${NAME}`` that no step of its check saves."""
-    names: set[str] = set()
-    for check in config.checks.values():
-        steps = getattr(check, "all_steps", ())
-        saved = {name for step in steps for name in step.save}
-        for text in _texts(check.model_dump(by_alias=True, exclude={"fault"})):
-            try:
-                names.update(ref for ref in references(text) if ref not in saved)
-            except ValueError:
-                continue  # not a template (a schema's pattern): cigen.yaml's validation placed templates
-    return tuple(sorted(names))
-
-
-def _texts(value: object) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
+    return tuple(sorted({ref for name, check in config.checks.items()
+                         for _, ref in environment_references(name, check)}))
 
 
 _PINNED = re.compile(r"[^@\s]+@[0-9a-f]{40}")

@@ -287,3 +287,23 @@ Check = Annotated[
     Discriminator(_kind, custom_error_type="check_kind",
                   custom_error_message=f"kind must be one of {', '.join(CHECK_KINDS)}"),
 ]
+
+
+def environment_references(name: str, check: Check) -> list[tuple[str, str]]:
+    """What a check reads from the environment: each ``${NAME}`` that no step of it saves, with where it is
+    (``checks.NAME.steps[0].request.path``). A schema's own text is no template; a fault has no references.
+    ``generate`` lists these for the integration job's env, ``verify`` refuses to start without them."""
+    saved = set() if isinstance(check, (AuthCheck, ResilienceCheck)) else {
+        saved_name for step in check.all_steps for saved_name in step.save}
+    return [(where, ref) for where, text in _texts(check.model_dump(by_alias=True, exclude={"fault"}), f"checks.{name}")
+            for ref in references(text) if ref not in saved]
+
+
+def _texts(value: Any, where: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() if key != "schema" for found in _texts(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value) for found in _texts(item, f"{where}[{number}]")]
+    return []

@@ -11,9 +11,8 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
 
-from cigen.config.checks import AuthCheck, Check, ResilienceCheck, references
+from cigen.config.checks import AuthCheck, Check, ResilienceCheck, environment_references
 from cigen.errors import InputError
 from cigen.suggest import did_you_mean
 from cigen.runtime.services import ServiceSpec
@@ -36,13 +35,11 @@ def preflight(checks: Mapping[str, Check], environ: Mapping[str, str], schemas: 
                 check_fault(check.fault, specs)
             except InputError as exc:
                 raise InputError(f"checks.{name}.fault: {exc.message}", path=config_path, hint=exc.hint) from None
-        saved = _saved_names(check)
-        for where, text in _texts(check.model_dump(by_alias=True, exclude={"fault"}), f"checks.{name}"):
-            for ref in references(text):
-                if ref not in saved and ref not in environ:
-                    raise InputError(f"{where} uses ${{{ref}}}, which is not set in the environment and no step of "
-                                     f"check {name} saves", path=config_path,
-                                     hint=f"export {ref}=... before cigen verify, or save it: save: {{{ref}: $.path}}")
+        for where, ref in environment_references(name, check):
+            if ref not in environ:
+                raise InputError(f"{where} uses ${{{ref}}}, which is not set in the environment and no step of "
+                                 f"check {name} saves", path=config_path,
+                                 hint=f"export {ref}=... before cigen verify, or save it: save: {{{ref}: $.path}}")
         if isinstance(check, (AuthCheck, ResilienceCheck)):
             expects = [check.expect] if check.expect else []
             base = f"checks.{name}.expect"
@@ -108,19 +105,3 @@ def _concurrently(names: list[str], checks: Mapping[str, Check], context: Contex
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _saved_names(check: Check) -> set[str]:
-    if isinstance(check, (AuthCheck, ResilienceCheck)):
-        return set()
-    return {name for step in check.all_steps for name in step.save}
-
-
-def _texts(value: Any, where: str) -> list[tuple[str, str]]:
-    """Every text in a dumped check with where it is; a schema's own text is no template."""
-    if isinstance(value, str):
-        return [(where, value)]
-    if isinstance(value, dict):
-        return [found for key, item in value.items() if key != "schema"
-                for found in _texts(item, f"{where}.{key}")]
-    if isinstance(value, list):
-        return [found for number, item in enumerate(value) for found in _texts(item, f"{where}[{number}]")]
-    return []
