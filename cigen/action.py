@@ -45,6 +45,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cigen import reporting
+from cigen.adapters import github_env
 from cigen.adapters.github_env import append_summary, compact, write_outputs
 from cigen.app.affected import Affected, affected, step_summary
 from cigen.cli import main as cli
@@ -72,7 +73,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         command, argv = command_line(env)
         with reporting_to(TerminalReporter()):
             if command in COMPARING:
-                outputs = _output_file(env)
+                outputs = github_env.output_file(env, f"python -m cigen.action ({command})", "run cigen itself")
                 result = affected_of(argv, env)
                 if command == "affected":
                     return _affected(result, outputs, env, parse_arguments(argv[1:]).timings)
@@ -114,14 +115,6 @@ def affected_of(argv: Sequence[str], env: Mapping[str, str]) -> Affected:
     """The impact ``cigen affected ARGV`` computes, computed once, in this process."""
     arguments = parse_arguments(argv[1:])
     return affected(arguments.root, arguments.source, env, direct=arguments.direct, build_deps=arguments.build_deps)
-
-
-def _output_file(env: Mapping[str, str]) -> Path:
-    path = env.get("GITHUB_OUTPUT")
-    if not path:
-        raise InputError("GITHUB_OUTPUT is not set", hint="python -m cigen.action runs inside GitHub Actions; "
-                         "elsewhere run cigen itself")
-    return Path(path)
 
 
 def _affected(result: Affected, outputs: Path, env: Mapping[str, str], timings: Path | None) -> int:

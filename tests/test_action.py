@@ -131,7 +131,7 @@ def test_a_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], t
 
 def test_outside_github_actions_affected_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
     assert main({"CIGEN_COMMAND": "affected"}) == 2
-    assert "GITHUB_OUTPUT is not set" in capsys.readouterr().err
+    assert "python -m cigen.action (affected) writes to $GITHUB_OUTPUT, which is not set" in capsys.readouterr().err
 
 
 # -- outputs ----------------------------------------------------------------------------------------

@@ -166,6 +166,16 @@ def format_outputs(values: Mapping[str, str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def output_file(env: Mapping[str, str], writer: str, elsewhere: str) -> Path:
+    """The file GitHub reads a step's outputs from. Outside GitHub Actions there is none: ``writer`` (what
+    wanted to write there) fails before doing any work, with ``elsewhere`` (what to do instead) as the hint."""
+    path = env.get("GITHUB_OUTPUT")
+    if not path:
+        raise InputError(f"{writer} writes to $GITHUB_OUTPUT, which is not set",
+                         hint=f"it is set inside GitHub Actions; elsewhere {elsewhere}")
+    return Path(path)
+
+
 def write_outputs(path: Path, values: Mapping[str, str]) -> None:
     """Append ``values`` to the $GITHUB_OUTPUT file, or fail before writing anything when too large."""
     size = outputs_size(values)

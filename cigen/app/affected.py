@@ -164,12 +164,7 @@ class GithubWritten:
 
 
 def github_output(env: Mapping[str, str]) -> Path:
-    """The file GitHub reads a step's outputs from; outside Actions there is none."""
-    outputs = env.get("GITHUB_OUTPUT")
-    if not outputs:
-        raise InputError("--format github writes to $GITHUB_OUTPUT, which is not set",
-                         hint="it is set inside GitHub Actions; elsewhere use --format json")
-    return Path(outputs)
+    return github_env.output_file(env, "--format github", "use --format json")
 
 
 def write_github(result: Affected, env: Mapping[str, str], timings: Path | None = None) -> GithubWritten:
