@@ -32,7 +32,8 @@ def status(
     running". Never starts a PM2 daemon.
 
     Exit codes, as `systemctl is-active` has them: 0 every configured service
-    (or every one named) is online and healthy, or has no health check; 1 one
+    (or every one named), and each proxy `cigen up` put in front of one, is
+    online and healthy, or has no health check; 1 one
     is not (not running, orphaned, exited, errored, unhealthy...); 2 bad
     configuration or an unknown service name; 3 pm2 or node missing or failing.
     """
@@ -42,4 +43,4 @@ def status(
 
     rows = collect(root, services or ())
     out(json.dumps([row.as_json() for row in rows], indent=2) if json_output else render_table(rows, tree=tree))
-    return 0 if all(row.up for row in rows if row.configured) else EXIT_FAILED
+    return 0 if all(row.up for row in rows if row.planned) else EXIT_FAILED

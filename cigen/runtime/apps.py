@@ -26,6 +26,7 @@ LOG_DATE_FORMAT = "YYYY-MM-DDTHH:mm:ss.SSSZ"  # ISO 8601 with milliseconds and o
 # The run's sampler (cigen.monitor), a process of the project's daemon that is no service: status lists it
 # not, and `cigen down` stops it first, so that it records the run to its end and not the stopping of it.
 MONITOR_APP = "cigen-monitor"
+PROXY_PREFIX = "proxy:"  # a proxy's PM2 name (proxy:shop-recommend): cigen.runtime.proxies, on a runtime edge
 SPEC_HASH_ENV = "CIGEN_SPEC_HASH"  # set by `cigen up`: a running app whose hash differs is recreated
 _NODE_SCRIPT = re.compile(r".*\.[cm]?js$")
 # Node flags whose value is the next word: the script is never that word.

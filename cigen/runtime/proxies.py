@@ -26,14 +26,13 @@ from pathlib import Path
 
 from cigen.adapters.confined import replace_file
 from cigen.config.services import RestartConfig
-from cigen.runtime.apps import pm2_app
+from cigen.runtime.apps import PROXY_PREFIX, pm2_app
 from cigen.runtime.pm2 import pm2_home
 from cigen.runtime.probes import TcpProbe
 from cigen.runtime.project import Project
 from cigen.runtime.services import Health, ServiceSpec
 from cigen.runtime.startup import Prepared
 
-PROXY_PREFIX = "proxy:"  # a proxy's PM2 name: proxy:shop-recommend
 PROXY_MODULE = "cigen.verify.proxy"  # what a proxy runs: python -m cigen.verify.proxy
 TABLE = "proxies.json"
 _VERSION = 1

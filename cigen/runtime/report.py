@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cigen.durations import format_seconds
+from cigen.runtime.apps import PROXY_PREFIX
 
 if TYPE_CHECKING:
     from cigen.runtime.daemon import Proc
@@ -127,6 +128,8 @@ def to_json(result: UpResult, logs: str) -> dict[str, Any]:
     for service in data["services"]:
         if service["healthy_after"] is not None:
             service["healthy_after"] = round(service["healthy_after"], 3)
+        name = service["name"]
+        service["proxy_for"] = name.removeprefix(PROXY_PREFIX) if name.startswith(PROXY_PREFIX) else None
     return data
 
 
@@ -177,7 +180,12 @@ def render_failure(result: UpResult, logs: str) -> str:
 def render_success(result: UpResult) -> str:
     started = sum(1 for s in result.services if s.started)
     adopted = sum(1 for s in result.services if s.adopted)
-    parts = [f"{len(result.services)} service{'s' if len(result.services) != 1 else ''} healthy"]
+    services = sum(1 for s in result.services if not s.name.startswith(PROXY_PREFIX))
+    proxies = len(result.services) - services
+    counted = f"{services} service{'s' if services != 1 else ''}"
+    if proxies:  # the loopback proxies cigen up put on the ${url:NAME} edges
+        counted += f" and {proxies} prox{'ies' if proxies != 1 else 'y'}"
+    parts = [f"{counted} healthy"]
     if adopted:
         parts.append(f"{started} started, {adopted} already running")
     return f"{'; '.join(parts)} in {format_seconds(result.elapsed)}"

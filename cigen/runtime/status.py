@@ -31,11 +31,15 @@ from typing import Any
 from cigen.errors import InputError
 from cigen.runtime import logrotate, processes
 from cigen.runtime.daemon import Proc, session
-from cigen.runtime.probes import run_probe
+from cigen.runtime.probes import TcpProbe, run_probe
 from cigen.runtime.project import Project
 from cigen.runtime.apps import MONITOR_APP
+from cigen.runtime.proxies import proxy_table
 from cigen.runtime.services import suggest
 from cigen.runtime.trees import Node, trees
+
+
+_PROXY_TIMEOUT = 2.0  # seconds: a proxy on loopback accepts at once or not at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +57,17 @@ class Row:
     exit_code: int | None  # its last exit code, when it exited
     configured: bool  # a service of cigen.yaml or the workspace (not only a process of the daemon)
     processes: tuple[Node, ...] = ()  # its process tree, depth first, PM2's process at depth 0
+    proxy_for: str | None = None  # a proxy cigen up put in front of this service (proxy:NAME)
 
     @property
     def up(self) -> bool:
         """Running under its daemon and healthy (or without a health check)."""
         return self.status == "online" and self.health in ("healthy", "no probe")
+
+    @property
+    def planned(self) -> bool:
+        """Part of the stack cigen starts: a service, or a proxy on one of its edges (its callers need it up)."""
+        return self.configured or self.proxy_for is not None
 
     @property
     def shown_status(self) -> str:
@@ -88,6 +98,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
         seen = {p.name: _from_pm2(p) for p in reversed(procs) if p.name != MONITOR_APP}  # the first instance wins
         if s.bridge is None:
             seen = _orphans(project, s.home)
+    proxies = {entry.app: entry for entry in proxy_table(project.root).values()}
     wanted = sorted(set(project.specs) | set(seen))
     for name in names:
         if name not in wanted:
@@ -99,8 +110,12 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(wanted)))) as pool:
         for name in wanted:
             spec, found = project.specs.get(name), seen.get(name)
-            if spec and spec.health.probe and found and found.status in ("online", "orphaned"):
+            if not found or found.status not in ("online", "orphaned"):
+                continue
+            if spec and spec.health.probe:
                 checks[name] = pool.submit(run_probe, spec.health.probe, spec.health.timeout)
+            elif name in proxies:  # gated on its port when cigen up started it: the same check now
+                checks[name] = pool.submit(run_probe, TcpProbe("127.0.0.1", proxies[name].port), _PROXY_TIMEOUT)
     measured = trees(sorted({pid for n in wanted if n in seen for pid in [seen[n].pid] if pid}), interval=0.1)
     rows = []
     for name in wanted:
@@ -111,7 +126,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
         elif found is None or found.status not in ("online", "orphaned"):
             health, detail = "-", ""
         else:
-            health, detail = ("no probe", "") if spec else ("-", "not in cigen.yaml")
+            health, detail = ("no probe", "") if spec or name in proxies else ("-", "not in cigen.yaml")
         proc = found.proc if found else None
         tree = tuple(measured.get(found.pid, ())) if found and found.pid else ()
         rows.append(Row(
@@ -128,6 +143,7 @@ def collect(project: Project, names: Sequence[str] = ()) -> list[Row]:
             exit_code=proc.exit_code if proc and found and found.status in ("exited", "errored", "stopped") else None,
             configured=spec is not None,
             processes=tree,
+            proxy_for=proxies[name].target if name in proxies else None,
         ))
     return rows
 

@@ -8,6 +8,8 @@ really gets in its environment, the proxy passing requests on, a second ``up`` a
 
 from __future__ import annotations
 
+import json
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -18,9 +20,11 @@ from cigen.app.ecosystem import ecosystem_text
 from cigen.config.loader import parse_config
 from cigen.errors import InputError
 from cigen.model import Member, Workspace
-from cigen.runtime.proxies import PROXY_PREFIX, proxy_table
+from cigen.runtime.apps import PROXY_PREFIX
+from cigen.runtime.proxies import proxy_table
 from cigen.runtime.project import project
 from cigen.runtime.services import resolve_services, select
+from testing.paths import NODE_BIN
 from testing.runtime import RuntimeRepo
 
 MEMBERS = tuple(
@@ -115,8 +119,10 @@ def test_up_puts_a_proxy_on_the_edge_a_second_up_adopts_it_and_down_stops_it(
     runtime_repo.add("recommend")
     runtime_repo.add("api", env={"RECOMMEND_URL": "${url:recommend}"})
     runtime_repo.write()
-    done = runtime_repo.cigen("up")
+    done = runtime_repo.cigen("up", "--json")
     assert done.code == 0, done.stderr
+    assert {s["name"]: s["proxy_for"] for s in json.loads(done.stdout)["services"]} == {
+        "recommend": None, "proxy:recommend": "recommend", "api": None}
 
     table = proxy_table(runtime_repo.root)
     assert list(table) == ["recommend"]
@@ -137,6 +143,20 @@ def test_up_puts_a_proxy_on_the_edge_a_second_up_adopts_it_and_down_stops_it(
     assert proxy_table(runtime_repo.root) == table
     assert {name: runtime_repo.pids(name) for name in runtime_repo.services} == pids
     assert proxy_pids(entry.port) == [proxy_pid]
+    assert "2 services and 1 proxy healthy" in again.stdout
+
+    status = runtime_repo.cigen("status", "--json")
+    rows = {row["name"]: row for row in json.loads(status.stdout)}
+    assert status.code == 0
+    assert (rows[entry.app]["proxy_for"], rows[entry.app]["health"]) == ("recommend", "healthy")
+    assert (rows["api"]["proxy_for"], rows["api"]["configured"]) == (None, True)
+    # A proxy that is down cuts its callers off from the service: the stack is not up.
+    subprocess.run([str(NODE_BIN / "pm2"), "stop", entry.app], env={**runtime_repo.env, "PM2_HOME": str(runtime_repo.home)},
+                   check=True, capture_output=True, timeout=60)
+    down_proxy = runtime_repo.cigen("status")
+    assert down_proxy.code == 1
+    assert [line.split()[:2] for line in down_proxy.stdout.splitlines() if line.startswith(entry.app)] == [
+        [entry.app, "stopped"]]
 
     assert runtime_repo.cigen("down").code == 0
     runtime_repo.assert_nothing_running()
