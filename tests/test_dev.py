@@ -154,6 +154,7 @@ if [[ "$1" == up && -n "${FAKE_UP:-}" ]]; then
     if [[ "$FAKE_UP" == hang ]]; then touch "$DEV_CALLS.up"; exec sleep 60; fi
     exit "$FAKE_UP"
 fi
+if [[ "$1" == report && -n "${FAKE_REPORT:-}" ]]; then exit "$FAKE_REPORT"; fi
 """
 EXAMPLE_STEPS = [
     "cigen graph --root examples/shop",
@@ -177,7 +178,7 @@ def example_checkout(checkout: Path) -> Path:
     return checkout
 
 
-def example(checkout: Path, fake_up: str = "") -> subprocess.Popen[str]:
+def example(checkout: Path, fake_up: str = "", fake_report: str = "") -> subprocess.Popen[str]:
     calls = checkout.parent / "calls.log"
     calls.write_text("")
     env = {
@@ -185,6 +186,7 @@ def example(checkout: Path, fake_up: str = "") -> subprocess.Popen[str]:
         "PATH": f"{checkout.parent / 'fakebin'}{os.pathsep}{os.environ['PATH']}",
         "DEV_CALLS": str(calls),
         "FAKE_UP": fake_up,
+        "FAKE_REPORT": fake_report,
     }
     return subprocess.Popen(["bash", str(checkout / "dev"), "example"], cwd=checkout, env=env, text=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -200,7 +202,7 @@ def test_example_runs_cigens_main_job_step_by_step_then_stops_the_services(examp
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 0, stderr
     assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen status --root examples/shop",
-                                       "cigen down --root examples/shop"]
+                                       "cigen down --root examples/shop", "cigen report --root examples/shop"]
 
 
 def test_example_checks_the_services_together_when_cigen_yaml_has_checks(example_checkout: Path) -> None:
@@ -211,8 +213,17 @@ def test_example_checks_the_services_together_when_cigen_yaml_has_checks(example
     assert steps(example_checkout) == [
         *EXAMPLE_STEPS, "cigen status --root examples/shop",
         "npm run --silent token --workspace @shop/auth",  # SHOP_TOKEN, for the shop's auth check
-        "cigen verify --root examples/shop", "cigen down --root examples/shop",
+        "cigen verify --root examples/shop", "cigen down --root examples/shop", "cigen report --root examples/shop",
     ]
+
+
+def test_example_fails_when_the_run_report_finds_trouble_after_stopping_the_services_once(
+        example_checkout: Path) -> None:
+    run = example(example_checkout, fake_report="1")
+    run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert steps(example_checkout) == [*EXAMPLE_STEPS, "cigen status --root examples/shop",
+                                       "cigen down --root examples/shop", "cigen report --root examples/shop"]
 
 
 def test_example_stops_the_services_when_a_step_fails(example_checkout: Path) -> None:
@@ -225,7 +236,7 @@ def test_example_stops_the_services_when_a_step_fails(example_checkout: Path) ->
 def test_example_stops_the_services_when_interrupted(example_checkout: Path) -> None:
     run = example(example_checkout, fake_up="hang")
     marker = example_checkout.parent / "calls.log.up"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # the steps before up run first: slow on a loaded machine
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group
