@@ -127,7 +127,7 @@ class Affected:
         # In parallel mode nothing passes between legs: no order, no downloads.
         dependencies = service_needs(self.graph, plan) if plan.mode != "parallel" else {}
         seconds = expected_seconds(read_timings(timings), folder_sizes(self.workspace.root, running))
-        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs)
+        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units)
         return leg_entries(
             legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
             artifacts=artifact_names(plan.services), dependencies=dependencies,

@@ -23,6 +23,10 @@ that needs it waits for that.
 - ``auto``: a leg per service while that is as fast (by the same estimate)
   and no job needs more than ``max_legs`` legs; batches above.
 
+A unit of ``plan.cycles: units`` is one item in every mode, as a service is:
+its members run in one leg, in the unit's order, and it weighs the sum of
+their expected durations. Everything above reads "service" as such an item.
+
 Expected durations come from the caller (the times of earlier runs, else a
 size proxy: :mod:`cigen.app.timings`); they only decide the shape, so a wrong
 guess costs time, never correctness.
@@ -32,9 +36,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cigen.config.workflow import LegsMode
+from cigen.plan.ordering import Unit, blocks
 from cigen.plan.stages import Job
 
 OVERHEAD = 60.0  # seconds a leg spends before its first task: queue, checkout, toolchain, install
@@ -63,24 +68,61 @@ def plan_legs(
     mode: LegsMode = "auto",
     max_legs: int = 20,
     overhead: float = OVERHEAD,
+    units: Sequence[Unit] = (),
 ) -> dict[str, tuple[Leg, ...]]:
     """The legs of every job (none for a job with nothing to run) for the ``running`` services.
 
     ``dependencies``: each planned service's direct dependencies among the
     planned ones. ``running`` may hold services of any job; the result keeps
-    the plan's order (each job's order) inside every leg.
+    the plan's order (each job's order) inside every leg. ``units``: the
+    plan's (:attr:`cigen.plan.stages.Plan.units`), each kept in one leg.
     """
     if max_legs < 1:
         raise ValueError(f"max_legs must be at least 1 (got {max_legs})")
-    model = _Model(jobs, dependencies, running, seconds, max_legs, overhead)
+    items = _Items(units, jobs, dependencies, running, seconds)
+    model = _Model(items.jobs, items.dependencies, items.running, items.seconds, max_legs, overhead)
     if mode == "service":
-        return model.legs(model.per_service())
+        return items.expand(model.legs(model.per_service()))
     batched = model.batched()
     if mode == "auto":
         single = model.per_service()
         if all(len(p.services) <= max_legs for p in single) and model.estimate(single) <= model.estimate(batched):
-            return model.legs(single)
-    return model.legs(batched)
+            return items.expand(model.legs(single))
+    return items.expand(model.legs(batched))
+
+
+class _Items:
+    """The run's services as the items legs are made of: a unit becomes its first running member, which
+    stands for all of them (their dependencies outside it, the sum of their durations) until expanded."""
+
+    def __init__(self, units: Sequence[Unit], jobs: Sequence[Job], dependencies: Mapping[str, Sequence[str]],
+                 running: Sequence[str], seconds: Mapping[str, float]) -> None:
+        self.seconds = seconds
+        if not units:
+            self.jobs, self.dependencies, self.running = jobs, dependencies, running
+            self.members: dict[str, tuple[str, ...]] = {}
+            return
+        order = [p for job in jobs for p in job.services]
+        chosen = set(running)
+        self.members = {block[0]: block for block in blocks(units, (p for p in order if p in chosen))
+                        if len(block) > 1}
+        head = {m: first for first, block in self.members.items() for m in block}
+        self.running = [p for p in running if head.get(p, p) == p]
+        self.jobs = [replace(job, services=tuple(p for p in job.services if head.get(p, p) == p)) for job in jobs]
+        self.dependencies = {
+            p: tuple(dict.fromkeys(head.get(d, d) for m in self.members.get(p, (p,))
+                                   for d in dependencies.get(m, ()) if head.get(d, d) != p))
+            for p in dependencies if head.get(p, p) == p
+        }
+        self.seconds = {**seconds, **{first: sum(seconds.get(m, 0.0) for m in block)
+                                      for first, block in self.members.items()}}
+
+    def expand(self, legs: dict[str, tuple[Leg, ...]]) -> dict[str, tuple[Leg, ...]]:
+        if not self.members:
+            return legs
+        return {job: tuple(replace(leg, services=tuple(m for p in leg.services for m in self.members.get(p, (p,))))
+                           for leg in job_legs)
+                for job, job_legs in legs.items()}
 
 
 class _Model:

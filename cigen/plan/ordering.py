@@ -23,11 +23,13 @@ strongly connected component becomes one unit whose members are built one
 after another, in the order that goes against the fewest edges (a minimum
 feedback arc set, :mod:`cigen.graph.feedback_arcs`), with a warning naming it.
 
-A unit's members follow each other through the plan: each needs the one
-before it, so stages, CI jobs and ``cigen run`` keep the unit's order with no
-notion of units of their own, and a leg that runs several services
-(:mod:`cigen.plan.legs`) keeps a unit together because its members are
-connected.
+A unit is one block of the plan, as a service is (:func:`chained`,
+:func:`block_ordering`): its members sit together in one stage and one CI
+leg (:mod:`cigen.plan.legs` packs a unit as one item whose expected duration
+is its members' sum), each member needs the one before it, the first waits
+for every dependency of the unit, and whatever depends on a member waits for
+the last: in a cycle every member needs every other, so nothing outside may
+see a unit half built, and ``cigen run`` runs nothing of it in parallel.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from cigen.errors import CycleError, InputError
 from cigen.graph.core import cyclic_components, cycles, declared_in, partial_order
 from cigen.graph.feedback_arcs import minimum_feedback_arcs
 from cigen.graph.graph import Graph, Kinds
-from cigen.graph.order import stable_order
+from cigen.graph.order import generations, stable_order
 from cigen.suggest import did_you_mean
 
 if TYPE_CHECKING:  # pydantic: cigen graph plans without reading a cigen.yaml
@@ -161,10 +163,60 @@ def find_units(o: Graph) -> tuple[Unit, ...]:
 
 
 def chained(o: Graph, units: Sequence[Unit]) -> Graph:
-    """``o`` with each unit's broken edges left out and each member needing the one before it."""
+    """``o`` with each unit as one block: its broken edges left out, each member needing the one before it,
+    the first member every dependency of the unit, and every dependent of a member the last one."""
     broken = [arc for u in units for arc in u.broken]
-    chain = [(later, earlier, ()) for u in units for earlier, later in zip(u.members, u.members[1:])]
-    return without(o, broken, [(s, t, k) for s, t, k in chain if not o.has_edge(s, t)])
+    unit_of = {m: u for u in units for m in u.members}
+    added: dict[Arc, Kinds] = {}
+    for u in units:
+        for earlier, later in zip(u.members, u.members[1:]):
+            added[later, earlier] = ()
+    for s, t in o.edges():
+        dependent, dependency = unit_of.get(s), unit_of.get(t)
+        if dependent is not dependency:  # an edge into, out of or between units
+            added[dependent.members[0] if dependent else s, dependency.members[-1] if dependency else t] = ()
+    # An edge the graph has keeps its kinds.
+    return without(o, broken, [(s, t, k) for (s, t), k in added.items() if not o.has_edge(s, t)])
+
+
+def blocks(units: Sequence[Unit], services: Iterable[str]) -> list[tuple[str, ...]]:
+    """``services`` (in plan order) as indivisible items: the members of a unit among them together, in the
+    unit's order, where its first one is; every other service alone."""
+    unit_of = {m: u for u in units for m in u.members}
+    chosen = list(services)
+    present = set(chosen)
+    found: list[tuple[str, ...]] = []
+    placed: set[tuple[str, ...]] = set()
+    for path in chosen:
+        unit = unit_of.get(path)
+        if unit is None:
+            found.append((path,))
+        elif unit.members not in placed:
+            placed.add(unit.members)
+            found.append(tuple(m for m in unit.members if m in present))
+    return found
+
+
+def block_ordering(o: Graph, units: Sequence[Unit]) -> tuple[list[list[str]], list[str]]:
+    """The levels and the stable order of ``o`` (a :func:`chained` graph), each unit one block: a level
+    holds the whole unit, in its order, where its first member sorts; so does the order."""
+    head = {m: u.members[0] for u in units for m in u.members}
+    block = {u.members[0]: u.members for u in units}
+    nodes = [n for n in o if head.get(n, n) == n]
+    succ: dict[str, set[str]] = {n: set() for n in nodes}
+    pred: dict[str, set[str]] = {n: set() for n in nodes}
+    for s, t in o.edges():
+        a, b = head.get(s, s), head.get(t, t)
+        if a != b:
+            succ[a].add(b)
+            pred[b].add(a)
+    keys = o.keys
+
+    def expand(found: list[str]) -> list[str]:
+        return [m for n in found for m in block.get(n, (n,))]
+
+    levels = [expand(level) for level in generations(succ, pred, keys)]
+    return levels, expand(stable_order(succ, pred, keys))
 
 
 def warn_units(o: Graph, units: Sequence[Unit]) -> None:

@@ -25,9 +25,10 @@ service.
 
 The order follows the graph less the edges cigen.yaml's ``plan.ignore``
 leaves out (:attr:`Plan.ignored`); with ``plan.cycles: units`` each cycle left
-becomes one unit (:attr:`Plan.units`) whose members follow each other
-(:mod:`cigen.plan.ordering`). :func:`ordered_graph` is that order as a graph:
-what every consumer that waits on dependencies reads.
+becomes one unit (:attr:`Plan.units`), one block of the plan as a service is:
+its members together in one stage (one per unit in ``cascade``), one after
+another (:mod:`cigen.plan.ordering`). :func:`ordered_graph` is that order as
+a graph: what every consumer that waits on dependencies reads.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from cigen.plan.ordering import (
     Ignored,
     OrderRules,
     Unit,
+    block_ordering,
+    blocks,
     chained,
     cycle_error,
     find_units,
@@ -75,6 +78,10 @@ class Plan:
     services: tuple[str, ...]  # every selected member path, in topological order
     ignored: tuple[Ignored, ...] = ()  # edges between planned members that do not order the plan
     units: tuple[Unit, ...] = ()  # cycles planned as units (plan.cycles: units)
+
+    def blocks(self, services: Iterable[str]) -> list[tuple[str, ...]]:
+        """``services`` (in plan order) as the plan's items: each unit's members among them together."""
+        return blocks(self.units, services)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +131,13 @@ def compute_plan(
         units = find_units(o)
         warn_units(o, units)
         o = chained(o, units)
-        generations, order = ordering(o)
+        generations, order = block_ordering(o, units)
     stages: tuple[Stage, ...]
     if mode == "cascade":
+        # A stage per service, or per unit: its members one after another.
         stages = tuple(
-            Stage(f"stage-{i}", (path,), (f"stage-{i - 1}",) if i > 1 else ()) for i, path in enumerate(order, 1)
+            Stage(f"stage-{i}", block, (f"stage-{i - 1}",) if i > 1 else ())
+            for i, block in enumerate(blocks(units, order), 1)
         )
         return Plan("cascade", stages, 1, True, tuple(order), ignored, units)
 
@@ -137,7 +146,7 @@ def compute_plan(
         Stage(
             f"stage-{i}",
             tuple(generation),
-            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in o.successors(p)})),
+            tuple(f"stage-{j}" for j in sorted({stage_of[d] for p in generation for d in o.successors(p)} - {i})),
         )
         for i, generation in enumerate(generations, 1)
     )
@@ -145,11 +154,12 @@ def compute_plan(
 
 
 def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
-    """The plan's stages as CI jobs: a stage of more than ``limit`` services is split into parts.
+    """The plan's stages as CI jobs: a stage of more than ``limit`` items (services, or units: a leg each
+    at most) is split into parts.
 
-    Parts are consecutive slices of the stage, as even as possible (300
-    services with a limit of 256 make parts of 150 and 150), so adding one
-    service moves few others between jobs.
+    Parts are consecutive slices of the stage's items, as even as possible
+    (300 services with a limit of 256 make parts of 150 and 150), so adding
+    one service moves few others between jobs; a unit is never split.
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1 (got {limit})")
@@ -157,7 +167,8 @@ def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
     job_ids: dict[str, tuple[str, ...]] = {}
     for stage in plan.stages:
         needs = tuple(job_id for needed in stage.needs for job_id in job_ids[needed])
-        count = len(stage.services)
+        items = plan.blocks(stage.services)
+        count = len(items)
         if count <= limit:
             jobs.append(Job(stage.id, stage.id, stage.services, needs))
             job_ids[stage.id] = (stage.id,)
@@ -169,7 +180,7 @@ def stage_jobs(plan: Plan, limit: int = MAX_MATRIX_LEGS) -> tuple[Job, ...]:
         for part in range(1, parts + 1):
             end = start + size + (1 if part <= extra else 0)
             ids.append(f"{stage.id}-part-{part}")
-            jobs.append(Job(ids[-1], stage.id, stage.services[start:end], needs))
+            jobs.append(Job(ids[-1], stage.id, tuple(p for item in items[start:end] for p in item), needs))
             start = end
         job_ids[stage.id] = tuple(ids)
     return tuple(jobs)

@@ -20,6 +20,7 @@ from cigen.graph.core import cycles, cyclic_components, feedback_edges
 from cigen.graph.graph import Graph, build_graph
 from cigen.graph.order import generations
 from cigen.model import Edge, Member, Workspace
+from cigen.plan.ordering import Unit
 from cigen.plan.stages import Plan, stage_jobs
 
 GRAPH_FORMATS = ("json", "mermaid", "dot", "text")
@@ -280,12 +281,17 @@ def plan_document(plan: Plan, g: Graph) -> dict[str, Any]:
              "setting": f"plan.ignore.{e.setting}"}
             for e in plan.ignored
         ],
+        # Each unit runs in one stage and one leg, its members one after another in this order.
         "units": [
             {"services": [_label(g, p) for p in u.members], "paths": list(u.members),
-             "against": [[_label(g, s), _label(g, t)] for s, t in u.broken]}
+             "against": [[_label(g, s), _label(g, t)] for s, t in u.broken], "stage": _stage_of(plan, u)}
             for u in plan.units
         ],
     }
+
+
+def _stage_of(plan: Plan, unit: Unit) -> str:
+    return next(s.id for s in plan.stages if unit.members[0] in s.services)
 
 
 def plan_json(plan: Plan, g: Graph) -> str:
@@ -310,7 +316,10 @@ def plan_text(plan: Plan, g: Graph) -> str:
         lines.append("")
         rows = [("STAGE", "NEEDS", "SERVICES")]
         for s in plan.stages:
-            rows.append((s.id, ", ".join(s.needs) or "-", ", ".join(_label(g, p) for p in s.services)))
+            # A unit in parentheses, its members in the order they run: "(a > b > c)".
+            items = (f"({' > '.join(_label(g, p) for p in block)})" if len(block) > 1 else _label(g, block[0])
+                     for block in plan.blocks(s.services))
+            rows.append((s.id, ", ".join(s.needs) or "-", ", ".join(items)))
         lines += _table(rows)
     if plan.ignored:
         lines += ["", f"not ordered by {_count(len(plan.ignored), 'edge')} (cigen.yaml plan.ignore):"]
@@ -320,7 +329,8 @@ def plan_text(plan: Plan, g: Graph) -> str:
         ])
     for u in plan.units:
         against = ", ".join(f"{_label(g, s)} -> {_label(g, t)}" for s, t in u.broken)
-        lines += ["", f"cycle planned as one unit (plan.cycles: units), built in this order against {against}:",
+        lines += ["", f"cycle planned as one unit (plan.cycles: units), one leg in {_stage_of(plan, u)}, "
+                      f"built in this order against {against}:",
                   "  " + ", then ".join(_label(g, p) for p in u.members)]
     return "\n".join(lines) + "\n"
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from cigen.config.workflow import LegsMode
+from cigen.graph.graph import build_graph
 from cigen.plan.legs import OVERHEAD, Leg, plan_legs
-from cigen.plan.stages import Job
+from cigen.plan.ordering import OrderRules, Unit
+from cigen.plan.stages import Job, compute_plan, service_needs, stage_jobs
+from testing.workspace_builder import workspace
 
 
 def chain_jobs(paths: list[str]) -> list[Job]:
@@ -122,3 +126,60 @@ def test_a_leg_that_ends_early_takes_in_later_work_that_needs_only_what_it_ran()
     seconds = {"a": 200.0, "b": 10.0, **{f"c{i}": 100.0 for i in range(6)}}
     legs = plan_legs(jobs, needs, list(needs), seconds, mode="batch")
     assert services(legs) == {"stage-1": [("a",), ("b", "c0")], "stage-2": [(f"c{i}",) for i in range(1, 6)]}
+
+
+# -- plan.cycles: units ------------------------------------------------------------------------------
+
+
+def unit_plan() -> tuple[list[Job], dict[str, tuple[str, ...]], list[Unit]]:
+    """hub; then a unit (x -> y -> z -> x through a dev edge, so built z, y, x) and three leaves, all needing hub."""
+    DEP, DEV = ["dependencies"], ["devDependencies"]
+    g = build_graph(workspace({
+        "hub": [], "x": {"y": DEP, "hub": DEP}, "y": {"z": DEP}, "z": {"x": DEV},
+        "l1": ["hub"], "l2": ["hub"], "l3": ["hub"],
+    }))
+    plan = compute_plan(g, rules=OrderRules(cycles="units"))
+    return list(stage_jobs(plan)), service_needs(g, plan), list(plan.units)
+
+
+UNIT = tuple(f"packages/{n}" for n in ("z", "y", "x"))
+
+
+@pytest.mark.parametrize("mode", ["service", "batch", "auto"])
+@pytest.mark.parametrize("seconds", [5.0, 100.0, 1000.0])
+def test_a_unit_runs_in_one_leg_in_its_order_in_every_mode(mode: LegsMode, seconds: float) -> None:
+    jobs, needs, units = unit_plan()
+    legs = plan_legs(jobs, needs, list(needs), dict.fromkeys(needs, seconds), mode=mode, units=units)
+    [holding] = [leg for job_legs in legs.values() for leg in job_legs if set(UNIT) & set(leg.services)]
+    start = holding.services.index(UNIT[0])
+    assert holding.services[start:start + 3] == UNIT
+
+
+def test_without_the_units_a_leg_per_service_would_split_one() -> None:
+    # What the test above guards: the same plan packed with no units given puts each member in a leg.
+    jobs, needs, _ = unit_plan()
+    legs = plan_legs(jobs, needs, list(needs), dict.fromkeys(needs, 100.0), mode="service")
+    assert sum(1 for leg in legs["stage-2"] if set(UNIT) & set(leg.services)) == 3
+
+
+def test_a_unit_weighs_the_sum_of_its_members_when_batches_are_balanced() -> None:
+    jobs, needs, units = unit_plan()
+    legs = plan_legs(jobs, needs, list(needs), dict.fromkeys(needs, 100.0), mode="batch", max_legs=2, units=units)
+    # Stage 2: the unit (300 s) and three leaves of 100 s on two legs: the leaves together balance the unit.
+    assert {leg.services: leg.seconds for leg in legs["stage-2"]} == {
+        UNIT: 300.0, tuple(f"packages/l{i}" for i in (1, 2, 3)): 300.0,
+    }
+
+
+def test_a_unit_taken_into_an_earlier_leg_moves_whole() -> None:
+    # As in test_a_leg_that_ends_early_takes_in_later_work_that_needs_only_what_it_ran: b's leg ends long
+    # before a's, and takes in c0 and the unit (u1, u2, 90 s in all), which need only b. Service by
+    # service, u2 (its member u1 not yet moved) would stay behind: half the unit in another job.
+    cs = tuple(f"c{i}" for i in range(5))
+    jobs = [Job("stage-1", "stage-1", ("a", "b")), Job("stage-2", "stage-2", ("u1", "u2", *cs), ("stage-1",))]
+    needs = {"a": (), "b": (), "u1": ("b",), "u2": ("u1",), **{c: ("b",) for c in cs}}
+    seconds = {"a": 200.0, "b": 10.0, "u1": 40.0, "u2": 50.0, **dict.fromkeys(cs, 100.0)}
+    legs = plan_legs(jobs, needs, list(needs), seconds, mode="batch", units=[Unit(("u1", "u2"), ())])
+    assert services(legs) == {"stage-1": [("a",), ("b", "c0", "u1", "u2")], "stage-2": [(c,) for c in cs[1:]]}
+    split = plan_legs(jobs, needs, list(needs), seconds, mode="batch")
+    assert services(split)["stage-1"] == [("a",), ("b", "c0", "u1")]

@@ -7,7 +7,7 @@ import pytest
 from cigen.errors import CycleError
 from cigen.graph.graph import build_graph
 from cigen.plan.ordering import OrderRules, find_units
-from cigen.plan.stages import compute_plan, service_needs
+from cigen.plan.stages import compute_plan, service_needs, stage_jobs
 from testing.workspace_builder import workspace
 
 DEV, PEER, DEP = ["devDependencies"], ["peerDependencies"], ["dependencies"]
@@ -37,13 +37,44 @@ def test_of_equally_few_edges_the_one_a_build_needs_least_is_gone_against(first:
     assert unit.broken == (cut,)
 
 
-def test_a_unit_runs_member_after_member_in_every_consumer_of_the_plan() -> None:
+def test_a_unit_is_one_stage_whose_members_run_one_after_another() -> None:
     g = build_graph(workspace({"app": ["a"], "a": {"b": DEP}, "b": {"c": DEP}, "c": {"a": DEV}}))
     plan = compute_plan(g, rules=OrderRules(cycles="units"))
-    assert [s.services for s in plan.stages] == [paths("c"), paths("b"), paths("a"), paths("app")]
+    assert [s.services for s in plan.stages] == [paths("c", "b", "a"), paths("app")]
+    assert [s.needs for s in plan.stages] == [(), ("stage-1",)]
     needs = service_needs(g, plan)
     assert needs["packages/c"] == ()  # the edge the unit goes against is not waited for
     assert (needs["packages/b"], needs["packages/a"]) == (paths("c"), paths("b"))
+
+
+def test_a_unit_is_never_seen_half_built_from_outside() -> None:
+    # lib <- b (a member late in the unit); early -> c (its first member); c <-> a through a dev edge.
+    g = build_graph(workspace({
+        "lib": [], "a": {"b": DEP}, "b": {"c": DEP, "lib": DEP}, "c": {"a": DEV}, "early": {"c": DEP},
+    }))
+    plan = compute_plan(g, rules=OrderRules(cycles="units"))
+    assert plan.units[0].members == paths("c", "b", "a")
+    needs = service_needs(g, plan)
+    assert needs["packages/c"] == paths("lib")  # the first member waits for what any member needs
+    assert set(needs["packages/early"]) == set(paths("c", "a"))  # a dependent of a member waits for the last
+    assert [s.services for s in plan.stages] == [paths("lib"), paths("c", "b", "a"), paths("early")]
+
+
+def test_in_cascade_a_unit_is_one_stage() -> None:
+    g = build_graph(workspace({"app": ["a"], "a": {"b": DEP}, "b": {"c": DEP}, "c": {"a": DEV}}))
+    plan = compute_plan(g, mode="cascade", rules=OrderRules(cycles="units"))
+    assert [(s.services, s.needs) for s in plan.stages] == [(paths("c", "b", "a"), ()), (paths("app"), ("stage-1",))]
+
+
+def test_a_stage_too_large_for_one_matrix_is_split_between_units_never_inside_one() -> None:
+    # Four leaves and a three-member unit in one stage; with at most 3 items a job the unit stays whole.
+    g = build_graph(workspace({
+        **{f"leaf{i}": [] for i in range(4)}, "x": {"y": DEP}, "y": {"z": DEP}, "z": {"x": DEV},
+    }))
+    plan = compute_plan(g, rules=OrderRules(cycles="units"))
+    [stage] = plan.stages
+    parts = [job.services for job in stage_jobs(plan, limit=3)]
+    assert parts == [paths("leaf0", "leaf1", "leaf2"), paths("leaf3", "z", "y", "x")]
 
 
 def test_a_unit_whose_members_share_no_edge_in_order_still_runs_one_after_another() -> None:

@@ -13,6 +13,7 @@ their links are the edges cigen plans on.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -22,10 +23,14 @@ import yaml
 
 from cigen.discovery import discover
 from testing.cli import run_cigen
+from testing.gha.events import push_event
+from testing.gha.harness import commit_files, git
+from testing.gha.model import SUCCESS
+from testing.gha.runner import pip_wheelhouse, run_workflow
 from testing.once import once_per_run
 from testing.package_managers import install, links, write_tree
 from testing.paths import NODE_BIN
-from testing.validators import assert_valid_workflow
+from testing.validators import assert_valid_action, assert_valid_workflow
 
 
 def _build(name: str) -> str:
@@ -265,27 +270,88 @@ def test_a_cycle_becomes_one_unit_built_in_the_order_that_breaks_the_fewest_edge
     done = run_cigen("plan", "--format", "json", cwd=root)
     assert done.exit_code == 0, done.stderr
     doc = done.json()
-    # The dev edges are cut (2, the fewest): vitest first, then the packages that peer on it, one after another.
+    # The dev edges are cut (2, the fewest): vitest first, then the packages that peer on it, one after another,
+    # all in one stage.
     assert doc["units"] == [{
         "services": ["vitest", "@vitest/browser", "@vitest/ui"],
         "paths": ["packages/vitest", "packages/browser", "packages/ui"],
         "against": [["vitest", "@vitest/browser"], ["vitest", "@vitest/ui"]],
+        "stage": "stage-2",
     }]
-    assert stages(doc) == [["@vitest/utils"], ["vitest"], ["@vitest/browser"], ["@vitest/ui"]]
+    assert stages(doc) == [["@vitest/utils"], ["vitest", "@vitest/browser", "@vitest/ui"]]
     assert done.stderr == (
         "cigen: warning: dependency cycle planned as one unit (plan.cycles: units): vitest, then @vitest/browser, "
         "then @vitest/ui; this order goes against vitest -> @vitest/browser, vitest -> @vitest/ui\n"
     )
+    text = run_cigen("plan", cwd=root).stdout
+    assert "  stage-2  stage-1  (vitest > @vitest/browser > @vitest/ui)\n" in text
+    assert "cycle planned as one unit (plan.cycles: units), one leg in stage-2, built in this order against " \
+           "vitest -> @vitest/browser, vitest -> @vitest/ui:\n  vitest, then @vitest/browser, then @vitest/ui\n" in text
 
 
-def test_units_generate_a_valid_workflow_whose_jobs_follow_the_unit(vitest_installed: Path, tmp_path: Path) -> None:
-    root = copy(vitest_installed, tmp_path, UNITS)
+# Each shape's unit, in the order that goes against the fewest edges.
+SHAPES = {
+    "vitest": ["vitest", "@vitest/browser", "@vitest/ui"],
+    "medusa": ["@medusajs/framework", "@medusajs/medusa", "@medusajs/test-utils"],
+    "livekit": ["livekit-agents", *(f"livekit-plugins-{p}" for p in PLUGINS)],
+}
+
+
+@pytest.fixture(params=sorted(SHAPES))
+def shape(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Path]:
+    """One of the three shapes, installed, planned with cycles as units."""
+    name = request.param
+    return name, copy(request.getfixturevalue(f"{name}_installed"), tmp_path, UNITS)
+
+
+def test_each_shape_plans_its_cycle_as_one_unit_in_one_stage(shape: tuple[str, Path]) -> None:
+    name, root = shape
+    doc = plan(root)
+    [unit] = doc["units"]
+    assert unit["services"] == SHAPES[name]
+    [holding] = [s for s in doc["stages"] if s["id"] == unit["stage"]]
+    start = holding["services"].index(SHAPES[name][0])
+    assert holding["services"][start:start + len(SHAPES[name])] == SHAPES[name]  # together, in the unit's order
+    assert [j["stage"] for j in doc["jobs"]] == [s["id"] for s in doc["stages"]]  # a job per stage, not per member
+
+
+def test_units_generate_a_valid_workflow_with_a_job_per_stage(shape: tuple[str, Path]) -> None:
+    name, root = shape
     done = run_cigen("generate", cwd=root)
     assert done.exit_code == 0, done.stderr
     workflow = root / ".github" / "workflows" / "cigen.yml"
     assert_valid_workflow(workflow)
+    assert_valid_action(root / ".github" / "actions" / "cigen-leg" / "action.yml")
     jobs = yaml.safe_load(workflow.read_text())["jobs"]
-    assert [jobs[f"stage-{i}"]["needs"][-1] for i in (2, 3, 4)] == ["stage-1", "stage-2", "stage-3"]
+    assert sorted(j for j in jobs if j.startswith("stage-")) == [s["id"] for s in plan(root)["stages"]]
+
+
+def _legs(root: Path, tmp_path: Path, mode: str) -> list[dict]:
+    """Every leg the plan job hands the stage jobs when everything runs, packed in ``mode``."""
+    (root / "cigen.yaml").write_text(UNITS + f"workflow:\n  legs: {mode}\n")
+    outputs = tmp_path / "outputs.txt"
+    outputs.touch()
+    manifest = "pyproject.toml" if (root / "pyproject.toml").exists() else "package.json"
+    done = run_cigen("affected", "--format", "github", "--build-deps", "--files", manifest, cwd=root,
+                     env={**os.environ, "GITHUB_OUTPUT": str(outputs)})
+    assert done.exit_code == 0, done.stderr
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    return [leg for key, value in values.items() if key.startswith("stage-") and not key.endswith("-count")
+            for leg in json.loads(value)]
+
+
+@pytest.mark.parametrize("mode", ["service", "batch", "auto"])
+def test_the_plan_job_runs_each_unit_in_one_leg_in_its_order(shape: tuple[str, Path], tmp_path: Path,
+                                                               mode: str) -> None:
+    name, root = shape
+    paths = plan(root)["units"][0]["paths"]
+    legs = _legs(root, tmp_path, mode)
+    [holding] = [leg for leg in legs if set(paths) & set(leg["run"])]
+    start = holding["run"].index(paths[0])
+    assert holding["run"][start:start + len(paths)] == paths
+    if mode == "service":
+        assert holding["run"] == paths  # a leg per service: the unit counts as one
+        assert holding["name"] == f"{SHAPES[name][0]} +{len(paths) - 1}"
 
 
 def test_run_builds_a_unit_one_member_after_another_in_its_order(
@@ -303,3 +369,40 @@ def test_without_settings_generate_fails_on_the_cycle_as_plan_does(vitest_instal
     assert done.exit_code == 1
     assert "dependency cycle: " in done.stderr and "plan.ignore.kinds: [dev]" in done.stderr
     assert not (tmp_path / "repo" / ".github").exists()
+
+
+# -- a unit through the generated workflow, in the local executor ------------------------------------
+
+
+# Each build says when it starts and ends, in one file of the leg's checkout.
+MARKED_BUILD = 'echo "start ${PWD##*/}" >> "$GITHUB_WORKSPACE/order.txt"; sleep 0.3; ' \
+               'echo "end ${PWD##*/}" >> "$GITHUB_WORKSPACE/order.txt"'
+
+
+@pytest.mark.slow
+def test_a_unit_runs_in_one_leg_of_the_workflow_its_members_one_after_another(
+    tmp_path: Path, cigen_wheel: Path, cigen_wheelhouse: Path,
+) -> None:
+    # livekit's shape with two plugins: three members, one cycle through extras.
+    files = {name: text for name, text in LIVEKIT.items() if "silero" not in name}
+    files["pyproject.toml"] = files["pyproject.toml"].replace("livekit-plugins-silero = { workspace = true }\n", "")
+    files["livekit-agents/pyproject.toml"] = files["livekit-agents/pyproject.toml"].replace(
+        'silero = ["livekit-plugins-silero>=1.2"]\n', "")
+    files["cigen.yaml"] = (f"{UNITS}workflow:\n  cigen_requirement: '{cigen_wheel}'\n  tasks: [build]\n"
+                           f"  python_tasks:\n    build: '{MARKED_BUILD}'\n")
+    root = write_tree(tmp_path / "repo", files)
+    install(root, "uv")
+    (root / ".gitignore").write_text(".venv/\n")
+    git(root, "init", "-q", "-b", "main")
+    assert run_cigen("generate", cwd=root).exit_code == 0
+    commit_files(root, {}, "livekit-shaped, with its workflow")
+
+    run = run_workflow(root / ".github/workflows/cigen.yml", root, push_event(root), workdir=tmp_path / "run",
+                       step_timeout=300, machine_env=pip_wheelhouse(cigen_wheelhouse))
+    assert run.results() == {"plan": SUCCESS, "stage-1": SUCCESS, "timings": SUCCESS, "cigen": SUCCESS}, run.report()
+    [leg] = run.jobs["stage-1"].legs
+    assert leg.name == "livekit-agents +2"
+    members = ["livekit-agents", "anam", "openai"]  # the folders; plugins after the package whose extras name them
+    assert leg.workspace is not None
+    marks = (leg.workspace / "order.txt").read_text().split("\n")
+    assert marks == [f"{edge} {m}" for m in members for edge in ("start", "end")] + [""]  # never two at once
