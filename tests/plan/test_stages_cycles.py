@@ -397,8 +397,18 @@ def test_a_unit_runs_in_one_leg_of_the_workflow_its_members_one_after_another(
     assert run_cigen("generate", cwd=root).exit_code == 0
     commit_files(root, {}, "livekit-shaped, with its workflow")
 
-    run = run_workflow(root / ".github/workflows/cigen.yml", root, push_event(root), workdir=tmp_path / "run",
-                       step_timeout=300, machine_env=pip_wheelhouse(cigen_wheelhouse))
+    # The plan job's outputs are those `cigen affected` writes here (one pip install less in the run).
+    outputs = tmp_path / "outputs.txt"
+    outputs.touch()
+    done = run_cigen("affected", "--format", "github", "--build-deps", "--files", "pyproject.toml", cwd=root,
+                     env={**os.environ, "GITHUB_OUTPUT": str(outputs)})
+    assert done.exit_code == 0, done.stderr
+    workflow = yaml.safe_load((root / ".github/workflows/cigen.yml").read_text())
+    workflow["jobs"]["plan"]["steps"] = [
+        {"id": "affected", "run": 'cat "$OUTPUTS" >> "$GITHUB_OUTPUT"', "env": {"OUTPUTS": str(outputs)}},
+    ]
+    run = run_workflow(workflow, root, push_event(root), workdir=tmp_path / "run", step_timeout=300,
+                       machine_env=pip_wheelhouse(cigen_wheelhouse))
     assert run.results() == {"plan": SUCCESS, "stage-1": SUCCESS, "timings": SUCCESS, "cigen": SUCCESS}, run.report()
     [leg] = run.jobs["stage-1"].legs
     assert leg.name == "livekit-agents +2"
