@@ -116,7 +116,9 @@ def _service(s: _Service, started: float) -> dict[str, Any]:
     cpu = [v for _, v in s.cpu]
     failures = sum(1 for ok, _ in s.probes if not ok)
     latencies = sorted(ms for ok, ms in s.probes if ok)
-    exits = [e for e in s.events if e["what"] == "exit"]
+    # Sorted: an event carries the time it happened (PM2's stamp, a log line's), which may precede a sample.
+    events = sorted(s.events, key=lambda e: e["t"])
+    exits = [e for e in events if e["what"] == "exit"]
     hits = [e for e in s.events if e["what"] == "log_hit"]
     counts: dict[str, int] = {}
     for hit in hits:
@@ -131,7 +133,7 @@ def _service(s: _Service, started: float) -> dict[str, Any]:
                         if e["what"] == "restart" and not e.get("during_fault")),
         "exits": [{"time": e["t"], "code": e.get("code"), "expected": bool(e.get("manually") or e.get("during_fault")),
                    "during_fault": bool(e.get("during_fault"))} for e in exits],
-        "transitions": [{"time": e["t"], "status": e["status"]} for e in s.events
+        "transitions": [{"time": e["t"], "status": e["status"]} for e in events
                         if e["what"] == "status"][-TRANSITIONS_KEPT:],
         "health": {
             "probes": len(s.probes), "failures": failures,

@@ -14,6 +14,16 @@ passes cigen's proxy, whose count of requests is read every ``_PROXIES`` ticks.
 
 What it writes is one ``sample`` record a tick and an ``event`` record for each
 status change, exit, restart and log hit (see :mod:`cigen.monitor.run`).
+
+Faults of ``cigen verify`` break the stack on purpose, and what they cause is not
+a service's failure: an exit or a restart of the faulted service between the
+fault's apply and its undo, a failing probe of any service until the stack
+recovered. Each is judged by when it happened, never by when the sampler read it:
+an exit by the time PM2's daemon stamped on its event (a sampler starved of CPU
+on a loaded runner reads its events seconds late), a probe by when it ran. The
+faults' spans come from the files ``cigen verify`` keeps (:mod:`cigen.verify.faults`),
+read after the events: a fault is recorded before it is applied, so a look after
+an event finds the fault that caused it, holding or over.
 """
 
 from __future__ import annotations
@@ -34,12 +44,13 @@ from cigen.monitor.run import Manifest, Watched, append, read_manifest
 from cigen.monitor.sockets import sockets, table
 from cigen.runtime.daemon import Proc, ProcEvent
 from cigen.runtime.proxies import ProxyEntry
-from cigen.runtime.probes import ProbeResult, run_probe
+from cigen.runtime.probes import Probe, ProbeResult, run_probe
 from cigen.runtime.trees import Trees
 from cigen.verify.proxy_control import ProxyUnreachable, switch
 
-_HISTORY = "faults-history.jsonl"  # the faults undone, with their spans (cigen.verify.faults.HISTORY)
+_HISTORY = "faults-history.jsonl"  # the faults over, with their spans (cigen.verify.faults.HISTORY)
 _FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
+_STAMP = 0.001  # PM2 stamps its events with Date.now(), whole milliseconds: one may read up to 1 ms early
 _SLOW = 10  # ticks between reads of PM2's process list (its events say at once what changed; this is a backstop)
 _PROXIES = 5  # ticks between reads of the proxies' counts
 _SOCKETS = 10  # ticks between reads of the socket table: ~10-40 ms at 50 services (each fd of theirs is read)
@@ -56,9 +67,30 @@ class _State:
     pid: int | None = None
     restarts: int | None = None  # PM2's count when first seen: later restarts are counted from it
     next_probe: float = 0.0
-    probing: Future[ProbeResult] | None = None
-    probe_started: float = 0.0
+    probing: Future[tuple[float, ProbeResult]] | None = None  # (wall clock when it started, its result)
+    restarted_at: float | None = None  # when PM2's events first showed a restart the process list has not yet
     hits: dict[str, int] = field(default_factory=dict)  # per rule, so far: the first ones are quoted
+
+
+@dataclass
+class _Fault:
+    """A fault of `cigen verify`: applied, undone (None: it holds), recovered (None: not yet, or holding)."""
+
+    service: str
+    kind: str | None
+    what: str | None
+    applied: float
+    undone: float | None = None
+    recovered: float | None = None
+    told: set[str] = field(default_factory=set)  # its events written so far: fault, fault_undone
+
+    def caused_exit(self, service: str, at: float) -> bool:
+        """PM2 stopped (or restarted) ``service`` at ``at`` because of this fault."""
+        return service == self.service and self.applied - _STAMP <= at and (self.undone is None or at <= self.undone)
+
+    def overlaps(self, start: float, end: float) -> bool:
+        """The stack was broken on purpose during [start, end]: from the apply until it recovered."""
+        return self.applied <= end and (self.recovered is None or start <= self.recovered)
 
 
 class Sampler:
@@ -72,12 +104,10 @@ class Sampler:
         self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
         self.proxies = proxies
         self.faults_file = home / _FAULTS if home is not None else None
-        self._faults_mtime = 0.0
-        self.faults: dict[str, dict[str, Any]] = {}  # id -> the fault, while it holds
+        self._faults_version: tuple[int, int, int] | None = None  # (inode, mtime ns, size): it is replaced whole
         self.history_file = home / _HISTORY if home is not None else None
         self._history_at = 0  # bytes of the history read so far
-        self.spans: dict[str, list[tuple[float, float]]] = {}  # service -> (applied, undone) of its past faults
-        self._seen: set[str] = set()  # ids of the faults seen holding
+        self.faults: dict[str, _Fault] = {}  # id -> every fault seen this run, holding or over
         self.events: queue.Queue[ProcEvent] = queue.Queue()
         self.states: dict[str, _State] = {}
         self.trees = Trees(refresh=_TREES)
@@ -109,9 +139,10 @@ class Sampler:
         now = self.clock()
         records: list[dict[str, Any]] = []
         self._reload()
-        self._read_faults(now, records)
-        self._read_history(now, records)
-        changed = self._drain_events(now, records)
+        events = self._drain_events()
+        self._read_faults(records)  # after the events: a fault that caused one of them is in one of the files
+        self._read_history(records)
+        changed = self._on_events(events, now, records)
         proxied: dict[str, Any] = {}
         if changed or self.ticks % _SLOW == 0:
             self._read_list(now, records)
@@ -134,14 +165,15 @@ class Sampler:
                 if look:
                     seen = sockets(tree.pids, by_pid)
                     entry.update(listen=sorted(seen.listening), reach=sorted(seen.reaching))
-            probed = self._collect_probe(state)
-            if probed is not None:
+            collected = self._collect_probe(state)
+            if collected is not None:
+                started, probed = collected
                 entry["probe"] = [probed.ok, round(probed.duration * 1000, 1)]
-                if self.faults:
-                    entry["during_fault"] = True  # a check broke the stack on purpose: not the service's failure
+                faulted = self._during_fault(started, started + probed.duration)
+                entry.update(faulted)  # a check broke the stack on purpose: not the service's failure
                 if not probed.ok:
                     records.append({"t": now, "kind": "event", "service": name, "what": "probe_failed",
-                                    "detail": probed.detail})
+                                    "detail": probed.detail, **faulted})
             self._start_probe(state, time.monotonic())
             for hit in state.scanner.poll(listings) if read_logs else ():
                 state.hits[hit.rule] = state.hits.get(hit.rule, 0) + 1
@@ -157,26 +189,36 @@ class Sampler:
 
     # -- PM2 ---------------------------------------------------------------------------------
 
-    def _drain_events(self, now: float, records: list[dict[str, Any]]) -> bool:
-        changed = False
+    def _drain_events(self) -> list[ProcEvent]:
+        events = []
         while True:
             try:
-                event = self.events.get_nowait()
+                events.append(self.events.get_nowait())
             except queue.Empty:
-                return changed
+                return events
+
+    def _on_events(self, events: list[ProcEvent], now: float, records: list[dict[str, Any]]) -> bool:
+        """Each event at the time PM2 stamped on it (``now`` for one without); whether the process list changed."""
+        changed = False
+        for event in events:
             state = self.states.get(event.name)
             if state is None:
                 continue
             changed = True
+            at = event.at if event.at is not None else now
+            if state.restarts is not None and event.restarts > state.restarts and state.restarted_at is None:
+                state.restarted_at = at
             if event.event == "exit":
-                records.append({"t": now, "kind": "event", "service": event.name, "what": "exit",
-                                "code": event.exit_code, "manually": event.manually, **self._faulted(event.name)})
+                records.append({"t": at, "kind": "event", "service": event.name, "what": "exit",
+                                "code": event.exit_code, "manually": event.manually,
+                                **self._faulted(event.name, at)})
             elif event.event == "restart overlimit":
-                records.append({"t": now, "kind": "event", "service": event.name, "what": "errored",
+                records.append({"t": at, "kind": "event", "service": event.name, "what": "errored",
                                 "detail": "PM2 gave up restarting it (too many unstable restarts)"})
             status = {"online": "online", "exit": "stopped", "stop": "stopped"}.get(event.event)
             if status is not None:
-                self._status(event.name, state, status, now, records)
+                self._status(event.name, state, status, at, records)
+        return changed
 
     def _read_list(self, now: float, records: list[dict[str, Any]]) -> None:
         try:
@@ -197,9 +239,11 @@ class Sampler:
                 records.append({"t": now, "kind": "event", "service": name, "what": "watched",
                                 "restarts": proc.restarts})
             elif proc.restarts > state.restarts:
-                records.append({"t": now, "kind": "event", "service": name, "what": "restart",
-                                "count": proc.restarts - state.restarts, **self._faulted(name)})
+                at = state.restarted_at if state.restarted_at is not None else now  # PM2's event said when
+                records.append({"t": at, "kind": "event", "service": name, "what": "restart",
+                                "count": proc.restarts - state.restarts, **self._faulted(name, at)})
                 state.restarts = proc.restarts
+            state.restarted_at = None
 
     def _status(self, name: str, state: _State, status: str, now: float, records: list[dict[str, Any]]) -> None:
         if status != state.status:
@@ -226,10 +270,14 @@ class Sampler:
         if probe is None or state.probing is not None or now < state.next_probe or state.status != "online":
             return
         state.next_probe = now + self.manifest.probe_every
-        state.probing = self.probes.submit(run_probe, probe, state.watched.timeout)
+        state.probing = self.probes.submit(self._probe, probe, state.watched.timeout)
+
+    def _probe(self, probe: Probe, timeout: float) -> tuple[float, ProbeResult]:
+        """On a pool thread: the probe, and when it started (a fault is judged by when the probe ran)."""
+        return self.clock(), run_probe(probe, timeout)
 
     @staticmethod
-    def _collect_probe(state: _State) -> ProbeResult | None:
+    def _collect_probe(state: _State) -> tuple[float, ProbeResult] | None:
         if state.probing is None or not state.probing.done():
             return None
         done, state.probing = state.probing, None
@@ -237,19 +285,37 @@ class Sampler:
 
     # -- faults of `cigen verify` -----------------------------------------------------------
 
-    def _faulted(self, name: str) -> dict[str, bool]:
-        """``{"during_fault": True}`` while a fault of `cigen verify` holds on this service: a stop fault exits it
-        and its undo starts it again (PM2 counts a restart), on purpose; neither is the service's failure. The fault
-        is recorded before it is applied and removed once its undo is healthy, so both fall inside it."""
-        holding = any(f.get("service") == name for f in self.faults.values())
-        # An event is drained up to one interval after it happened, maybe after its fault was undone.
-        now, late = self.clock(), self.manifest.interval + 1.0
-        past = any(start <= now and end >= now - late for start, end in self.spans.get(name, ()))
-        return {"during_fault": True} if holding or past else {}
+    def _faulted(self, name: str, at: float) -> dict[str, bool]:
+        """``{"during_fault": True}`` for an exit or a restart of ``name`` at ``at`` that a fault caused: a stop
+        fault exits the service and its undo starts it again, on purpose; neither is the service's failure."""
+        return {"during_fault": True} if any(f.caused_exit(name, at) for f in self.faults.values()) else {}
 
-    def _read_history(self, now: float, records: list[dict[str, Any]]) -> None:
-        """The faults undone since the last look: their spans, and, for one that came and went between two looks,
-        its fault and fault_undone events at their own times."""
+    def _during_fault(self, start: float, end: float) -> dict[str, bool]:
+        """``{"during_fault": True}`` for a probe that ran from ``start`` to ``end`` while a fault broke the stack
+        (any service's: a stopped dependency fails its callers' probes too), until the stack recovered."""
+        return {"during_fault": True} if any(f.overlaps(start, end) for f in self.faults.values()) else {}
+
+    def _read_faults(self, records: list[dict[str, Any]]) -> None:
+        """The faults that hold or are being recovered from, as ``cigen verify`` keeps them in ``faults.json``."""
+        if self.faults_file is None:
+            return
+        try:
+            info = self.faults_file.stat()
+            version = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except OSError:
+            return
+        if version == self._faults_version:
+            return
+        try:
+            listed = json.loads(self.faults_file.read_text())
+        except (OSError, ValueError):
+            return  # replaced while read: the next look reads the new one
+        self._faults_version = version
+        for item in listed if isinstance(listed, list) else ():
+            self._learn(item, records)
+
+    def _read_history(self, records: list[dict[str, Any]]) -> None:
+        """The faults over since the last look, with their spans (one may have come and gone between two looks)."""
         if self.history_file is None:
             return
         try:
@@ -262,42 +328,28 @@ class Sampler:
         self._history_at += len(complete)
         for line in complete.decode("utf-8", "replace").splitlines():
             try:
-                fault = json.loads(line)
-                start, end, service = float(fault["applied_at"]), float(fault["undone_at"]), str(fault["service"])
-            except (ValueError, TypeError, KeyError):
+                item = json.loads(line)
+            except ValueError:
                 continue
-            self.spans.setdefault(service, []).append((start, end))
-            if fault.get("id") not in self._seen:
-                for t, what in ((start, "fault"), (end, "fault_undone")):
-                    records.append({"t": t, "kind": "event", "service": service, "what": what,
-                                    "fault": fault.get("kind"), "detail": fault.get("what")})
+            if isinstance(item, dict):
+                self._learn({**item, "recovered_at": item.get("recovered_at", item.get("undone_at"))}, records)
 
-    def _read_faults(self, now: float, records: list[dict[str, Any]]) -> None:
-        """A fault that appeared in ``faults.json`` was applied, one that left it was undone."""
-        if self.faults_file is None:
-            return
+    def _learn(self, item: dict[str, Any], records: list[dict[str, Any]]) -> None:
+        """What one of the faults' files says of a fault; its fault and fault_undone events at their own times."""
         try:
-            mtime = self.faults_file.stat().st_mtime
-        except OSError:
-            mtime = 0.0
-        if mtime == self._faults_mtime:
+            fid, service, applied = str(item["id"]), str(item["service"]), float(item["applied_at"])
+            undone = None if item.get("undone_at") is None else float(item["undone_at"])
+            recovered = None if item.get("recovered_at") is None else float(item["recovered_at"])
+        except (KeyError, TypeError, ValueError):
             return
-        self._faults_mtime = mtime
-        try:
-            listed = json.loads(self.faults_file.read_text()) if mtime else []
-            holding = {f["id"]: f for f in listed}
-        except (OSError, ValueError, TypeError, KeyError):
-            return
-        for fid, fault in sorted(holding.items()):
-            if fid not in self.faults:
-                records.append({"t": now, "kind": "event", "service": fault.get("service"), "what": "fault",
-                                "fault": fault.get("kind"), "detail": fault.get("what")})
-        for fid, fault in sorted(self.faults.items()):
-            if fid not in holding:
-                records.append({"t": now, "kind": "event", "service": fault.get("service"), "what": "fault_undone",
-                                "fault": fault.get("kind"), "detail": fault.get("what")})
-        self.faults = holding
-        self._seen.update(holding)
+        fault = self.faults.setdefault(fid, _Fault(service, item.get("kind"), item.get("what"), applied))
+        fault.undone = fault.undone if undone is None else undone
+        fault.recovered = fault.recovered if recovered is None else recovered
+        for what, t in (("fault", fault.applied), ("fault_undone", fault.undone)):
+            if t is not None and what not in fault.told:
+                fault.told.add(what)
+                records.append({"t": t, "kind": "event", "service": service, "what": what, "fault": fault.kind,
+                                "detail": fault.what})
 
     # -- the manifest ------------------------------------------------------------------------
 

@@ -66,6 +66,7 @@ class ProcEvent:
     status: str | None
     restarts: int
     manually: bool  # caused by a command (stop/delete), not by the process
+    at: float | None = None  # epoch seconds when the daemon emitted it (its Date.now()), not when it was read
 
 
 class DaemonDied(ToolError):

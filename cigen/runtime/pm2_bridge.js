@@ -113,6 +113,7 @@ const ops = {
         status: p.status || null,
         restarts: p.restart_time || 0,
         manually: Boolean(packet.manually),
+        at: typeof packet.at === "number" ? packet.at / 1000 : null,  // the daemon's Date.now() when it happened
       });
     });
     return { daemon: true, spawned: Boolean(meta && meta.new_pm2_instance) };

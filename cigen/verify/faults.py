@@ -15,10 +15,20 @@ faulted one and its callers) is waited on until its health check passes again.
   switches mode; undo: back to pass-through.
 
 Each fault is written to ``faults.json`` in the project's PM2 home *before* it is
-applied, with the PID of the cigen process that applied it, and removed once
-undone. A cigen killed in between (SIGKILL, a crash) leaves the record; the next
-``cigen verify``, ``cigen up`` or ``cigen down`` undoes it (:func:`undo_leftovers`)
-and says so, so no service stays paused or proxied into an error.
+applied, with the PID of the cigen process that applied it; it is marked undone
+(``undone_at``) as soon as its undo is done, and removed once the services it
+touched are healthy again, when it moves to ``faults-history.jsonl`` with its
+whole span (applied, undone, recovered). A cigen killed in between (SIGKILL, a
+crash) leaves the record; the next ``cigen verify``, ``cigen up`` or ``cigen down``
+undoes it (:func:`undo_leftovers`) and says so, so no service stays paused or
+proxied into an error.
+
+The run's sampler reads both files to tell a fault's effects from a service's
+failures: an exit that PM2 timestamps between applied and undone is the fault's,
+a failing probe until the stack recovered too. Since a fault is in
+``faults.json`` before it is applied and in the history before it leaves
+``faults.json``, whatever the sampler read of PM2's events, a look at the two
+files afterwards finds every fault that could have caused them.
 """
 
 from __future__ import annotations
@@ -56,7 +66,7 @@ if TYPE_CHECKING:
     from cigen.verify.stack import Stack
 
 RECORDS = "faults.json"
-HISTORY = "faults-history.jsonl"  # the faults undone, one JSON line each, with applied_at and undone_at
+HISTORY = "faults-history.jsonl"  # the faults over, one JSON line each, with applied_at, undone_at, recovered_at
 _PAUSE_SETTLE = 5.0  # seconds for SIGSTOP to take hold of every process of the tree (it takes microseconds)
 
 
@@ -85,6 +95,7 @@ class Applied:
     processes: tuple[tuple[int, float], ...] = ()  # paused: (PID, start time) of each
     control: int | None = None  # delay and error: the proxy's control port
     applied_at: float = 0.0  # wall clock when it was recorded, just before it was applied
+    undone_at: float | None = None  # wall clock when its undo was done (None: it holds)
 
 
 def check_fault(fault: FaultConfig, specs: Mapping[str, ServiceSpec]) -> None:
@@ -115,12 +126,18 @@ def injected(fault: FaultConfig, stack: Stack) -> Iterator[None]:
                         _undo(record, stack.root, stack)
                     except CigenError as exc:  # the error that ended the block is the one to report
                         warn(f"could not undo the fault {record.what}: {exc}")
-                _wait_healthy(stack.project.specs, watched, strict=False)
+                try:
+                    _wait_healthy(stack.project.specs, watched, strict=False)
+                finally:
+                    _forget_all(stack.root, applied)
             raise
         with shielded():
-            for record in applied:
-                _undo(record, stack.root, stack)
-            _wait_healthy(stack.project.specs, watched, strict=True)
+            try:
+                for record in applied:
+                    _undo(record, stack.root, stack)
+                _wait_healthy(stack.project.specs, watched, strict=True)
+            finally:
+                _forget_all(stack.root, applied)
 
 
 def undo_leftovers(root: Path, specs: Mapping[str, ServiceSpec] | None = None, *, restart: bool = True) -> list[str]:
@@ -134,21 +151,27 @@ def undo_leftovers(root: Path, specs: Mapping[str, ServiceSpec] | None = None, *
     for record in _records(root):
         if processes.started(record.owner) == record.owner_started:
             continue
+        if record.undone_at is not None:  # undone by its owner, which ended while the services recovered
+            _forget(root, record.id)
+            continue
         if record.kind == "stop":
             if restart:
                 with session(root, spawn=False) as s, contextlib.suppress(Pm2Error):  # gone from PM2: up starts it
                     if s.bridge is not None:
                         s.bridge.call("restart", name=record.service, timeout=60)
-            _forget(root, record.id)
+            _mark_undone(root, record.id)
         else:
             try:
                 _undo(record, root, None)
             except ProxyUnreachable:
-                _forget(root, record.id)  # a proxy that is gone starts again in pass-through
+                _mark_undone(root, record.id)  # a proxy that is gone starts again in pass-through
         warn(f"undid the fault {record.what}, left by a cigen (pid {record.owner}) that ended before undoing it")
         undone.append(record)
-    if specs is not None:
-        _wait_healthy(specs, sorted({r.service for r in undone if r.service in specs}), strict=False)
+    try:
+        if specs is not None:
+            _wait_healthy(specs, sorted({r.service for r in undone if r.service in specs}), strict=False)
+    finally:
+        _forget_all(root, undone)
     return [record.what for record in undone]
 
 
@@ -205,7 +228,7 @@ def _undo(record: Applied, root: Path, stack: Stack | None) -> None:
     else:
         assert record.control is not None
         switch(record.control, Mode())
-    _forget(root, record.id)
+    _mark_undone(root, record.id)
 
 
 # -- health ------------------------------------------------------------------------------------
@@ -292,15 +315,32 @@ def _record(root: Path, applied: list[Applied], record: Applied) -> None:
     applied.append(record)
 
 
+def _mark_undone(root: Path, record_id: str) -> None:
+    """The fault's undo is done (its record stays until the services recover, see :func:`_forget`)."""
+    with home_lock(pm2_home(root)):
+        _save(root, [replace(r, undone_at=time.time()) if r.id == record_id else r for r in _records(root)])
+
+
+def _forget_all(root: Path, records: list[Applied]) -> None:
+    """Forget those of ``records`` that were undone; one whose undo failed stays, for the next command to undo."""
+    undone = {r.id for r in _records(root) if r.undone_at is not None}
+    for record in records:
+        if record.id in undone:
+            _forget(root, record.id)
+
+
 def _forget(root: Path, record_id: str) -> None:
-    """The fault is undone: out of the records, and into the history (HISTORY), with when it held. The run's
-    sampler reads the history, as a fault shorter than its interval comes and goes between two of its looks; an
-    exit or a restart inside a fault's span is the fault's, not the service's failure."""
+    """The fault is over and the services it touched recovered: into the history (HISTORY) with its span, then
+    out of the records. The run's sampler reads the history, as a fault shorter than its interval comes and goes
+    between two of its looks. History first: a fault is never in neither file, so the sampler, reading both after
+    PM2's events, finds every fault that could have caused them."""
     home = pm2_home(root)
     with home_lock(home):
         records = _records(root)
+        now = time.time()
+        for record in records:
+            if record.id == record_id:
+                line = {**asdict(record), "undone_at": record.undone_at or now, "recovered_at": now}
+                with (home / HISTORY).open("a", encoding="utf-8") as history:
+                    history.write(json.dumps(line) + "\n")
         _save(root, [r for r in records if r.id != record_id])
-        done = [{**asdict(r), "undone_at": time.time()} for r in records if r.id == record_id]
-        if done:
-            with (home / HISTORY).open("a", encoding="utf-8") as history:
-                history.write(json.dumps(done[0]) + "\n")

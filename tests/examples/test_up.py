@@ -4,6 +4,7 @@ leaves nothing behind. The tests share one running shop."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,8 +56,14 @@ def test_every_check_of_the_shop_passes_one_of_each_kind(shop_up: ShopStack, tmp
     # The resilience check stopped recommend and started it again: everything is healthy as before.
     assert shop_up.cigen("status").exit_code == 0
     # The run report saw that stop and its restart as the fault's, not as recommend failing: no threshold fails.
-    run = shop_up.cigen("report", "--format", "json")
+    # (The sampler reads PM2's events at its next look, later on a loaded machine: the report is read until then.)
+    deadline = time.monotonic() + 30
+    while not (run := shop_up.cigen("report", "--format", "json")).json()["services"]["shop-recommend"]["exits"]:
+        assert time.monotonic() < deadline, "the report never showed the exits of recommend's stop"
+        time.sleep(0.25)
     assert run.exit_code == 0, [t for t in run.json()["thresholds"] if not t["passed"]]
+    exits = run.json()["services"]["shop-recommend"]["exits"]
+    assert exits and all(e["expected"] and e["during_fault"] for e in exits), exits
 
 
 def test_down_leaves_no_process(shop_up: ShopStack) -> None:
