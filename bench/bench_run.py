@@ -15,6 +15,12 @@ writes its own ``dist/index.js``. MS is drawn per package from 150 to 1,200 ms
 lower bound of any scheduler at concurrency C is ``max(critical path, work / C)``
 (the sleeps only; every tool also pays a Node start-up per package).
 
+cigen keeps what a run learns for the next in its cache (each service's
+time, to start the longest remaining path first; npm's configuration): the
+benchmark gives it a cache folder of its own under ``--cache``, emptied
+before the first round, so the warm-up round fills it as a person's first
+run would.
+
 Each round cleans every ``dist/``, runs each command once in turn (cigen, turbo,
 cigen through ``npm run`` with ``--package-manager``, pnpm, nx, baseline), and checks that every package was built. The first
 ``--warmup`` rounds are dropped; the table gives the median wall time of the
@@ -172,7 +178,9 @@ def main() -> None:
             (nx_tree / "node_modules").symlink_to(Path(args.nx).absolute().parent.parent)
         runs["nx run-many -t build"] = ([args.nx, "run-many", "-t", "build", "--skip-nx-cache", f"--parallel={c}"],
                                         nx_tree)
-    env = {**os.environ, **TURBO_ENV}
+    cigen_cache = args.cache / "cigen-cache"
+    shutil.rmtree(cigen_cache, ignore_errors=True)
+    env = {**os.environ, **TURBO_ENV, "CIGEN_CACHE_DIR": str(cigen_cache)}
     trees = sorted({where for _, where in runs.values()})
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for round_ in range(args.warmup + args.runs):

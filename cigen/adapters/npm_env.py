@@ -13,16 +13,29 @@ The probe is ``npm run env -- -0``: npm's built-in ``env`` script (used when
 the package defines none), NUL-separated so that values may hold line breaks.
 A package that defines its own ``env`` script is probed with ``npm exec -c``,
 which costs about twice the CPU.
+
+The probe costs a Node start-up and npm's loading, 0.3 s and more before
+the first task can start, so the answer is kept in cigen's cache
+(:mod:`cigen.adapters.cache`) under a fingerprint of everything it follows
+from: the environment (PATH, HOME and ``npm_config_*`` included, less what
+changes per command), the node and npm that PATH finds (path, size, time),
+and every file npm reads its configuration from (npm's builtin ``npmrc``,
+the global ``etc/npmrc`` of node's prefix, the user's ``.npmrc`` and those
+``npm_config_userconfig``/``globalconfig`` name, and each ``.npmrc`` and
+``package.json`` from the folder up to ``/``, which hold the project's). A
+change to any of them asks npm again.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cigen.adapters import cache as kept
 from cigen.adapters.proc import run
 from cigen.errors import ToolError
 
@@ -50,15 +63,26 @@ class NpmEnvironment:
         return NpmEnvironment({k: move(v) for k, v in self.variables.items()}, self.node_gyp_bin)
 
 
-def npm_environment(folder: Path, env: Mapping[str, str] | None = None) -> NpmEnvironment:
+def npm_environment(folder: Path, env: Mapping[str, str] | None = None, cache: Path | None = None) -> NpmEnvironment:
     """Ask npm, in a package's ``folder``, what it adds to a script's environment run from ``env``.
 
     The answer holds for every package of the same npm workspace (the same
-    npmrc files and ``local_prefix``).
+    npmrc files and ``local_prefix``). ``cache``: a folder where it is kept
+    under the fingerprint of what it follows from, and found by the next call.
     """
     parent = dict(os.environ if env is None else env)
     defines_env = "env" in _scripts(folder / "package.json")
     argv = ["npm", "exec", "--call", "env -0"] if defines_env else ["npm", "run", "env", "--", "-0"]
+    entry = cache / f"{kept.key(_fingerprint(folder, argv, parent))}.json" if cache is not None else None
+    if entry is not None and (found := _from_cache(kept.read(entry))) is not None:
+        return found
+    answer = _probe(folder, argv, parent)
+    if entry is not None:
+        kept.write(entry, {"variables": dict(answer.variables), "node_gyp_bin": answer.node_gyp_bin})
+    return answer
+
+
+def _probe(folder: Path, argv: list[str], parent: dict[str, str]) -> NpmEnvironment:
     done = run(argv, cwd=folder, env=parent, check=False, timeout=120)
     if done.returncode != 0:
         raise ToolError(f"npm could not run a script in {folder}: {done.stderr.strip() or done.stdout.strip()}",
@@ -68,6 +92,45 @@ def npm_environment(folder: Path, env: Mapping[str, str] | None = None) -> NpmEn
         variables={k: v for k, v in sorted(seen.items()) if _from_npm(k, v, parent)},
         node_gyp_bin=_node_gyp_bin(seen.get("PATH", ""), folder),
     )
+
+
+def _fingerprint(folder: Path, argv: list[str], parent: Mapping[str, str]) -> object:
+    """Everything npm's answer follows from, as a value: the same value, the same answer."""
+    folder = folder.resolve()
+    path = parent.get("PATH", "")
+    tools = [shutil.which(t, path=path) for t in ("node", "npm")]
+    node, npm = (Path(os.path.realpath(t)) if t else None for t in tools)
+    files = [*(f / name for f in (folder, *folder.parents) for name in (".npmrc", "package.json")),
+             Path(parent.get("HOME") or Path.home()) / ".npmrc"]
+    files += [Path(v) for k, v in parent.items() if k.lower() in ("npm_config_userconfig", "npm_config_globalconfig")]
+    if node is not None:
+        files += [node, node.parent.parent / "etc" / "npmrc"]
+    if npm is not None:  # .../node_modules/npm/bin/npm-cli.js: its package.json has the version, npmrc the builtin
+        files += [npm, npm.parent.parent / "package.json", npm.parent.parent / "npmrc"]
+    return {
+        "argv": argv,
+        "folder": str(folder),
+        "env": {k: v for k, v in sorted(parent.items()) if k not in _PER_COMMAND},
+        "tools": [str(t) for t in tools],
+        "files": [[str(f), *_stat(f)] for f in files],
+    }
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    """(size, modification time in ns, inode) of a file; zeros when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _from_cache(data: object) -> NpmEnvironment | None:
+    if not isinstance(data, dict) or not isinstance(data.get("variables"), dict):
+        return None
+    gyp = data.get("node_gyp_bin")
+    variables = {str(k): str(v) for k, v in data["variables"].items()}
+    return NpmEnvironment(variables, gyp if isinstance(gyp, str) else None)
 
 
 def _scripts(manifest: Path) -> dict[str, str]:

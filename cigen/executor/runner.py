@@ -116,28 +116,31 @@ def execute(
     reporter: Reporter | None = None,
     grace: float = STOP_GRACE,
     isolation: Worktrees | None = None,
+    expected: Mapping[str, float] | None = None,
 ) -> RunResult:
     """Run ``work`` in ``plan``'s order and mode; SIGINT/SIGTERM stop every task and end the run.
 
     ``needs``: each service's dependencies (:func:`cigen.plan.stages.service_needs`);
     ``concurrency``: services run at once (cascade: always one); ``isolation``: each service's
-    worktree, fed with its dependencies' build outputs before it starts and giving back its own after.
+    worktree, fed with its dependencies' build outputs before it starts and giving back its own after;
+    ``expected``: seconds per service (:mod:`cigen.executor.history`), to start the longest remaining path first.
     """
     require_tools(work)
-    return _Run(plan, needs, work, concurrency, keep_going, reporter or Reporter(), grace, isolation).run()
+    return _Run(plan, needs, work, concurrency, keep_going, reporter or Reporter(), grace, isolation,
+                expected).run()
 
 
 class _Run:
     def __init__(self, plan: Plan, needs: Mapping[str, Sequence[str]], work: Mapping[str, Work],
                  concurrency: int | None, keep_going: bool, reporter: Reporter, grace: float,
-                 isolation: Worktrees | None) -> None:
+                 isolation: Worktrees | None, expected: Mapping[str, float] | None) -> None:
         self.plan = plan
         self.work = work
         self.concurrency = 1 if plan.mode == "cascade" else concurrency
         self.reporter = reporter
         self.grace = grace
         self.isolation = isolation
-        self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going)
+        self.scheduler = Scheduler.for_plan(plan, needs, limit=concurrency, keep_going=keep_going, expected=expected)
         # queue.Queue, not SimpleQueue: on Python 3.11 a signal that interrupts SimpleQueue.get(timeout=...)
         # near its end can turn the rest of the wait into an endless one (Ctrl-C then hung cigen run).
         self.events: queue.Queue[tuple[TaskKey, str | None]] = queue.Queue()

@@ -10,8 +10,16 @@ how each ended, and reads :meth:`Scheduler.outcomes` when :attr:`Scheduler.done`
   whatever the others did: every result is collected.
 - ``auto``: a service starts as soon as every service it needs has passed
   (per service, not stage by stage: a slow branch never holds back a fast
-  one), at most ``limit`` at once, earlier in the plan first. A failure means
-  its dependents do not run, and no new service starts.
+  one), at most ``limit`` at once. A failure means its dependents do not
+  run, and no new service starts.
+
+Which ready service takes a free slot: with ``expected`` seconds per service
+(earlier runs' times, :mod:`cigen.executor.history`), the one with the
+longest remaining path, its own time plus the longest chain of dependents
+after it: critical path first, the list-scheduling rule whose makespan
+stays closest to ``max(critical path, work / limit)`` (in ``parallel``, with
+no dependents, simply the longest first). Ties, and every choice when nothing
+is expected (a first run) or in a cascade, go to the earlier in the plan.
 
 ``keep_going`` (``--continue``) keeps a failure from stopping the run in
 cascade and auto: services that do not depend on a failed one still run;
@@ -50,8 +58,10 @@ class Scheduler:
         limit: int | None,
         gated: bool,
         stop_on_failure: bool,
+        expected: Mapping[str, float] | None = None,
     ) -> None:
-        """``order``: the services, earliest first; ``needs``: what each waits for when ``gated``."""
+        """``order``: the services, earliest first; ``needs``: what each waits for when ``gated``;
+        ``expected``: seconds per service, to start the longest remaining path first (none: plan order)."""
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
         self._order = list(order)
@@ -63,8 +73,9 @@ class Scheduler:
             self._unmet[path] = len(wanted)
             for need in wanted:
                 self._dependents[need].append(path)
-        # Waiting services whose needs have all passed, by plan position.
-        self._ready = [self._position[p] for p in self._order if self._unmet[p] == 0]
+        self._rank = _ranks(self._order, self._dependents, expected)
+        # Waiting services whose needs have all passed, best rank first.
+        self._ready = [self._rank[p] for p in self._order if self._unmet[p] == 0]
         heapq.heapify(self._ready)
         self._limit = limit
         self._stop_on_failure = stop_on_failure
@@ -75,18 +86,15 @@ class Scheduler:
 
     @classmethod
     def for_plan(
-        cls, plan: Plan, needs: Mapping[str, Iterable[str]], *, limit: int | None, keep_going: bool
+        cls, plan: Plan, needs: Mapping[str, Iterable[str]], *, limit: int | None, keep_going: bool,
+        expected: Mapping[str, float] | None = None,
     ) -> Scheduler:
         """The scheduler of ``plan``'s mode; ``needs`` from :func:`cigen.plan.stages.service_needs`."""
         if plan.mode == "parallel":
-            return cls(plan.services, {}, limit=limit, gated=False, stop_on_failure=False)
-        return cls(
-            plan.services,
-            needs,
-            limit=1 if plan.mode == "cascade" else limit,
-            gated=True,
-            stop_on_failure=not keep_going,
-        )
+            return cls(plan.services, {}, limit=limit, gated=False, stop_on_failure=False, expected=expected)
+        if plan.mode == "cascade":  # one at a time, in the plan's order, as documented
+            return cls(plan.services, needs, limit=1, gated=True, stop_on_failure=not keep_going)
+        return cls(plan.services, needs, limit=limit, gated=True, stop_on_failure=not keep_going, expected=expected)
 
     @property
     def running(self) -> frozenset[str]:
@@ -103,7 +111,7 @@ class Scheduler:
             return []
         chosen: list[str] = []
         while self._ready and (self._limit is None or len(self._running) < self._limit):
-            path = self._order[heapq.heappop(self._ready)]
+            path = self._order[heapq.heappop(self._ready)[-1]]
             self._running.add(path)
             chosen.append(path)
         return chosen
@@ -116,7 +124,7 @@ class Scheduler:
             for dependent in self._dependents[path]:
                 self._unmet[dependent] -= 1
                 if self._unmet[dependent] == 0 and dependent not in self._ended:
-                    heapq.heappush(self._ready, self._position[dependent])
+                    heapq.heappush(self._ready, self._rank[dependent])
             return []
         self._ended[path] = Outcome("failed")
         if self._stop_on_failure and self._stopped_by is None:
@@ -164,3 +172,22 @@ class Scheduler:
             blocked.append(path)
             stack.extend(self._dependents[path])
         return sorted(blocked, key=self._position.__getitem__)
+
+
+def _ranks(order: list[str], dependents: Mapping[str, list[str]],
+           expected: Mapping[str, float] | None) -> dict[str, tuple[float, int]]:
+    """Each service's place in the ready heap: (minus its longest remaining path, its plan position).
+
+    A service ``expected`` does not know (new since the last run) counts as the
+    median of those it knows. Dependents come later in ``order`` (the plan is
+    topological), so one pass from the end sees each service's dependents first.
+    """
+    if not expected:
+        return {path: (0.0, i) for i, path in enumerate(order)}
+    known = sorted(expected[p] for p in order if p in expected) or [0.0]
+    typical = known[len(known) // 2]
+    remaining: dict[str, float] = {}
+    for path in reversed(order):
+        after = max((remaining[d] for d in dependents[path] if d in remaining), default=0.0)
+        remaining[path] = expected.get(path, typical) + after
+    return {path: (-remaining[path], i) for i, path in enumerate(order)}

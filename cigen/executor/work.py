@@ -75,14 +75,15 @@ class Work:
 
 def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[str],
             env: Mapping[str, str] | None = None, build_only: frozenset[str] = frozenset(),
-            trees: Mapping[str, Path] | None = None) -> dict[str, Work]:
+            trees: Mapping[str, Path] | None = None, npm_cache: Path | None = None) -> dict[str, Work]:
     """What each planned service runs for ``tasks``, by path, started from ``env`` (default cigen's own).
 
     Bad task names are bad input. With ``run.scripts: direct``, npm is asked
     once for its configuration (:func:`cigen.adapters.npm_env.npm_environment`)
     when an npm workspace has a task to run. The services in ``build_only``
     run their ``build`` task alone, as the workflow's build-only legs do.
-    ``trees``: the monorepo root each service runs in when it is not ``workspace.root`` (its worktree).
+    ``trees``: the monorepo root each service runs in when it is not ``workspace.root`` (its worktree);
+    ``npm_cache``: where npm's answer is kept for the next run while nothing it depends on changes.
     """
     wanted = tuple(tasks)
     for task in wanted:
@@ -95,7 +96,7 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
     members = workspace.by_path
     toolchains = detect(workspace, plan.services)
     commands = python_commands(config)
-    steps = _Steps(workspace.root, config.run.scripts, dict(os.environ if env is None else env))
+    steps = _Steps(workspace.root, config.run.scripts, dict(os.environ if env is None else env), npm_cache)
     work = {}
     for path in plan.services:
         member = members[path]
@@ -119,10 +120,11 @@ def prepare(workspace: Workspace, config: Config, plan: Plan, tasks: Sequence[st
 class _Steps:
     """Makes each task's commands; asks npm for its environment once, when a direct npm script first needs it."""
 
-    def __init__(self, root: Path, runner: ScriptRunner, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, runner: ScriptRunner, env: dict[str, str], npm_cache: Path | None) -> None:
         self.root = root
         self.runner = runner
         self.env = env
+        self.npm_cache = npm_cache
         self.npm: dict[Path, NpmEnvironment] = {}
 
     def step(self, task: str, tc: Toolchain, path: str, tree: Path, command: str | None) -> Step:
@@ -135,7 +137,7 @@ class _Steps:
         install = self.root / (tc.root if tc.root is not None else path)
         if install not in self.npm:
             # Asked in a member's folder: npm there knows it runs in a workspace (its user agent says so).
-            self.npm[install] = npm_environment(self.root / path, self.env)
+            self.npm[install] = npm_environment(self.root / path, self.env, cache=self.npm_cache)
         npm = self.npm[install]
         if tree != self.root:  # a worktree: npm's paths into the monorepo (local_prefix) point into it instead
             npm = npm.moved(self.root, tree)
