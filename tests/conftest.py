@@ -21,8 +21,10 @@ in :mod:`testing.paths`.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +40,7 @@ from testing.schedule import Group, arrange
 
 
 _PATH_BEFORE = pytest.StashKey[str | None]()
+_CACHE = pytest.StashKey[str]()
 
 # The tests that take longest, each group with its wall time in seconds under ./dev test on two cores
 # (measured with --durations; the figures only rank them). Tests in one group share an expensive
@@ -67,7 +70,9 @@ LONGEST: tuple[Group, ...] = (
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Put the pinned Node tools and this interpreter's scripts first on PATH, from collection on."""
+    """Put the pinned Node tools and this interpreter's scripts first on PATH, from collection on; give
+    cigen a cache folder of the session's own (no test reads or fills the person's ~/.cache/cigen)."""
+    config.stash[_CACHE] = os.environ["CIGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="cigen-test-cache-")
     before = os.environ.get("PATH")
     config.stash[_PATH_BEFORE] = before
     wanted = [str(NODE_BIN), str(Path(sys.executable).parent)]
@@ -91,6 +96,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if (cache := config.stash.get(_CACHE, None)) is not None:
+        os.environ.pop("CIGEN_CACHE_DIR", None)
+        shutil.rmtree(cache, ignore_errors=True)
     before = config.stash.get(_PATH_BEFORE, None)
     if before is None:
         os.environ.pop("PATH", None)

@@ -29,6 +29,7 @@ those that do never run.
 from __future__ import annotations
 
 import heapq
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -184,8 +185,7 @@ def _ranks(order: list[str], dependents: Mapping[str, list[str]],
     """
     if not expected:
         return {path: (0.0, i) for i, path in enumerate(order)}
-    known = sorted(expected[p] for p in order if p in expected) or [0.0]
-    typical = known[len(known) // 2]
+    typical = statistics.median([expected[p] for p in order if p in expected] or [0.0])
     remaining: dict[str, float] = {}
     for path in reversed(order):
         after = max((remaining[d] for d in dependents[path] if d in remaining), default=0.0)

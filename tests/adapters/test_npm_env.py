@@ -31,3 +31,40 @@ def test_a_folder_npm_cannot_run_in_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text("{ not json")
     with pytest.raises(ToolError, match="npm could not run a script in"):
         npm_environment(tmp_path)
+
+
+def test_the_answer_is_kept_and_used_again_while_nothing_it_follows_from_changes(tmp_path: Path) -> None:
+    project, cache = tmp_path / "project", tmp_path / "cache"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0"}))
+    (project / ".npmrc").write_text("fund=false\n")
+    env = dict(os.environ)
+    first = npm_environment(project, env, cache=cache)
+    (entry,) = cache.iterdir()
+    kept = json.loads(entry.read_text())
+    assert kept["variables"] == dict(first.variables)
+    # The next call answers from the entry, without npm: a mark put in the entry comes back.
+    kept["variables"]["npm_config_marked"] = "from the cache"
+    entry.write_text(json.dumps(kept))
+    assert npm_environment(project, env, cache=cache).variables["npm_config_marked"] == "from the cache"
+
+
+@pytest.mark.parametrize("change", ["project .npmrc", "environment", "user .npmrc"])
+def test_a_change_to_what_npm_reads_asks_npm_again(tmp_path: Path, change: str) -> None:
+    project, cache, home = tmp_path / "project", tmp_path / "cache", tmp_path / "home"
+    project.mkdir()
+    home.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0"}))
+    env = {**os.environ, "HOME": str(home)}
+    assert "npm_config_fund" not in npm_environment(project, env, cache=cache).variables
+    if change == "project .npmrc":
+        (project / ".npmrc").write_text("fund=false\n")
+    elif change == "user .npmrc":
+        (home / ".npmrc").write_text("fund=false\n")
+    else:
+        env["npm_config_fund"] = "false"
+    again = npm_environment(project, env, cache=cache)
+    if change == "environment":  # set by the caller: scripts inherit it, so npm's answer leaves it out
+        assert again.variables["npm_config_userconfig"] and len(list(cache.iterdir())) == 2
+    else:
+        assert again.variables["npm_config_fund"] == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -74,6 +75,25 @@ def test_never_more_services_at_once_than_the_concurrency(tmp_path: Path) -> Non
     root = npm_monorepo(tmp_path, {name: Package({"build": record("build", 0.5)}) for name in "abcd"})
     assert run(root, "build", "-j", "2").exit_code == 0
     assert most_at_once([span(root, name, "build") for name in "abcd"]) == 2
+
+
+def test_a_second_run_starts_the_longest_remaining_path_first_from_the_times_of_the_first(tmp_path: Path) -> None:
+    # quick comes first in the plan; slow -> after is the long path. One at a time, so order alone decides.
+    root = npm_monorepo(tmp_path / "repo", {
+        "quick": Package({"build": record("build", 0.0)}),
+        "slow": Package({"build": record("build", 1.5)}),
+        "after": Package({"build": record("build", 0.0)}, ["slow"]),
+    })
+    env = {**os.environ, "CIGEN_CACHE_DIR": str(tmp_path / "cache")}
+
+    def order() -> list[str]:
+        shutil.rmtree(root / ".record", ignore_errors=True)
+        done = run_cigen("run", "build", "-j", "1", "--root", str(root), cwd=root, env=env)
+        assert done.exit_code == 0, done.stdout + done.stderr
+        return sorted(("quick", "slow", "after"), key=lambda name: span(root, name, "build").start)
+
+    assert order() == ["quick", "slow", "after"]  # no times yet: the plan's order
+    assert order()[0] == "slow"  # slow's path (1.5 s and more) before quick's
 
 
 def test_a_service_runs_its_tasks_in_the_order_asked_and_skips_a_missing_script(tmp_path: Path) -> None:

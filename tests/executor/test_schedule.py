@@ -18,10 +18,21 @@ def p(*names: str) -> list[str]:
 
 
 def scheduler(mode: str = "auto", *, limit: int | None = None, keep_going: bool = False,
-              graph: dict[str, list[str]] = SHOP) -> Scheduler:
+              graph: dict[str, list[str]] = SHOP, expected: dict[str, float] | None = None) -> Scheduler:
     g = build_graph(workspace(graph))
     plan = compute_plan(g, mode=mode)
-    return Scheduler.for_plan(plan, service_needs(g, plan), limit=limit, keep_going=keep_going)
+    seconds = {f"packages/{name}": s for name, s in expected.items()} if expected is not None else None
+    return Scheduler.for_plan(plan, service_needs(g, plan), limit=limit, keep_going=keep_going, expected=seconds)
+
+
+def run_through(s: Scheduler) -> list[str]:
+    """Every service in the order ``s`` starts them, each finishing (passed) before the next is asked for."""
+    started = []
+    while not s.done:
+        for path in s.start():
+            started.append(path)
+            s.finish(path, ok=True)
+    return started
 
 
 # -- auto ------------------------------------------------------------------------------------
@@ -78,6 +89,35 @@ def test_auto_with_continue_still_runs_what_does_not_depend_on_the_failure() -> 
     assert s.finish(p("bad")[0], ok=False) == p("child")
     s.finish(p("slow")[0], ok=True)
     assert s.start() == p("after")
+
+
+# -- which ready service first: the longest remaining path -----------------------------------
+
+
+def test_with_expected_times_the_longest_remaining_path_starts_first_not_the_earliest_in_the_plan() -> None:
+    # docs alone takes 3 s; utils -> db -> api takes 1 + 1 + 2 = 4 s: utils's path is longer, though docs
+    # comes first in the plan (and would start first without times).
+    times = {"docs": 3.0, "utils": 1.0, "db": 1.0, "api": 2.0, "ui": 0.5, "web": 0.5}
+    assert scheduler(limit=1, expected=times).start() == p("utils")
+    assert scheduler(limit=1).start() == p("docs")
+    # After utils: db's path (db, api: 3 s) ties docs (3 s), so the plan decides: docs; then db, api, ui, web.
+    assert run_through(scheduler(limit=1, expected=times)) == p("utils", "docs", "db", "api", "ui", "web")
+
+
+def test_a_service_without_an_expected_time_counts_as_the_median_of_the_known() -> None:
+    # b is new (no time): the median of a's 1 s and c's 5 s, 3 s, puts it between them.
+    assert run_through(scheduler(limit=1, graph={"a": [], "b": [], "c": []}, expected={"a": 1.0, "c": 5.0})) \
+        == p("c", "b", "a")
+
+
+def test_parallel_mode_starts_the_longest_first() -> None:
+    assert scheduler("parallel", limit=2, expected={"docs": 1, "utils": 1, "db": 1, "api": 9, "ui": 1,
+                                                    "web": 5}).start() == p("api", "web")
+
+
+def test_cascade_keeps_the_plan_order_whatever_the_times() -> None:
+    times = {"docs": 0.1, "utils": 9.0, "db": 9.0, "api": 9.0, "ui": 9.0, "web": 9.0}
+    assert run_through(scheduler("cascade", expected=times)) == p("docs", "utils", "db", "api", "ui", "web")
 
 
 # -- cascade ---------------------------------------------------------------------------------
