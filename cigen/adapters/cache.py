@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -54,5 +55,16 @@ def write(path: Path, value: object) -> None:
         except BaseException:
             os.unlink(temporary)
             raise
+    except OSError:
+        pass
+
+
+def prune(folder: Path, days: float) -> None:
+    """Remove the entries of ``folder`` no run has written for ``days`` (keys that no longer come up)."""
+    limit = time.time() - days * 86400
+    try:
+        for entry in folder.iterdir():
+            if entry.is_file() and entry.stat().st_mtime < limit:
+                entry.unlink()
     except OSError:
         pass

@@ -42,6 +42,7 @@ from cigen.errors import ToolError
 # Set by npm per script or per command: cigen sets these itself for each task (or leaves them out).
 _PER_SCRIPT = ("npm_lifecycle_", "npm_package_")
 _PER_COMMAND = frozenset({"npm_command", "npm_config_call", "INIT_CWD", "PATH", "PWD", "OLDPWD", "_", "SHLVL"})
+_KEPT_DAYS = 30  # an entry not written again for this long is removed when another is written
 _BANNER_END = "\n> env -0\n\n"  # npm prints "> <package> env" and "> <script>" before running it
 
 
@@ -77,8 +78,9 @@ def npm_environment(folder: Path, env: Mapping[str, str] | None = None, cache: P
     if entry is not None and (found := _from_cache(kept.read(entry))) is not None:
         return found
     answer = _probe(folder, argv, parent)
-    if entry is not None:
+    if cache is not None and entry is not None:
         kept.write(entry, {"variables": dict(answer.variables), "node_gyp_bin": answer.node_gyp_bin})
+        kept.prune(cache, _KEPT_DAYS)  # entries of environments gone by (another shell, an older npm)
     return answer
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from cigen.adapters import cache
@@ -33,3 +35,14 @@ def test_a_cache_that_cannot_be_written_is_not_kept_and_not_an_error(tmp_path: P
 def test_keys_are_distinct_for_distinct_values_and_stable_for_equal_ones() -> None:
     assert cache.key({"a": 1, "b": [2]}) == cache.key({"b": [2], "a": 1})
     assert cache.key({"a": 1}) != cache.key({"a": 2})
+
+
+def test_pruning_removes_the_entries_not_written_for_the_days_given(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    cache.write(old, 1)
+    cache.write(new, 2)
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    cache.prune(tmp_path, 30)
+    assert [p.name for p in tmp_path.iterdir()] == ["new.json"]
+    cache.prune(tmp_path / "missing", 30)  # nothing to prune is fine
