@@ -171,7 +171,7 @@ def cigen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cigen_wheelhouse(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path) -> Path:
     """A folder of wheels: cigen's, its dependencies' and what building cigen from source needs, once per run.
 
-    For workflow runs whose pip should install from it alone (:func:`testing.gha.runner.pip_wheelhouse`).
+    For workflow runs whose pip should install from it alone (:func:`testing.gha.runner.package_mirror`).
     """
     build_system = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
 

@@ -33,7 +33,7 @@ from cigen.render.pins import pin
 from testing.paths import REPO_ROOT, node_tool
 from testing.gha.events import pull_request_event
 from testing.gha.model import SUCCESS
-from testing.gha.runner import run_workflow
+from testing.gha.runner import package_mirror, run_workflow
 from testing.gha.shell import parse_file_command
 from testing.gitrepos import Repo
 from testing.validators import assert_valid_action
@@ -336,14 +336,14 @@ def monorepo_with_a_service(tmp_path: Path, free_port: Callable[[], int]) -> tup
 
 @pytest.mark.slow
 def test_the_action_installs_once_and_runs_every_command(
-    monorepo_with_a_service: tuple[Repo, int], tmp_path: Path
+    monorepo_with_a_service: tuple[Repo, int], tmp_path: Path, cigen_wheelhouse: Path
 ) -> None:
     repo, port = monorepo_with_a_service
     pm2_home = Path("/tmp") / f"cigen-action-{port}"
     text = (WORKFLOW.replace("PM2_PATH", str(node_tool("pm2"))).replace("PM2_HOME_PATH", str(pm2_home))
             .replace("SERVICE_PORT", str(port)))
     run = run_workflow(text, repo.path, pull_request_event(repo.path), workdir=tmp_path / "run",
-                       step_timeout=600, actions={"acme/cigen": REPO_ROOT})
+                       step_timeout=600, actions={"acme/cigen": REPO_ROOT}, machine_env=package_mirror(cigen_wheelhouse))
     job = run["cigen"]
     leg = job.legs[0]
     assert leg.result == SUCCESS, run.report()
@@ -363,7 +363,7 @@ def test_the_action_installs_once_and_runs_every_command(
 
 
 @pytest.mark.slow
-def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path) -> None:
+def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path, cigen_wheelhouse: Path) -> None:
     """workflow.action: the plan job's per-stage outputs come from the action's stages and counts."""
     from cigen.cli import main as cigen
 
@@ -378,7 +378,7 @@ def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path) ->
     workflow["jobs"] = {"plan": workflow["jobs"]["plan"]}  # the stage legs are the workflow tests' subject
 
     run = run_workflow(workflow, repo.path, pull_request_event(repo.path), workdir=tmp_path / "run",
-                       step_timeout=600, actions={"acme/cigen": REPO_ROOT})
+                       step_timeout=600, actions={"acme/cigen": REPO_ROOT}, machine_env=package_mirror(cigen_wheelhouse))
     plan = run["plan"]
     assert plan.result == SUCCESS, run.report()
     lists = {job: json.loads(value) for job, value in plan.outputs.items() if job.startswith("stage-")

@@ -37,7 +37,7 @@ import pytest
 import yaml
 
 from testing.cli import run_cigen
-from testing.gha.runner import pip_wheelhouse
+from testing.gha.runner import package_mirror
 from testing.paths import REPO_ROOT
 
 CACHE = REPO_ROOT / ".cache"
@@ -219,7 +219,7 @@ def test_try_repo_fails_once_for_a_package_that_adds_a_stage_then_passes(
     argv = [PRE_COMMIT, "try-repo", str(hook_repo), "cigen-generate", "--ref", rev]
     # try-repo installs the hook afresh each time: from the wheels cigen needs (the pip of a
     # developer with a package mirror), not by searching this machine's whole index twice.
-    mirror = pip_wheelhouse(cigen_wheelhouse)
+    mirror = package_mirror(cigen_wheelhouse)
 
     first = sh(argv, repo, **mirror)
     assert first.returncode == 1, first.stdout + first.stderr
@@ -243,7 +243,7 @@ def installed(
     The hook's environment, made at its first run for each version of the files, installs from
     the run's cigen wheelhouse, as try-repo's does (the commands below see it through sh()).
     """
-    for name, value in pip_wheelhouse(cigen_wheelhouse).items():
+    for name, value in package_mirror(cigen_wheelhouse).items():
         monkeypatch.setenv(name, value)
     hook_repo, rev = hook_repository
     repo = _monorepo(tmp_path / "mono")

@@ -35,7 +35,7 @@ from testing.cli import run_cigen
 from testing.examples import shop_ports, shop_token
 from testing.gha.events import Event, dispatch_event, pull_request_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, LegResult, RunResult
-from testing.gha.runner import pip_wheelhouse, run_workflow
+from testing.gha.runner import package_mirror, run_workflow
 from testing.validators import assert_valid_action, assert_valid_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def _commit(repo: Path, message: str) -> None:
 class Shop:
     repo: Path
     workflow: Path
-    wheelhouse: Path  # the runner's pip installs from these wheels (testing.gha.runner.pip_wheelhouse)
+    wheelhouse: Path  # the runner's pip installs from these wheels (testing.gha.runner.package_mirror)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def _ports_for(job_id: str) -> AbstractContextManager[object]:
 def execute(shop: Shop, event: Event, workdir: Path) -> RunResult:
     # The integration job's `cigen verify` reads SHOP_TOKEN (the shop's auth check) from a repository secret.
     return run_workflow(shop.workflow, shop.repo, event, workdir=workdir, step_timeout=600, around_job=_ports_for,
-                        machine_env=pip_wheelhouse(shop.wheelhouse), secrets={"SHOP_TOKEN": shop_token(EXAMPLE)})
+                        machine_env=package_mirror(shop.wheelhouse), secrets={"SHOP_TOKEN": shop_token(EXAMPLE)})
 
 
 @pytest.fixture(scope="module")

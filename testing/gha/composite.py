@@ -121,7 +121,7 @@ def run_composite(
             if "run" in step and "shell" not in step:
                 raise ActionError(f"{folder}: a run step of a composite action needs shell")
             result = leg.run_step(step, env, deadline)
-            logs.append(f"--- {result.name} [{result.conclusion}]\n{textwrap.indent(result.log, '  ')}")
+            logs.append(f"--- {result.name} [{result.conclusion}, {result.seconds:.1f} s]\n{textwrap.indent(result.log, '  ')}")
             if result.id:
                 leg.steps_context[result.id] = {
                     "outputs": result.outputs, "outcome": result.outcome, "conclusion": result.conclusion,

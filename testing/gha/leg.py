@@ -166,6 +166,12 @@ class Leg:
         }
 
     def run_step(self, step: dict[str, Any], job_env: dict[str, str], deadline: float) -> StepResult:
+        started = time.monotonic()
+        result = self._run_step(step, job_env, deadline)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _run_step(self, step: dict[str, Any], job_env: dict[str, str], deadline: float) -> StepResult:
         step_id = step.get("id")
         context = self.step_context(job_env, {})
         functions = self.step_functions()

@@ -29,6 +29,7 @@ class StepResult:
     conclusion: str
     log: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0  # wall time, as GitHub shows beside each step
 
 
 @dataclass
@@ -55,7 +56,7 @@ class LegResult:
     @property
     def log(self) -> str:
         """Every step's log, each under a header, for assertion messages."""
-        parts = [f"--- {s.name} [{s.conclusion}]\n{s.log}" for s in self.steps]
+        parts = [f"--- {s.name} [{s.conclusion}, {s.seconds:.1f} s]\n{s.log}" for s in self.steps]
         if self.error:
             parts.append(f"--- error\n{self.error}")
         return "\n".join(parts)

@@ -351,7 +351,7 @@ def run_workflow(
     ``around_job(job_id)`` is a context manager each job runs in (say, a lock on
     ports that only one job starts services on). ``machine_env`` is added to every
     step's environment, as a runner image's own settings are (say, a pip mirror:
-    :func:`pip_wheelhouse`).
+    :func:`package_mirror`).
     """
     data = load_workflow(workflow)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -359,12 +359,22 @@ def run_workflow(
                 around_job or (lambda job_id: nullcontext()), dict(machine_env or {})).execute()
 
 
-def pip_wheelhouse(folder: Path) -> dict[str, str]:
-    """A ``machine_env`` whose pip installs only from the wheels in ``folder``, never from an index.
+def package_mirror(wheelhouse: Path) -> dict[str, str]:
+    """A ``machine_env`` like a runner image with a package mirror: pip installs only from ``wheelhouse``, npm from its cache.
 
-    Like a runner image with a pip mirror of what its jobs need: the install is
-    real, without searching this machine's whole package index for every
-    requirement (pip spends most of an install there). A job that needs a
-    package the folder lacks fails to install it.
+    The installs stay real. What goes is the work a test asserts nothing of:
+
+    - pip never searches an index (it spends most of an install there) and a
+      job that needs a package the folder lacks fails to install it;
+    - pip does not compile every module it installs to bytecode (half of an
+      install's CPU here): Python compiles what a step imports, when it imports
+      it, as after an install by uv, whose default this is;
+    - npm takes what its cache holds without asking the registry whether it is
+      still fresh (what an npm cache restored by ``actions/setup-node`` is
+      for), and asks nothing of the registry after installing (audit, funding).
     """
-    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(folder)}
+    return {
+        "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_NO_COMPILE": "0",  # pip reads PIP_NO_* as the value of the option without "no-": this is --no-compile
+        "npm_config_prefer_offline": "true", "npm_config_audit": "false", "npm_config_fund": "false",
+    }

@@ -34,7 +34,7 @@ from testing.paths import REPO_ROOT
 from testing.gha.events import pull_request_event
 from testing.gha.github_script import comments
 from testing.gha.model import SKIPPED, SUCCESS
-from testing.gha.runner import pip_wheelhouse, run_workflow
+from testing.gha.runner import package_mirror, run_workflow
 from testing.gitrepos import Repo
 from tests.render.yaml_snapshot import snapshot_yml  # noqa: F401 - a fixture
 from testing.validators import assert_valid_workflow
@@ -220,7 +220,7 @@ def _run(repo: Repo, tmp_path: Path, name: str, wheelhouse: Path, **options: Any
     """The impact workflow on ``repo``, its pip installing from ``wheelhouse`` (the cigen_wheelhouse fixture)."""
     workflow = repo.path / ".github/workflows/cigen-impact.yml"
     return run_workflow(workflow, repo.path, options.pop("event", None) or pull_request_event(repo.path),
-                        workdir=tmp_path / name, step_timeout=600, machine_env=pip_wheelhouse(wheelhouse), **options)
+                        workdir=tmp_path / name, step_timeout=600, machine_env=package_mirror(wheelhouse), **options)
 
 
 @pytest.mark.slow

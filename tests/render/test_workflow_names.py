@@ -30,7 +30,7 @@ from cigen.plan.toolchains import detect
 from cigen.render.leg_matrix import artifact_names, leg_entries
 from testing.gha.events import push_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS
-from testing.gha.runner import pip_wheelhouse, run_workflow
+from testing.gha.runner import package_mirror, run_workflow
 from testing.validators import assert_valid_action, assert_valid_workflow
 
 # folder -> (npm name, dependencies); c depends on b depends on a.
@@ -164,7 +164,7 @@ def test_every_leg_builds_and_tests_with_its_dependencies_outputs(
 ) -> None:
     doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt", "service")
     run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
-                       machine_env=pip_wheelhouse(cigen_wheelhouse))
+                       machine_env=package_mirror(cigen_wheelhouse))
     assert run.results() == {
         "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": SUCCESS, "stage-3": SUCCESS, "timings": SUCCESS,
         "cigen": SUCCESS,
@@ -186,7 +186,7 @@ def test_a_failing_test_skips_the_dependents_and_fails_the_gate(
     doc = _with_plan_outputs(generated, repo, tmp_path / "outputs.txt", "service")
     doc["jobs"]["stage-2"]["env"] = {"FAIL_TEST": "lib-b"}
     run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
-                       machine_env=pip_wheelhouse(cigen_wheelhouse))
+                       machine_env=package_mirror(cigen_wheelhouse))
     assert run.results() == {
         "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": FAILURE, "stage-3": SKIPPED, "timings": SUCCESS,
         "cigen": FAILURE,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from testing.gha.harness import Runner
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS, RunResult
-from testing.gha.runner import pip_wheelhouse
+from testing.gha.runner import package_mirror
 from testing.gha.shell import parse_file_command
 
 HEAD = "on: push\n"
@@ -362,5 +364,51 @@ jobs:
     assert run["job"].result == SUCCESS, run.report()
 
 
-def test_a_pip_wheelhouse_keeps_pip_off_every_index(tmp_path: Path) -> None:
-    assert pip_wheelhouse(tmp_path) == {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path)}
+def _wheel(folder: Path, name: str) -> Path:
+    """A pure-Python wheel of one module ``name`` (``name.VALUE == 1``), written by hand: no build backend needed."""
+    dist = f"{name}-1.0"
+    files = {
+        f"{name}.py": "VALUE = 1\n",
+        f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
+        f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{path},,\n" for path in [*files, f"{dist}.dist-info/RECORD"])
+    wheel = folder / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in {**files, f"{dist}.dist-info/RECORD": record}.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+def test_a_package_mirror_installs_from_its_wheels_only_uncompiled_and_npm_from_its_cache(
+    run_yaml: Runner, tmp_path: Path
+) -> None:
+    wheelhouse = tmp_path / "wheels"
+    wheelhouse.mkdir()
+    _wheel(wheelhouse, "mirrored")
+    run = run_yaml(
+        HEAD + """jobs:
+  job:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v6
+      - run: python -m pip install --quiet --disable-pip-version-check --target site mirrored
+      - run: PYTHONPATH=site python -c 'import mirrored; assert mirrored.VALUE == 1'
+      - run: test -z "$(find site -name '*.pyc')"
+      - run: test "$(npm config get prefer-offline)" = true && test "$(npm config get audit)" = false
+      - id: elsewhere
+        continue-on-error: true
+        run: python -m pip install --quiet --disable-pip-version-check --target other cigen-no-such-package
+""",
+        machine_env=package_mirror(wheelhouse),
+    )
+    leg = run["job"].legs[0]
+    assert leg.result == SUCCESS, leg.log
+    assert [step.outcome for step in leg.steps] == [SUCCESS] * 5 + [FAILURE]  # nothing but the mirror's wheels
+
+
+def test_each_step_records_its_wall_time(run_yaml: Runner) -> None:
+    leg = one_job(run_yaml, "      - run: sleep 1\n")["job"].legs[0]
+    assert leg.result == SUCCESS, leg.log
+    assert leg.steps[0].seconds >= 1.0
+    assert re.search(r"^--- Run sleep 1 \[success, \d+\.\d s\]$", leg.log, re.M)  # beside each step, as GitHub shows it
