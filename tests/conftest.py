@@ -66,6 +66,7 @@ LONGEST: tuple[Group, ...] = (
     (("tests/runtime/test_lifecycle.py::test_log_rotation_installs_pm2_logrotate",), 12),
     (("tests/cli/test_verify.py::",), 30),  # one shop stack for the module
     (("tests/monitor/test_run_report.py::",), 30),  # one stack for the module: its tests stay on one worker
+    (("tests/monitor/test_fault_report.py::",), 18),  # up, verify with a stop fault, a kill -9, down
 )
 
 

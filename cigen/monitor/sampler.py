@@ -104,7 +104,6 @@ class Sampler:
         self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
         self.proxies = proxies
         self.faults_file = home / _FAULTS if home is not None else None
-        self._faults_version: tuple[int, int, int] | None = None  # (inode, mtime ns, size): it is replaced whole
         self.history_file = home / _HISTORY if home is not None else None
         self._history_at = 0  # bytes of the history read so far
         self.faults: dict[str, _Fault] = {}  # id -> every fault seen this run, holding or over
@@ -296,21 +295,14 @@ class Sampler:
         return {"during_fault": True} if any(f.overlaps(start, end) for f in self.faults.values()) else {}
 
     def _read_faults(self, records: list[dict[str, Any]]) -> None:
-        """The faults that hold or are being recovered from, as ``cigen verify`` keeps them in ``faults.json``."""
+        """The faults that hold or are being recovered from, as ``cigen verify`` keeps them in ``faults.json``: read
+        whole each look (a few hundred bytes; its mtime could miss a change made within the same clock tick)."""
         if self.faults_file is None:
-            return
-        try:
-            info = self.faults_file.stat()
-            version = (info.st_ino, info.st_mtime_ns, info.st_size)
-        except OSError:
-            return
-        if version == self._faults_version:
             return
         try:
             listed = json.loads(self.faults_file.read_text())
         except (OSError, ValueError):
-            return  # replaced while read: the next look reads the new one
-        self._faults_version = version
+            return  # none yet, or unreadable: the next look reads it again
         for item in listed if isinstance(listed, list) else ():
             self._learn(item, records)
 
