@@ -7,6 +7,7 @@ caller gets through the proxy (the latency, the status)."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
 
 import psutil
 import pytest
@@ -23,7 +26,7 @@ from cigen.config.faults import FaultConfig
 from cigen.errors import InputError
 from cigen.runtime.pm2 import alive, pm2_home
 from cigen.runtime.proxies import proxy_table
-from cigen.verify.faults import RECORDS, injected
+from cigen.verify.faults import HISTORY, RECORDS, Applied, injected, undo_leftovers
 from cigen.verify.proxy_control import Mode, switch
 from cigen.verify.stack import Stack, attach
 from testing.runtime import RuntimeRepo
@@ -240,3 +243,23 @@ def test_down_continues_a_paused_leftover_before_stopping_it(tmp_path_factory: p
         assert "warning: undid the fault pause recommend" in done.stderr
         assert time.monotonic() - started < 15
         repo.assert_nothing_running()
+
+
+def test_a_fault_undone_by_a_process_killed_while_the_services_recovered_is_only_moved_to_the_history(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its owner undid it (undone_at) and was killed waiting for the services to be healthy again: the next command
+    # has nothing to undo, and the run's sampler gets the fault's span from the history.
+    home = tmp_path / "pm2"
+    home.mkdir()
+    monkeypatch.setenv("CIGEN_PM2_HOME", str(home))
+    owner = subprocess.Popen([sys.executable, "-c", ""])
+    owner.wait()
+    left = Applied(id="f1", kind="stop", service="recommend", what="stop recommend", owner=owner.pid,
+                   owner_started=1.0, applied_at=time.time() - 5, undone_at=time.time() - 2)
+    (home / RECORDS).write_text(json.dumps([asdict(left)]))
+
+    assert undo_leftovers(tmp_path / "repo") == []
+
+    assert json.loads((home / RECORDS).read_text()) == []
+    [line] = [json.loads(text) for text in (home / HISTORY).read_text().splitlines()]
+    assert (line["id"], line["undone_at"]) == ("f1", left.undone_at) and line["recovered_at"] > left.undone_at
