@@ -26,7 +26,7 @@ from testing.cli import run_cigen
 from testing.gha.events import push_event
 from testing.gha.harness import commit_files, git
 from testing.gha.model import SUCCESS
-from testing.gha.runner import pip_wheelhouse, run_workflow
+from testing.gha.runner import package_mirror, run_workflow
 from testing.once import once_per_run
 from testing.package_managers import install, links, write_tree
 from testing.paths import NODE_BIN
@@ -408,7 +408,7 @@ def test_a_unit_runs_in_one_leg_of_the_workflow_its_members_one_after_another(
         {"id": "affected", "run": 'cat "$OUTPUTS" >> "$GITHUB_OUTPUT"', "env": {"OUTPUTS": str(outputs)}},
     ]
     run = run_workflow(workflow, root, push_event(root), workdir=tmp_path / "run", step_timeout=300,
-                       machine_env=pip_wheelhouse(cigen_wheelhouse))
+                       machine_env=package_mirror(cigen_wheelhouse))
     assert run.results() == {"plan": SUCCESS, "stage-1": SUCCESS, "timings": SUCCESS, "cigen": SUCCESS}, run.report()
     [leg] = run.jobs["stage-1"].legs
     assert leg.name == "livekit-agents +2"
