@@ -9,10 +9,11 @@ path alone, from ``git worktree list --porcelain``: a worktree outside that
 folder (the user's own) is never reset, moved or removed, and ``git worktree
 prune``, which would forget the user's missing worktrees too, is never run.
 
-A worktree is made under a partial name and renamed (``git worktree move``)
-once its checkout is complete, so an interrupted ``cigen run`` (Ctrl-C, even
-SIGKILL) leaves no half-made worktree under a real name; the next one removes
-a partial it finds. Every call takes the folder's lock: two ``cigen run
+A worktree is made under a partial name, filled (the caller's changes and
+links), and renamed (``git worktree move``) once all of that is complete, so
+an interrupted ``cigen run`` (Ctrl-C, even SIGKILL) leaves no half-made
+worktree under a real name: the partial is removed at once, or by the next
+run when the process was killed. Every call takes the folder's lock: two ``cigen run
 --worktree`` of one repository cannot reset each other's trees.
 """
 
@@ -22,7 +23,7 @@ import errno
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,22 +74,28 @@ def locked(top: Path) -> Iterator[Path]:
         yield home
 
 
-def ensure(top: Path, home: Path, name: str, commit: str, registered: Iterable[Path]) -> Path:
-    """The worktree ``name`` at ``commit``, clean (ignored files kept): reused when it exists, else made.
+def ensure(top: Path, home: Path, name: str, commit: str, registered: Iterable[Path],
+           fill: Callable[[Path], None] = lambda tree: None) -> Path:
+    """The worktree ``name`` at ``commit``, clean (ignored files kept), then ``fill``ed: reused when it exists,
+    else made whole under a partial name and only then given its own.
 
     ``registered``: :func:`ours` read once by the caller. Building outputs and
-    linked ``node_modules`` are ignored files, so they survive the reuse.
+    linked ``node_modules`` are ignored files, so they survive the reuse. A
+    reused worktree that an interrupted run left half filled is reset and
+    filled again by the next run.
     """
     final = home / name
     if final in set(registered) and (final / ".git").is_file():
         _git(final, "reset", "--quiet", "--hard", commit)
         _git(final, "clean", "--quiet", "-fd")
+        fill(final)
         return final
     _discard(top, final)
     partial = home / f"{_PARTIAL}{name}"
     _discard(top, partial)
     try:
         _git(top, "worktree", "add", "--quiet", "--detach", str(partial), commit)
+        fill(partial)
         _git(top, "worktree", "move", str(partial), str(final))
     except BaseException:
         _discard(top, partial)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cigen import reporting
-from cigen.adapters import cache, git, worktrees
+from cigen.adapters import cache, git, signals, worktrees
 from cigen.app.plan import planned
 from cigen.errors import InputError
 from cigen.executor import history
@@ -80,7 +80,10 @@ def run(root: Path, tasks: Sequence[str], *, mode: Mode | None = None, concurren
         top, commit = _checkout(root)
         with worktrees.locked(top) as home:
             runs = [s for s in plan.services if service_tasks(p.graph.member(s), p.config, tuple(tasks))]
-            trees = prepare_worktrees(root, top, home, runs, [m.path for m in p.workspace.members], commit)
+            received: list[int] = []  # SIGINT/SIGTERM while worktrees are made: each is finished, then we stop
+            with signals.handling(lambda signum, frame: received.append(signum)):
+                trees = prepare_worktrees(root, top, home, runs, [m.path for m in p.workspace.members], commit,
+                                          stopped=lambda: bool(received))
             isolation = Worktrees(root, trees, {s: sorted(p.graph.dependencies([s])) for s in runs},
                                   p.config.workflow.outputs)
             work = prepare(p.workspace, p.config, plan, tasks, env=environ, build_only=build_only, trees=trees,

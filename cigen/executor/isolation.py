@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,21 +71,22 @@ class Worktrees:
 
 
 def prepare_worktrees(root: Path, top: Path, home: Path, services: Sequence[str], members: Sequence[str],
-                      commit: str) -> dict[str, Path]:
+                      commit: str, stopped: Callable[[], bool] = lambda: False) -> dict[str, Path]:
     """A worktree per service (by path), at ``commit`` with the main tree's changes; service -> its monorepo root.
 
     ``top``: the repository's top level; ``home``: cigen's worktree folder, locked by the caller;
-    ``members``: every member's path, whose installed dependencies are linked.
+    ``members``: every member's path, whose installed dependencies are linked. ``stopped``: whether
+    SIGINT or SIGTERM came (the caller records them); then the worktree being made is finished, or
+    removed when its git was interrupted too (a terminal's Ctrl-C reaches it), and KeyboardInterrupt
+    is raised: no worktree is ever left half made under its name.
     """
     root = root.resolve()
     prefix = root.relative_to(top.resolve())
     registered = worktrees.ours(top)
     worktrees.discard_partials(top, home)
     changes = [p for p in worktrees.changed_files(top) if "node_modules" not in p.split("/")]
-    trees = {}
-    began, reused = time.monotonic(), len({home / _name(s) for s in services} & set(registered))
-    for service in services:
-        tree = worktrees.ensure(top, home, _name(service), commit, registered)
+
+    def fill(tree: Path) -> None:
         worktrees.carry(top, tree, changes)
         inside = tree / prefix
         for folder in (".", *members):
@@ -94,7 +95,19 @@ def prepare_worktrees(root: Path, top: Path, home: Path, services: Sequence[str]
         for shared in SHARED_AT_ROOT:
             if (root / shared).exists():
                 worktrees.link(root / shared, inside / shared)
-        trees[service] = inside
+
+    trees = {}
+    began, reused = time.monotonic(), len({home / _name(s) for s in services} & set(registered))
+    for service in services:
+        try:
+            tree = worktrees.ensure(top, home, _name(service), commit, registered, fill)
+        except Exception:
+            if stopped():  # its git was interrupted with cigen: the interrupt is what happened
+                raise KeyboardInterrupt from None
+            raise
+        if stopped():
+            raise KeyboardInterrupt
+        trees[service] = tree / prefix
     reporting.progress(f"worktrees: {len(services) - reused} made, {reused} reused, {len(changes)} uncommitted "
                        f"files carried over, in {format_seconds(time.monotonic() - began)} ({home})")
     return trees

@@ -169,3 +169,56 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def _cwds_inside(folder: Path) -> list[int]:
+    """The processes whose working directory is inside ``folder`` (git, node, a shell: anything cigen started)."""
+    inside = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cwd = Path(os.readlink(entry / "cwd"))
+            except OSError:
+                continue
+            if cwd == folder or folder in cwd.parents:
+                inside.append(int(entry.name))
+    return inside
+
+
+@pytest.mark.parametrize("to", ["the process group", "cigen alone"])
+def test_an_interrupt_while_worktrees_are_made_leaves_each_whole_or_none_and_no_process(tmp_path: Path,
+                                                                                        to: str) -> None:
+    """A terminal's Ctrl-C reaches cigen's git too (the process group); a runner's SIGTERM, cigen alone.
+
+    Either way each worktree is whole under its name (checked out, the uncommitted change carried over) or
+    gone, partial ones included, and nothing runs on.
+    """
+    root = tmp_path / "repo"
+    names = [f"p{i:02}" for i in range(24)]
+    git_monorepo(root, {name: Package({"build": record("build")}) for name in names},
+                 cigen_yaml="plan:\n  mode: parallel\n")
+    (root / "packages" / "p00" / "index.js").write_text("module.exports = 'uncommitted'\n")
+    home = root / ".git" / "cigen-worktrees"
+    cigen = subprocess.Popen([sys.executable, "-m", "cigen", "run", "build", "--worktree", "-j", "2"], cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [p for p in home.glob("*") if p.is_dir()] and cigen.poll() is None:
+        time.sleep(0.01)  # until the first worktree is being made (its partial folder appears)
+    if to == "the process group":
+        os.killpg(cigen.pid, signal.SIGINT)
+    else:
+        cigen.send_signal(signal.SIGTERM)
+    _, stderr = cigen.communicate(timeout=60)
+    assert cigen.returncode == 130, stderr
+    assert "cigen: interrupted" in stderr
+    made = ours(root)
+    assert len(made) < len(names)  # stopped while making them
+    for tree in made:
+        assert ".partial-" not in tree
+        assert (Path(tree) / "packages" / "p00" / "index.js").read_text() == "module.exports = 'uncommitted'\n"
+    assert not list(home.glob(".partial-*"))
+    assert not (root / ".record").exists()  # no task started
+    assert _cwds_inside(tmp_path) == []
+    again = run(root, "build", "--worktree", "-j", "2")  # and the next run makes the rest
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert len(ours(root)) == len(names)
