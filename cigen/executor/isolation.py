@@ -14,9 +14,13 @@ working tree:
   relative to themselves) and for pnpm (each package's links into the root's
   ``.pnpm`` store, relative too); yarn's Plug'n'Play files (``.pnp.cjs``,
   ``.pnp.loader.mjs``) are linked likewise. A Python environment is not
-  linked: a venv holds the absolute paths of its project (editable workspace
-  members), so ``uv run`` makes the worktree's own ``.venv``, from uv's cache,
-  by hard links or copies, without downloading anything.
+  linked: a venv holds the absolute paths of its project, and its editable
+  workspace members must be the worktree's. The first ``uv run`` in a
+  worktree makes the worktree's own ``.venv``: third-party packages by hard
+  link from uv's cache (nothing downloaded; ``UV_OFFLINE=1`` holds), only the
+  workspace's members built (editables of the worktree's sources). uv puts a
+  ``.gitignore`` of ``*`` in it, so the reset and clean of a reused worktree
+  keep it, and later runs find it in sync with uv.lock and install nothing.
 
 :class:`Worktrees` is what the runner calls around each service: before it
 starts, the build outputs (``workflow.outputs``, default ``dist`` and

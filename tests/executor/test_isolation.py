@@ -222,3 +222,59 @@ def test_an_interrupt_while_worktrees_are_made_leaves_each_whole_or_none_and_no_
     again = run(root, "build", "--worktree", "-j", "2")  # and the next run makes the rest
     assert again.exit_code == 0, again.stdout + again.stderr
     assert len(ours(root)) == len(names)
+
+
+# -- uv workspaces ---------------------------------------------------------------------------
+
+UV = str(Path(sys.executable).with_name("uv"))  # a test dependency (pyproject.toml)
+REPORT = 'python -c "import lib_pkg, sys; print(lib_pkg.VALUE, lib_pkg.__file__, sys.prefix)"'
+
+
+def uv_workspace(root: Path) -> Repo:
+    """A uv workspace: lib-pkg and app-pkg (which depends on it), both editable members built by hatchling,
+    locked and synced in the main tree (uv may fetch hatchling from PyPI once; it stays in uv's cache)."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["packages/*"]\n')
+    (root / "cigen.yaml").write_text(f"plan:\n  mode: parallel\nworkflow:\n  python_tasks:\n    test: {REPORT}\n")
+    (root / ".gitignore").write_text(".venv/\n")
+    for name, deps in (("lib", ""), ("app", 'dependencies = ["lib-pkg"]\n[tool.uv.sources]\nlib-pkg = { workspace = true }\n')):
+        folder = root / "packages" / name
+        (folder / "src" / f"{name}_pkg").mkdir(parents=True)
+        (folder / "src" / f"{name}_pkg" / "__init__.py").write_text('VALUE = "committed"\n')
+        (folder / "pyproject.toml").write_text(
+            f'[project]\nname = "{name}-pkg"\nversion = "1.0.0"\nrequires-python = ">=3.11"\n'
+            + deps.replace("[tool", "\n[tool", 1).replace("dependencies", "dependencies", 1)
+            + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n')
+    for args in (["lock"], ["sync", "--all-packages"]):
+        subprocess.run([UV, *args], cwd=root, check=True, capture_output=True, timeout=300)
+    repo = Repo.init(root)
+    repo.commit("uv workspace")
+    return repo
+
+
+def test_a_uv_workspace_gets_an_environment_per_worktree_made_once_from_uvs_cache(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    uv_workspace(root)
+    (root / "packages" / "lib" / "src" / "lib_pkg" / "__init__.py").write_text('VALUE = "edited"\n')  # uncommitted
+    offline = {**os.environ, "UV_OFFLINE": "1"}  # nothing is downloaded: uv's cache has what the main tree used
+
+    def report() -> tuple[CliResult, dict[str, tuple[str, ...]]]:
+        done = run_cigen("run", "test", "--worktree", "-j", "2", "--root", str(root), cwd=root, env=offline)
+        assert done.exit_code == 0, done.stdout + done.stderr
+        seen = {line.split(":")[0]: tuple(line.split(": ", 1)[1].split()) for line in done.stdout.splitlines()
+                if line.startswith(("lib-pkg:test: edited", "app-pkg:test: edited"))}
+        return done, seen
+
+    _, seen = report()
+    trees = {service: Path(prefix).parent for service, (_, _, prefix) in seen.items()}
+    assert sorted(trees) == ["app-pkg", "lib-pkg"] and len(set(trees.values())) == 2
+    for service, (value, module, prefix) in seen.items():
+        tree = trees[service]
+        assert tree.parent.name == "cigen-worktrees"  # its own environment, in its own worktree
+        assert (value, module) == ("edited", str(tree / "packages" / "lib" / "src" / "lib_pkg" / "__init__.py"))
+        (tree / ".venv" / "made-by-the-first-run").touch()
+    again, seen_again = report()  # the environments are reused as they are: nothing is built or installed
+    assert seen_again == seen
+    assert not [line for line in again.stdout.splitlines() if "Built " in line or "Installed " in line]
+    assert all((tree / ".venv" / "made-by-the-first-run").exists() for tree in trees.values())
+    assert (root / ".venv").is_dir() and not (root / ".venv" / "made-by-the-first-run").exists()
