@@ -41,9 +41,11 @@ Faithful to the generated workflow: the jobs and their ``needs`` are read
 from the rendered workflow, the legs are what the plan job computes, a job
 with no legs ends when its needs do (its ``if:`` skips it: ``!cancelled()``
 lets it run after skipped needs), jobs ready at once queue in file order.
-The default, a leg running one service at a time, is what the leg planner
-(:mod:`cigen.plan.legs`) assumes; a leg's ``cigen run`` really runs as many
-services at once as the runner has cores, which ``--leg-cores`` shows.
+A leg's ``cigen run`` runs as many services at once as the runner has
+cores; the plan job, on the same kind of runner, packs the legs for that
+many (:func:`cigen.plan.legs.leg_seconds`), and so does the simulation with
+``--leg-cores``. The default, one, is the issue's model: a leg runs one
+service at a time.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ from cigen.config.loader import load_config  # noqa: E402
 from cigen.config.workflow import LegsMode  # noqa: E402
 from cigen.discovery import discover  # noqa: E402
 from cigen.graph.graph import build_graph  # noqa: E402
-from cigen.plan.legs import Leg, plan_legs  # noqa: E402
+from cigen.plan.legs import Leg, leg_seconds, plan_legs  # noqa: E402
 from cigen.plan.stages import service_needs  # noqa: E402
 from cigen.render.workflow import render_workflow  # noqa: E402
 
@@ -86,35 +88,6 @@ class Outcome:
 def durations(paths: Sequence[str], seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     return {p: rng.lognormvariate(math.log(20.0), 1.0) for p in paths}
-
-
-def leg_seconds(services: Sequence[str], needs: Mapping[str, Sequence[str]], seconds: Mapping[str, float],
-                cores: int) -> float:
-    """How long a leg's ``cigen run`` takes, overhead aside: up to ``cores`` services at once, each once the
-    services it needs inside the leg ended, earliest in the leg's (plan) order first."""
-    if cores == 1:
-        return sum(seconds[p] for p in services)
-    position = {p: i for i, p in enumerate(services)}
-    waiting = {p: sum(1 for d in needs[p] if d in position) for p in services}
-    dependents: dict[str, list[str]] = {p: [] for p in services}
-    for p in services:
-        for d in needs[p]:
-            if d in position:
-                dependents[d].append(p)
-    ready = [position[p] for p in services if waiting[p] == 0]
-    heapq.heapify(ready)
-    running: list[tuple[float, str]] = []
-    now = 0.0
-    while ready or running:
-        while ready and len(running) < cores:
-            p = services[heapq.heappop(ready)]
-            heapq.heappush(running, (now + seconds[p], p))
-        now, p = heapq.heappop(running)
-        for q in dependents[p]:
-            waiting[q] -= 1
-            if waiting[q] == 0:
-                heapq.heappush(ready, position[q])
-    return now
 
 
 def simulate_legs(jobs: Mapping[str, Sequence[str]], legs: Mapping[str, Sequence[Leg]], seconds: Mapping[str, float],
@@ -210,7 +183,7 @@ def graph_row(name: str, root: Path, runners: int, overhead: float, seed: int, c
 
     def legs(mode: LegsMode, expected: Mapping[str, float]) -> Outcome:
         packed = plan_legs(model.jobs, needs, plan.services, expected, mode=mode, max_legs=wf.max_legs,
-                           overhead=overhead)
+                           overhead=overhead, cores=cores)
         return simulate_legs(stage_jobs, packed, seconds, runners, overhead, needs, cores)
 
     a = legs("service", seconds)

@@ -8,6 +8,7 @@ computing anything again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,7 +26,7 @@ from cigen.impact.affected import Impact, Rules, compute_impact
 from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
 from cigen.app.timings import expected_seconds, folder_sizes, read_timings
-from cigen.plan.legs import plan_legs
+from cigen.plan.legs import leg_cores, plan_legs
 from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
@@ -127,7 +128,9 @@ class Affected:
         # In parallel mode nothing passes between legs: no order, no downloads.
         dependencies = service_needs(self.graph, plan) if plan.mode != "parallel" else {}
         seconds = expected_seconds(read_timings(timings), folder_sizes(self.workspace.root, running))
-        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units)
+        # The plan job runs on the legs' kind of runner: its CPUs are theirs.
+        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units,
+                         cores=leg_cores(plan, os.cpu_count() or 1))
         return leg_entries(
             legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
             artifacts=artifact_names(plan.services), dependencies=dependencies,

@@ -27,6 +27,14 @@ A unit of ``plan.cycles: units`` is one item in every mode, as a service is:
 its members run in one leg, in the unit's order, and it weighs the sum of
 their expected durations. Everything above reads "service" as such an item.
 
+A leg runs its services through ``cigen run``, as many at once as the
+runner has ``cores`` (a service once those it needs in the leg ended,
+earlier in the plan first: :func:`leg_seconds`); a leg's expected time, and
+so a phase's, is that schedule's. With one core a leg's time is the sum of
+its services', and a chain of stages costs a barrier each; with more, one
+leg may run a whole connected part of the graph near its critical path, and
+merging phases pays where it did not.
+
 Expected durations come from the caller (the times of earlier runs, else a
 size proxy: :mod:`cigen.app.timings`); they only decide the shape, so a wrong
 guess costs time, never correctness.
@@ -40,7 +48,7 @@ from dataclasses import dataclass, replace
 
 from cigen.config.workflow import LegsMode
 from cigen.plan.ordering import Unit, blocks
-from cigen.plan.stages import Job
+from cigen.plan.stages import Job, Plan
 
 OVERHEAD = 60.0  # seconds a leg spends before its first task: queue, checkout, toolchain, install
 
@@ -49,7 +57,7 @@ OVERHEAD = 60.0  # seconds a leg spends before its first task: queue, checkout, 
 class Leg:
     id: str  # "<job id>-<n>", n from 1 in the job
     services: tuple[str, ...]  # member paths in plan order: dependencies first
-    seconds: float  # the expected duration of its services, overhead aside
+    seconds: float  # its expected time, overhead aside (its services run as cigen run runs them: leg_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ def plan_legs(
     max_legs: int = 20,
     overhead: float = OVERHEAD,
     units: Sequence[Unit] = (),
+    cores: int = 1,
 ) -> dict[str, tuple[Leg, ...]]:
     """The legs of every job (none for a job with nothing to run) for the ``running`` services.
 
@@ -76,11 +85,14 @@ def plan_legs(
     planned ones. ``running`` may hold services of any job; the result keeps
     the plan's order (each job's order) inside every leg. ``units``: the
     plan's (:attr:`cigen.plan.stages.Plan.units`), each kept in one leg.
+    ``cores``: the services a leg's ``cigen run`` runs at once (the runner's CPUs).
     """
     if max_legs < 1:
         raise ValueError(f"max_legs must be at least 1 (got {max_legs})")
+    if cores < 1:
+        raise ValueError(f"cores must be at least 1 (got {cores})")
     items = _Items(units, jobs, dependencies, running, seconds)
-    model = _Model(items.jobs, items.dependencies, items.running, items.seconds, max_legs, overhead)
+    model = _Model(items.jobs, items.dependencies, items.running, items.seconds, max_legs, overhead, cores)
     if mode == "service":
         return items.expand(model.legs(model.per_service()))
     batched = model.batched()
@@ -125,17 +137,58 @@ class _Items:
                 for job, job_legs in legs.items()}
 
 
+def leg_cores(plan: Plan, cpus: int) -> int:
+    """The services a leg's ``cigen run`` runs at once on a runner with ``cpus`` CPUs: one in a cascade, the
+    plan's concurrency where it sets one, else a service per CPU (:func:`cigen.app.run.run`)."""
+    if plan.mode == "cascade":
+        return 1
+    return max(1, plan.concurrency or cpus)
+
+
+def leg_seconds(services: Sequence[str], dependencies: Mapping[str, Sequence[str]], seconds: Mapping[str, float],
+                cores: int = 1) -> float:
+    """How long ``cigen run`` takes over ``services`` (in plan order) on ``cores`` CPUs, overhead aside: each
+    service starts once those it needs among them ended and a core is free, the earliest in the plan first
+    (:mod:`cigen.executor.schedule`'s auto mode), and takes its expected time."""
+    if cores == 1 or len(services) == 1:
+        return sum(seconds.get(p, 0.0) for p in services)
+    position = {p: i for i, p in enumerate(services)}
+    waiting = {p: 0 for p in services}
+    dependents: dict[str, list[str]] = {p: [] for p in services}
+    for p in services:
+        for d in dependencies.get(p, ()):
+            if d in position:
+                waiting[p] += 1
+                dependents[d].append(p)
+    ready = [position[p] for p in services if not waiting[p]]
+    heapq.heapify(ready)
+    running: list[tuple[float, int]] = []
+    now = 0.0
+    while ready or running:
+        while ready and len(running) < cores:
+            i = heapq.heappop(ready)
+            heapq.heappush(running, (now + seconds.get(services[i], 0.0), i))
+        now, i = heapq.heappop(running)
+        for q in dependents[services[i]]:
+            waiting[q] -= 1
+            if not waiting[q]:
+                heapq.heappush(ready, position[q])
+    return now
+
+
 class _Model:
     def __init__(self, jobs: Sequence[Job], dependencies: Mapping[str, Sequence[str]], running: Sequence[str],
-                 seconds: Mapping[str, float], max_legs: int, overhead: float) -> None:
+                 seconds: Mapping[str, float], max_legs: int, overhead: float, cores: int) -> None:
         self.jobs = list(jobs)
         self.dependencies = dependencies
         self.seconds = seconds
         self.max_legs = max_legs
         self.overhead = overhead
+        self.cores = cores
         chosen = set(running)
         self.running = [[p for p in job.services if p in chosen] for job in self.jobs]
         self.position = {p: i for i, job in enumerate(self.jobs) for p in job.services}
+        self.rank = {p: i for i, p in enumerate(p for job in self.jobs for p in job.services)}
         index = {job.id: i for i, job in enumerate(self.jobs)}
         # The jobs each job waits for, directly or not: a job's needs come before it.
         self.closure: list[frozenset[int]] = []
@@ -206,9 +259,15 @@ class _Model:
             heapq.heappush(heap, (load + work, i))
         return [leg for leg in legs if leg[1]]
 
+    def duration(self, leg: Sequence[str]) -> float:
+        """A leg's expected time, overhead aside."""
+        if self.cores == 1:
+            return sum(self.seconds.get(p, 0.0) for p in leg)
+        return leg_seconds(sorted(leg, key=self.rank.__getitem__), self.dependencies, self.seconds, self.cores)
+
     def cost(self, services: Sequence[str], single: bool = False) -> float:
         """The expected time of a phase: the overhead, then its slowest leg."""
-        return self.overhead + max(work for work, _ in self.pack(services, single))
+        return self.overhead + max(self.duration(group) for _, group in self.pack(services, single))
 
     def estimate(self, phases: Sequence[_Phase]) -> float:
         """The run's expected makespan when its phases run one after another (an upper estimate)."""
@@ -227,7 +286,7 @@ class _Model:
             later, next_legs = packed[i + 1]
             if any(first not in self.closure[f] for f, _ in packed[i + 1:]):
                 continue  # what stays behind would not wait for what moved
-            loads = [sum(self.seconds.get(p, 0.0) for p in leg) for leg in legs]
+            loads = [self.duration(leg) for leg in legs]
             limit = max(loads)
             for p in sorted((p for leg in next_legs for p in leg), key=lambda p: -self.seconds.get(p, 0.0)):
                 target: int | None = None
@@ -244,10 +303,11 @@ class _Model:
                 if not fits:
                     continue
                 n = target if target is not None else min(range(len(legs)), key=loads.__getitem__)
-                if loads[n] + self.seconds.get(p, 0.0) > limit:
+                load = loads[n] + self.seconds.get(p, 0.0) if self.cores == 1 else self.duration([*legs[n], p])
+                if load > limit:
                     continue
                 legs[n].append(p)
-                loads[n] += self.seconds.get(p, 0.0)
+                loads[n] = load
                 where[p] = (i, n)
             packed[i + 1] = (later, [[p for p in leg if where[p][0] == i + 1] for leg in next_legs])
         return [(first, [leg for leg in legs if leg]) for first, legs in packed if any(legs)]
@@ -260,7 +320,6 @@ class _Model:
             ordered = sorted((sorted(group, key=self.position.__getitem__) for group in groups),
                              key=lambda group: self.position[group[0]])
             result[job] = tuple(
-                Leg(f"{job}-{n}", tuple(group), sum(self.seconds.get(p, 0.0) for p in group))
-                for n, group in enumerate(ordered, 1)
+                Leg(f"{job}-{n}", tuple(group), self.duration(group)) for n, group in enumerate(ordered, 1)
             )
         return result

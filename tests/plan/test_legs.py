@@ -6,7 +6,7 @@ import pytest
 
 from cigen.config.workflow import LegsMode
 from cigen.graph.graph import build_graph
-from cigen.plan.legs import OVERHEAD, Leg, plan_legs
+from cigen.plan.legs import OVERHEAD, Leg, leg_cores, leg_seconds, plan_legs
 from cigen.plan.ordering import OrderRules, Unit
 from cigen.plan.stages import Job, compute_plan, service_needs, stage_jobs
 from testing.workspace_builder import workspace
@@ -183,3 +183,34 @@ def test_a_unit_taken_into_an_earlier_leg_moves_whole() -> None:
     assert services(legs) == {"stage-1": [("a",), ("b", "c0", "u1", "u2")], "stage-2": [(c,) for c in cs[1:]]}
     split = plan_legs(jobs, needs, list(needs), seconds, mode="batch")
     assert services(split)["stage-1"] == [("a",), ("b", "c0", "u1")]
+
+
+# -- the runner's cores ------------------------------------------------------------------------------
+
+
+def test_a_legs_time_is_cigen_runs_schedule_on_the_runners_cores() -> None:
+    # a (10 s) then b and c (20 s, 30 s) that need it, and d (40 s) that needs nothing.
+    needs = {"a": (), "b": ("a",), "c": ("a",), "d": ()}
+    seconds = {"a": 10.0, "b": 20.0, "c": 30.0, "d": 40.0}
+    assert leg_seconds(["a", "b", "c", "d"], needs, seconds, 1) == 100.0  # one after another
+    # Two cores: a and d; b at 10 s, c at 30 s (b done), ending at 60 s; d ends at 40 s.
+    assert leg_seconds(["a", "b", "c", "d"], needs, seconds, 2) == 60.0
+    assert leg_seconds(["a", "b", "c", "d"], needs, seconds, 4) == 40.0  # the chain a -> c, or d
+
+
+def test_a_leg_has_the_cores_of_its_runner_unless_the_plan_says_fewer() -> None:
+    g = build_graph(workspace({"a": [], "b": ["a"]}))
+    assert leg_cores(compute_plan(g), 4) == 4
+    assert leg_cores(compute_plan(g, concurrency=2), 4) == 2
+    assert leg_cores(compute_plan(g, mode="cascade"), 4) == 1  # one service at a time
+
+
+def test_with_more_cores_a_connected_part_of_the_graph_runs_in_one_leg_without_barriers() -> None:
+    # core <- 6 leaves of 30 s: one core pays a barrier and six legs (60 + 20, then 60 + 30, against 60 + 200
+    # in one leg); four cores run it all in one leg: 20 s, four leaves at once, then two: 60 + 80.
+    seconds = {"core": 20.0, **{f"leaf{i}": 30.0 for i in range(6)}}
+    one = plan_legs(FAN, FAN_NEEDS, list(FAN_NEEDS), seconds, mode="auto")
+    assert services(one) == {"stage-1": [("core",)], "stage-2": [(f"leaf{i}",) for i in range(6)]}
+    four = plan_legs(FAN, FAN_NEEDS, list(FAN_NEEDS), seconds, mode="auto", cores=4)
+    assert services(four) == {"stage-1": [("core", *(f"leaf{i}" for i in range(6)))]}
+    assert four["stage-1"][0].seconds == 80.0
