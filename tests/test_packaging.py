@@ -1,6 +1,6 @@
 """The wheel is what users install: it holds the whole package with its templates, installs
-into a fresh venv with its dependencies from the registry, and the installed `cigen` works
-away from the checkout."""
+into a fresh venv with its dependencies (the registry's wheels), and the installed `cigen`
+works away from the checkout."""
 
 from __future__ import annotations
 
@@ -35,17 +35,20 @@ class Installed:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def installed(tmp_path_factory: pytest.TempPathFactory, cigen_wheel: Path, cigen_wheelhouse: Path) -> Installed:
+    """The checkout's wheel (PEP 517, built once for the run) in a fresh venv, with its dependencies.
+
+    They come from the run's wheelhouse: the registry's wheels of cigen's
+    requirements, downloaded once for the whole run, so that the install
+    resolves cigen's metadata as against the registry without searching it again.
+    """
     tmp = tmp_path_factory.mktemp("packaging")
-    files = package_files()
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(REPO_ROOT)], timeout=300)
-    (wheel,) = (tmp / "dist").glob("cigen-*.whl")
     base_python = getattr(sys, "_base_executable", sys.executable)
     run([base_python, "-m", "venv", str(tmp / "venv")], timeout=120)
-    run([str(tmp / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-        timeout=600)
+    run([str(tmp / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-index", "--find-links", str(cigen_wheelhouse), str(cigen_wheel)], timeout=600)
     (tmp / "elsewhere").mkdir()
-    return Installed(wheel, tmp / "venv", tmp / "elsewhere", files)
+    return Installed(cigen_wheel, tmp / "venv", tmp / "elsewhere", package_files())
 
 
 def package_files() -> set[str]:
