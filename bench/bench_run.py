@@ -4,7 +4,7 @@
 Usage (from the checkout root)::
 
     .venv/bin/python bench/bench_run.py [--packages 40] [--concurrency 4] [--runs 3] [--warmup 1]
-        [--pnpm PATH] [--nx PATH] [--baseline PYTHON] [--cache DIR]
+        [--pnpm PATH] [--nx PATH] [--baseline PYTHON] [--cache DIR] [--no-turbo]
 
 The tree is ``../shared/tools/synth_monorepo.py OUT --packages N --seed 1
 --turbo-json --lockfile`` (npm workspaces), with every package's ``build``
@@ -149,16 +149,17 @@ def main() -> None:
     parser.add_argument("--package-manager", action="store_true",
                         help="also time cigen with run.scripts: package-manager (each task through npm run)")
     parser.add_argument("--baseline", help=BASELINE_HELP)
+    parser.add_argument("--no-turbo", action="store_true",
+                        help="leave turbo out (at 400 packages on a loaded 2-core machine a round of it takes half an hour)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cigen-bench-run")
     args = parser.parse_args()
     c = args.concurrency
 
     _shared_of_main_checkout()
     tree, folders, durations, needs = prepare(args.cache, args.packages)
-    runs: dict[str, tuple[list[str], Path]] = {
-        "cigen run build": ([*CIGEN, "run", "build", "-j", str(c)], tree),
-        "turbo run build --force": ([str(TURBO), "run", "build", "--force", f"--concurrency={c}"], tree),
-    }
+    runs: dict[str, tuple[list[str], Path]] = {"cigen run build": ([*CIGEN, "run", "build", "-j", str(c)], tree)}
+    if not args.no_turbo:
+        runs["turbo run build --force"] = ([str(TURBO), "run", "build", "--force", f"--concurrency={c}"], tree)
     if args.package_manager:
         npm_run = variant(tree, "npm-run", {"cigen.yaml": "run:\n  scripts: package-manager\n"})
         runs["cigen run build, npm run"] = ([*CIGEN, "run", "build", "-j", str(c)], npm_run)
@@ -191,11 +192,13 @@ def main() -> None:
                 sys.exit(f"{name}: {len(missing)} packages not built, {missing[0]} first")
             if round_ >= args.warmup:
                 samples[name].append(wall)
+            print(f"round {round_ + 1}{' (warm-up)' * (round_ < args.warmup)}: {name} {wall:.2f} s",
+                  file=sys.stderr, flush=True)
     clean(trees, folders)
 
     path, share = lower_bound(durations, needs, c)
     bound = max(path, share)
-    turbo = statistics.median(samples["turbo run build --force"])
+    turbo = statistics.median(samples["turbo run build --force"]) if not args.no_turbo else None
     print(f"{args.packages} packages, concurrency {c}, medians of {args.runs} alternating runs "
           f"({args.warmup} warm-up dropped), on {os.cpu_count()} CPUs")
     print(f"lower bound {bound:.2f} s = max(critical path {path:.2f} s, work / {c} {share:.2f} s)")
@@ -203,7 +206,8 @@ def main() -> None:
     print(f"{'command':<{width}}  {'median':>8}  {'x turbo':>7}  {'x bound':>7}  runs")
     for name, walls in samples.items():
         median = statistics.median(walls)
-        print(f"{name:<{width}}  {median:>7.2f}s  {median / turbo:>7.2f}  {median / bound:>7.2f}  "
+        versus = f"{median / turbo:>7.2f}" if turbo else f"{'-':>7}"
+        print(f"{name:<{width}}  {median:>7.2f}s  {versus}  {median / bound:>7.2f}  "
               + " ".join(f"{w:.2f}" for w in walls))
 
 
