@@ -215,13 +215,16 @@ class Orchestrator:
         if event.event == "restart overlimit":
             self._fail(name, "PM2 gave up restarting it (errored: too many unstable restarts)")
         elif event.event == "exit":
-            code = "" if event.exit_code is None else f" with code {event.exit_code}"
-            if run.state == "healthy":
-                waiting = [n for n, r in self.runs.items() if r.state == "starting"]
-                also = f" while {', '.join(waiting)} {'was' if len(waiting) == 1 else 'were'} starting" if waiting else ""
-                self._fail(name, f"exited{code} after it became healthy{also}")
-            else:
-                self._fail(name, f"exited{code} before it became healthy")
+            self._exited(name, run, event.exit_code)
+
+    def _exited(self, name: str, run: _Run, exit_code: int | None) -> None:
+        code = "" if exit_code is None else f" with code {exit_code}"
+        if run.state == "healthy":
+            waiting = [n for n, r in self.runs.items() if r.state == "starting"]
+            also = f" while {', '.join(waiting)} {'was' if len(waiting) == 1 else 'were'} starting" if waiting else ""
+            self._fail(name, f"exited{code} after it became healthy{also}")
+        else:
+            self._fail(name, f"exited{code} before it became healthy")
 
     def _on_probed(self, name: str, started: float, result: ProbeResult) -> None:
         run = self.runs[name]
@@ -276,8 +279,11 @@ class Orchestrator:
             run = self.runs.get(name) if name else None
             if run is None or run.state not in ("starting", "healthy"):
                 continue
-            if proc.status in ("errored", "stopped", "waiting restart") or (run.ours and proc.restarts > 0):
+            if proc.status in ("errored", "stopped"):
                 self._fail(name, f"PM2 shows it {proc.status} after {proc.restarts} restarts")  # type: ignore[arg-type]
+            elif proc.status == "waiting restart" or (run.ours and proc.restarts > 0):
+                # It exited and PM2's exit event is not here yet (a loaded machine delays it): the event's failure.
+                self._exited(name, run, proc.exit_code)  # type: ignore[arg-type]
 
     def _healthy(self, name: str, run: _Run) -> None:
         run.state, run.healthy_after = "healthy", time.monotonic() - run.requested
