@@ -15,8 +15,11 @@ from testing.examples import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, npm_run,
 
 def node_test(member: Path) -> tuple[int, int]:
     """Run a member's test script with the TAP reporter; (passed, failed)."""
-    output = run(["npm", "run", "--silent", "test", "--", "--test-reporter=tap"], cwd=member, timeout=120).stdout
-    counts = dict(re.findall(r"^# (pass|fail) (\d+)$", output, re.MULTILINE))
+    done = run(["npm", "run", "--silent", "test", "--", "--test-reporter=tap"], cwd=member, timeout=120, check=False)
+    counts = dict(re.findall(r"^# (pass|fail) (\d+)$", done.stdout, re.MULTILINE))
+    # A failure shows each failing test's TAP block (its name, error and location), not the output's tail.
+    failing = re.findall(r"^not ok .*?^  \.\.\.$", done.stdout, re.MULTILINE | re.DOTALL)
+    assert done.returncode == 0 and counts, "\n".join(failing) or done.stdout + done.stderr
     return int(counts["pass"]), int(counts["fail"])
 
 
