@@ -57,3 +57,20 @@ def test_too_few_tests_for_the_groups_falls_back_to_long_first() -> None:
 
 def test_the_same_collection_always_gives_the_same_order() -> None:
     assert arrange(TESTS, str, LONG, 4) == arrange(list(TESTS), str, LONG, 4)
+
+
+def test_every_prefix_of_the_suites_longest_names_a_test_that_exists() -> None:
+    # arrange() ignores a prefix that matches nothing, so a renamed long test would quietly start last.
+    import re
+
+    from testing.paths import REPO_ROOT
+    from tests.conftest import LONGEST
+
+    stale = []
+    for prefixes, _ in LONGEST:
+        for prefix in prefixes:
+            path, _, name = prefix.partition("::")
+            source = REPO_ROOT / path
+            if not source.is_file() or not re.search(rf"^def {re.escape(name)}", source.read_text(), re.MULTILINE):
+                stale.append(prefix)
+    assert stale == []
