@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ import pytest
 
 from cigen.adapters.proc import run
 from cigen.runtime.pm2 import alive
+from cigen.runtime.proxies import free_ports
 from testing.cli import CliResult, run_cigen
 from testing.paths import EXAMPLES
 
@@ -117,18 +117,6 @@ def build_shop(root: Path) -> None:
 def shop_token(root: Path) -> str:
     """A token the shop's auth service verifies (signed with its default secret), as ``npm run token`` prints."""
     return run(["node", "services/auth/src/token.js", "--user", "tester"], cwd=root, timeout=60).stdout.strip()
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports on 127.0.0.1 that nothing listens on now (the kernel picks them)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.examples import free_ports
+from cigen.runtime.proxies import free_ports
 from testing.gitrepos import Repo
 from testing.runtime import RuntimeRepo
 

@@ -46,10 +46,9 @@ from cigen.runtime.daemon import Proc, ProcEvent
 from cigen.runtime.proxies import ProxyEntry
 from cigen.runtime.probes import Probe, ProbeResult, run_probe
 from cigen.runtime.trees import Trees
+from cigen.verify import faults
 from cigen.verify.proxy_control import ProxyUnreachable, switch
 
-_HISTORY = "faults-history.jsonl"  # the faults over, with their spans (cigen.verify.faults.HISTORY)
-_FAULTS = "faults.json"  # in the PM2 home: the faults `cigen verify` holds (cigen.verify.faults)
 _STAMP = 0.001  # PM2 stamps its events with Date.now(), whole milliseconds: one may read up to 1 ms early
 _SLOW = 10  # ticks between reads of PM2's process list (its events say at once what changed; this is a backstop)
 _PROXIES = 5  # ticks between reads of the proxies' counts
@@ -103,8 +102,8 @@ class Sampler:
         ``proxies``: the table of the stack's proxies (``proxy_table``)."""
         self.folder, self.manifest, self.list_procs, self.clock = folder, manifest, list_procs, clock
         self.proxies = proxies
-        self.faults_file = home / _FAULTS if home is not None else None
-        self.history_file = home / _HISTORY if home is not None else None
+        self.faults_file = home / faults.RECORDS if home is not None else None
+        self.history_file = home / faults.HISTORY if home is not None else None
         self._history_at = 0  # bytes of the history read so far
         self.faults: dict[str, _Fault] = {}  # id -> every fault seen this run, holding or over
         self.events: queue.Queue[ProcEvent] = queue.Queue()
