@@ -25,7 +25,9 @@ service runs:
 Three ways, on the same durations:
 
 (a) ``legs: service``: a leg per service, in its stage's job (cigen before issue 12);
-(b) the default, ``legs: auto``, packed by the timings of an earlier run (the durations);
+(b) the default, ``legs: auto``, packed by the timings of an earlier run (the durations),
+    with the head-start legs the plan job adds where the simulated run says they pay
+    (:mod:`cigen.plan.head_start`; a leg's time there includes the builds it makes itself);
     (b0) is its first run, with no timings (every service expected to take the same);
 (c) one job running everything on a 4-core runner, in dependency order, longest
     path first (what Turborepo and Nx document for CI).
@@ -38,9 +40,11 @@ overhead) / R. Targets for (b): makespan within 1.25x the lower bound,
 runner-minutes within 1.5x the total work plus one overhead per runner it uses.
 
 Faithful to the generated workflow: the jobs and their ``needs`` are read
-from the rendered workflow, the legs are what the plan job computes, a job
-with no legs ends when its needs do (its ``if:`` skips it: ``!cancelled()``
-lets it run after skipped needs), jobs ready at once queue in file order.
+from the rendered workflow, the legs are what the plan job computes, and the
+run is :func:`cigen.plan.simulate.simulate`, the model the plan job chooses
+head starts by: a job with no legs ends when its needs do (its ``if:`` skips
+it: ``!cancelled()`` lets it run after skipped needs), jobs ready at once
+queue in file order.
 A leg's ``cigen run`` runs as many services at once as the runner has
 cores; the plan job, on the same kind of runner, packs the legs for that
 many (:func:`cigen.plan.legs.leg_seconds`), and so does the simulation with
@@ -58,7 +62,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,8 +73,10 @@ from cigen.config.loader import load_config  # noqa: E402
 from cigen.config.workflow import LegsMode  # noqa: E402
 from cigen.discovery import discover  # noqa: E402
 from cigen.graph.graph import build_graph  # noqa: E402
+from cigen.plan.head_start import HEAD_START, head_start  # noqa: E402
 from cigen.plan.legs import Leg, leg_seconds, plan_legs  # noqa: E402
-from cigen.plan.stages import service_needs  # noqa: E402
+from cigen.plan.simulate import simulate  # noqa: E402
+from cigen.plan.stages import Job, service_needs  # noqa: E402
 from cigen.render.workflow import render_workflow  # noqa: E402
 
 # ../shared next to the checkout (a worktree: further up).
@@ -90,28 +96,14 @@ def durations(paths: Sequence[str], seed: int) -> dict[str, float]:
     return {p: rng.lognormvariate(math.log(20.0), 1.0) for p in paths}
 
 
-def simulate_legs(jobs: Mapping[str, Sequence[str]], legs: Mapping[str, Sequence[Leg]], seconds: Mapping[str, float],
+def simulate_legs(jobs: Sequence[Job], legs: Mapping[str, Sequence[Leg]], seconds: Mapping[str, float],
                   runners: int, overhead: float, needs: Mapping[str, Sequence[str]], cores: int = 1) -> Outcome:
-    """Each job once its needs ended, its legs on the first free runners (GitHub's queue, first ready first);
-    a job without legs is skipped at once."""
-    free = [0.0] * runners  # when each runner is free
-    done: dict[str, float] = {}
-    busy, count = 0.0, 0
-    pending = list(jobs)
-    while pending:
-        available = [j for j in pending if all(n in done for n in jobs[j])]
-        job = min(available, key=lambda j: (max((done[n] for n in jobs[j]), default=0.0), pending.index(j)))
-        pending.remove(job)
-        ready = finish = max((done[n] for n in jobs[job]), default=0.0)
-        for leg in legs.get(job, ()):
-            start = max(heapq.heappop(free), ready)
-            took = overhead + leg_seconds(leg.services, needs, seconds, cores)
-            heapq.heappush(free, start + took)
-            finish = max(finish, start + took)
-            busy += took
-            count += 1
-        done[job] = finish
-    return Outcome(max(done.values(), default=0.0), busy, count)
+    """The run as :func:`cigen.plan.simulate.simulate` models GitHub's, each leg timed by the actual durations
+    (what it builds for itself first, then its services, on ``cores``), not by the plan's expectation."""
+    timed = {job: [replace(leg, seconds=leg_seconds(leg.builds + leg.services, needs, seconds, cores)) for leg in job_legs]
+             for job, job_legs in legs.items()}
+    run = simulate(jobs, timed, runners=runners, overhead=overhead)
+    return Outcome(run.makespan, run.runner_seconds, run.legs)
 
 
 def simulate_single_job(needs: Mapping[str, Sequence[str]], seconds: Mapping[str, float], overhead: float) -> Outcome:
@@ -172,7 +164,8 @@ def graph_row(name: str, root: Path, runners: int, overhead: float, seed: int, c
     workspace = discover(root, config)
     model = build_model(workspace, config)
     doc = render_workflow(model)
-    stage_jobs = {job.id: [n for n in doc["jobs"][job.id]["needs"] if n != "plan"] for job in model.jobs}
+    # The jobs as the workflow file has them: its order, its needs.
+    jobs = [replace(job, needs=tuple(n for n in doc["jobs"][job.id]["needs"] if n != "plan")) for job in model.jobs]
     plan = model.plan
     graph = build_graph(workspace, include_root=config.include_root)
     needs = service_needs(graph, plan) if plan.mode != "parallel" else {p: () for p in plan.services}
@@ -182,9 +175,14 @@ def graph_row(name: str, root: Path, runners: int, overhead: float, seed: int, c
     wf = config.workflow
 
     def legs(mode: LegsMode, expected: Mapping[str, float]) -> Outcome:
-        packed = plan_legs(model.jobs, needs, plan.services, expected, mode=mode, max_legs=wf.max_legs,
+        # What the plan job does (cigen.app.affected): pack the stage jobs' legs, then give a head start
+        # where the simulated run says it pays.
+        stages = [job for job in jobs if job.id != HEAD_START]
+        packed = plan_legs(stages, needs, plan.services, expected, mode=mode, max_legs=wf.max_legs,
                            overhead=overhead, cores=cores)
-        return simulate_legs(stage_jobs, packed, seconds, runners, overhead, needs, cores)
+        if mode != "service":  # a leg per service is the workflow without a head-start job
+            packed = head_start(jobs, packed, needs, expected, max_legs=wf.max_legs, overhead=overhead, cores=cores)
+        return simulate_legs(jobs, packed, seconds, runners, overhead, needs, cores)
 
     a = legs("service", seconds)
     b = legs("auto", seconds)

@@ -118,7 +118,7 @@ def affected_of(argv: Sequence[str], env: Mapping[str, str]) -> Affected:
 
 
 def _affected(result: Affected, outputs: Path, env: Mapping[str, str], timings: Path | None) -> int:
-    write_outputs(outputs, grouped(result.github_outputs(result.jobs(), timings)))
+    write_outputs(outputs, grouped(result.github_outputs(result.workflow_jobs(), timings)))
     step_summary(result, env)
     return 0
 

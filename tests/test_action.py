@@ -355,7 +355,7 @@ def test_the_action_installs_once_and_runs_every_command(
     assert [(e["run"], e["build"]) for e in json.loads(job.outputs["stage-1"])] == [
         (["packages/lib", "packages/api"], [])]
     outputs = leg.step("Outputs").log
-    assert 'affected=["@mono/api","lib"] any=true counts={"stage-1":1,"stage-2":0}' in outputs
+    assert 'affected=["@mono/api","lib"] any=true counts={"stage-0":0,"stage-1":1,"stage-2":0}' in outputs
     assert "report-names-api" in outputs
     assert "@mono/api" in leg.summary and "mono/cigen" not in leg.summary
     assert "ok" in leg.step("The service answers").log
@@ -385,8 +385,10 @@ def test_the_generated_plan_job_runs_cigen_through_the_action(tmp_path: Path, ci
              and not job.endswith("-count")}
     legs = {job: [(e["build"], e["run"]) for e in entries] for job, entries in lists.items()}
     # core builds for api; api and web run after it in the same leg: no barrier between three short services.
-    assert legs == {"stage-1": [(["packages/core"], ["packages/api", "packages/web"])], "stage-2": [], "stage-3": []}
-    assert {job: plan.outputs[f"{job}-count"] for job in lists} == {"stage-1": "1", "stage-2": "0", "stage-3": "0"}
+    assert legs == {"stage-0": [], "stage-1": [(["packages/core"], ["packages/api", "packages/web"])], "stage-2": [],
+                    "stage-3": []}
+    assert {job: plan.outputs[f"{job}-count"] for job in lists} == {
+        "stage-0": "0", "stage-1": "1", "stage-2": "0", "stage-3": "0"}
     assert plan.outputs["any"] == "true"
 
 

@@ -225,7 +225,7 @@ def test_try_repo_fails_once_for_a_package_that_adds_a_stage_then_passes(
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
     assert f"cigen: wrote {WORKFLOW}" in first.stdout
-    assert _stage_jobs(repo) == ["stage-1", "stage-2", "stage-3"]
+    assert _stage_jobs(repo) == ["stage-0", "stage-1", "stage-2", "stage-3"]
     assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
 
     git(repo, "add", "-A")
@@ -281,10 +281,10 @@ def _fails_once_then_passes(repo: Path, message: str, rewritten: list[str]) -> N
 @pytest.mark.slow
 def test_a_commit_adding_a_package_that_adds_a_stage_fails_once_then_the_next_commit_passes(installed: Path) -> None:
     repo = installed
-    assert _stage_jobs(repo) == ["stage-1", "stage-2"]
+    assert _stage_jobs(repo) == ["stage-0", "stage-1", "stage-2"]
     _add_package(repo, depends_on="@m/api")
     _fails_once_then_passes(repo, "add the worker", [WORKFLOW, "ecosystem.config.js"])
-    assert _stage_jobs(repo) == ["stage-1", "stage-2", "stage-3"]
+    assert _stage_jobs(repo) == ["stage-0", "stage-1", "stage-2", "stage-3"]
     assert '"name": "@m/worker"' in (repo / "ecosystem.config.js").read_text()
 
 

@@ -12,8 +12,8 @@ the plan job and the stage jobs of the generated workflow:
 ``all``
     empty, or why every service runs (a global file, a dispatch, no base...)
 ``<job id>``
-    for every job of ``stage_jobs(compute_plan(graph, mode, concurrency))``
-    (``stage-1``, ``stage-2-part-1``, ...): a compact one-line JSON list of
+    for every job of the workflow (:func:`cigen.plan.head_start.workflow_jobs`:
+    ``stage-0``, ``stage-1``, ``stage-2-part-1``, ...): a compact one-line JSON list of
     the job's legs, one matrix entry each (the entry's keys:
     :mod:`cigen.render.leg_matrix`). A leg runs one service or a balanced
     batch of them (``workflow.legs``). With ``--build-deps`` the unaffected

@@ -26,7 +26,8 @@ from cigen.impact.affected import Impact, Rules, compute_impact
 from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
 from cigen.app.timings import expected_seconds, folder_sizes, read_timings
-from cigen.plan.legs import leg_cores, plan_legs
+from cigen.plan.head_start import HEAD_START, head_start, workflow_jobs
+from cigen.plan.legs import OVERHEAD, leg_cores, plan_legs
 from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
@@ -89,6 +90,10 @@ class Affected:
         """The stage jobs of the plan."""
         return stage_jobs(self.plan)
 
+    def workflow_jobs(self) -> tuple[Job, ...]:
+        """The jobs of the generated workflow: the stage jobs, after the head-start job where it has one."""
+        return workflow_jobs(self.plan, self.config.workflow.legs)
+
     def document(self) -> dict[str, Any]:
         """The JSON shape of ``--format json`` (a contract); ``build_only`` only with --build-deps."""
         impact, names = self.impact, self.names
@@ -129,8 +134,12 @@ class Affected:
         dependencies = service_needs(self.graph, plan) if plan.mode != "parallel" else {}
         seconds = expected_seconds(read_timings(timings), folder_sizes(self.workspace.root, running))
         # The plan job runs on the legs' kind of runner: its CPUs are theirs.
-        legs = plan_legs(jobs, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units,
-                         cores=leg_cores(plan, os.cpu_count() or 1))
+        cores = leg_cores(plan, os.cpu_count() or 1)
+        stages = [job for job in jobs if job.id != HEAD_START]
+        legs = plan_legs(stages, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units,
+                         cores=cores)
+        legs = head_start(jobs, legs, dependencies, seconds, max_legs=wf.max_legs, overhead=OVERHEAD, cores=cores,
+                          fixed=[m for unit in plan.units for m in unit.members])
         return leg_entries(
             legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
             artifacts=artifact_names(plan.services), dependencies=dependencies,
@@ -173,7 +182,7 @@ def github_output(env: Mapping[str, str]) -> Path:
 def write_github(result: Affected, env: Mapping[str, str], timings: Path | None = None) -> GithubWritten:
     """Write the outputs to $GITHUB_OUTPUT and the report to the step summary (when there is one)."""
     outputs = github_output(env)
-    jobs = result.jobs()
+    jobs = result.workflow_jobs()
     values = result.github_outputs(jobs, timings)
     github_env.write_outputs(outputs, values)
     step_summary(result, env)

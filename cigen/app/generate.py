@@ -22,7 +22,8 @@ from cigen.config.integrations import DEFAULT_IMPACT_PATH
 from cigen.errors import InputError
 from cigen.graph.graph import build_graph
 from cigen.plan.ordering import OrderRules
-from cigen.plan.stages import compute_plan, stage_jobs
+from cigen.plan.head_start import workflow_jobs
+from cigen.plan.stages import compute_plan
 from cigen.plan.tasks import python_commands as commands_of
 from cigen.plan.tasks import service_tasks, task_argv
 from cigen.plan.toolchains import detect, versions
@@ -151,7 +152,7 @@ def build_model(workspace: Workspace, config: Config) -> WorkflowModel:
     return WorkflowModel(
         config=wf,
         plan=plan,
-        jobs=stage_jobs(plan),
+        jobs=workflow_jobs(plan, wf.legs),
         services=services,
         versions=versions(workspace.root, wf.node_version, wf.python_version),
         version=__version__,

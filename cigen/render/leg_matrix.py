@@ -12,7 +12,9 @@ action (:mod:`cigen.render.leg_action`) reads, and a contract between the two:
 ``run``
     folders of the services the change affects: every task runs
 ``build``
-    folders of their unaffected dependencies this leg only builds (``--build-deps``)
+    folders this leg only builds, before ``run``: the unaffected dependencies of
+    its services (``--build-deps``), and in a head-start leg the dependencies it
+    builds itself instead of waiting for their legs (:mod:`cigen.plan.head_start`)
 ``toolchains``
     the toolchain keys its services use, space-separated, with a space at
     each end (``contains(inputs.toolchains, ' npm ')`` matches whole keys)
@@ -20,7 +22,8 @@ action (:mod:`cigen.render.leg_action`) reads, and a contract between the two:
     ``[toolchain key, folder]`` pairs for toolchains without a shared folder
     (each service installs in its own)
 ``outputs``
-    ``[service artifact folder, service folder]`` pairs: what it packs
+    ``[service artifact folder, service folder]`` pairs: what it packs (its own
+    services', never what it only builds for itself)
 ``download``
     the artifacts of every leg its services depend on, directly or not, as
     a download-artifact pattern (``{a,b}``); empty when there are none
@@ -89,16 +92,17 @@ def leg_entries(
     for job, job_legs in legs.items():
         entries[job] = []
         for leg in job_legs:
-            used = sorted({toolchains[p].key for p in leg.services})
+            present = (*leg.builds, *leg.services)  # a head-start leg builds what it needs first
+            used = sorted({toolchains[p].key for p in present})
             first = names.get(leg.services[0], leg.services[0])
             entries[job].append({
                 "name": first if len(leg.services) == 1 else f"{first} +{len(leg.services) - 1}",
                 "id": leg.id,
                 "artifact": LEG_ARTIFACT_PREFIX + leg.id,
                 "run": [p for p in leg.services if p not in building],
-                "build": [p for p in leg.services if p in building],
+                "build": [*leg.builds, *(p for p in leg.services if p in building)],
                 "toolchains": f" {' '.join(used)} ",
-                "folders": [[toolchains[p].key, p] for p in leg.services if toolchains[p].root is None],
+                "folders": [[toolchains[p].key, p] for p in present if toolchains[p].root is None],
                 "outputs": [[artifacts[p], p] for p in leg.services],
                 "download": pattern(sorted(LEG_ARTIFACT_PREFIX + other for other in _needed(leg, leg_of, dependencies))),
             })
@@ -106,8 +110,8 @@ def leg_entries(
 
 
 def _needed(leg: Leg, leg_of: Mapping[str, str], dependencies: Mapping[str, Sequence[str]]) -> set[str]:
-    """The other legs that run a dependency of ``leg``'s services, directly or not."""
-    seen: set[str] = set()
+    """The other legs that run a dependency of ``leg``'s services, directly or not, that it does not build."""
+    seen: set[str] = set(leg.builds)
     stack = [d for p in leg.services for d in dependencies.get(p, ())]
     found: set[str] = set()
     while stack:

@@ -192,7 +192,9 @@ def _stage_job(model: WorkflowModel, job: Job, parts: list[Job]) -> CommentedMap
 
 
 # The previous timings (restored, possibly none), then every leg's `cigen run
-# --json` documents: a service's newest time wins (cigen.app.timings).
+# --json` documents: a service's newest time wins (cigen.app.timings). A
+# leg's `-build` document only builds (a pull request's unaffected
+# dependencies, a head start's): not the time the service takes to run.
 _MERGE_TIMINGS = f"""\
 python3 - <<'PYTHON'
 import glob, json, os
@@ -204,6 +206,8 @@ try:
 except (OSError, ValueError, KeyError, TypeError):
     seconds = {{}}
 for name in sorted(glob.glob(os.path.join(temp, "{TIMINGS_DIR}", "*.json"))):
+    if name.endswith("-build.json"):
+        continue
     try:
         with open(name, encoding="utf-8") as handle:
             run = json.load(handle)

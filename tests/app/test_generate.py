@@ -110,8 +110,8 @@ def started(tmp_path: Path) -> tuple[str, dict[str, Any]]:
 
 def test_the_integration_job_follows_every_stage_and_the_gate_waits_for_it(started: tuple[str, dict]) -> None:
     jobs = started[1]
-    assert list(jobs) == ["plan", "stage-1", "stage-2", "stage-3", "integration", "timings", "cigen"]
-    assert jobs["integration"]["needs"] == ["plan", "stage-1", "stage-2", "stage-3"]
+    assert list(jobs) == ["plan", "stage-0", "stage-1", "stage-2", "stage-3", "integration", "timings", "cigen"]
+    assert jobs["integration"]["needs"] == ["plan", "stage-0", "stage-1", "stage-2", "stage-3"]
     assert jobs["integration"]["if"] == "${{ !cancelled() && !failure() && needs.plan.outputs.any == 'true' }}"
     assert jobs["cigen"]["needs"][-1] == "integration"
 

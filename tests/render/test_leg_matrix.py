@@ -46,6 +46,19 @@ def test_a_leg_downloads_the_legs_of_its_dependencies_all_the_way_down_and_no_ot
     assert app["toolchains"] == " pip " and app["folders"] == [["pip", "app"]]  # pip installs in its folder
 
 
+def test_a_head_start_leg_builds_what_it_needs_itself_and_downloads_and_packs_only_its_own() -> None:
+    """app's leg of the head-start job builds core and lib (which stage-1's leg runs) instead of waiting."""
+    legs = {**LEGS, "stage-0": (Leg("stage-0-1", ("app",), 29.0, ("core", "lib")),)}
+    del legs["stage-3"]
+    [head] = leg_entries(legs, build_only=[], names={}, toolchains=TOOLCHAINS, artifacts=artifact_names(NEEDS),
+                         dependencies=NEEDS)["stage-0"]
+    assert (head["run"], head["build"]) == (["app"], ["core", "lib"])
+    assert head["download"] == ""  # not stage-1-1's artifact: nothing waits for that leg
+    assert head["outputs"] == [["cigen-app", "app"]]  # core's and lib's are stage-1-1's to pack
+    assert head["toolchains"] == " npm pip "  # what its builds need is set up too
+    assert head["folders"] == [["pip", "app"]]
+
+
 def test_several_legs_to_download_make_one_pattern() -> None:
     assert pattern(["cigen-leg-stage-1-1", "cigen-leg-stage-1-2"]) == "{cigen-leg-stage-1-1,cigen-leg-stage-1-2}"
     assert pattern([]) == ""

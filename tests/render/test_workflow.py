@@ -10,6 +10,9 @@ artifacts between legs.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -310,12 +313,32 @@ def test_the_timings_job_folds_the_legs_times_into_the_cache_the_next_plan_job_r
     assert '--timings "$TIMINGS"' in affected["run"]
     assert affected["env"]["TIMINGS"] == restore["with"]["path"]
     timings = jobs["timings"]
-    assert timings["needs"] == ["plan", "stage-1", "stage-2", "stage-3"]
+    assert timings["needs"] == ["plan", "stage-0", "stage-1", "stage-2", "stage-3"]
     assert timings["if"] == "${{ !cancelled() && needs.plan.outputs.any == 'true' }}"
     save = step(timings, "Restore the timings of earlier runs")
     assert save["uses"].startswith("actions/cache@")  # saves at the end of the job, under this run's key
     assert save["with"]["path"] == restore["with"]["path"]
     assert save["with"]["key"] == "cigen-timings-${{ github.run_id }}-${{ github.run_attempt }}"
+
+
+def test_the_timings_job_keeps_a_service_s_whole_run_not_a_leg_that_only_built_it(tmp_path: Path) -> None:
+    """A ``-build`` document (a pull request's unaffected dependency, a head start's) times the build alone."""
+    script = step(workflow("diamond")["jobs"]["timings"], "Add this run's timings")["run"]
+    (tmp_path / "cigen-timings.json").write_text(json.dumps({"version": 1, "seconds": {"core": 50.0, "old": 7.0}}))
+    legs = tmp_path / "cigen-timings"
+    legs.mkdir()
+
+    def document(*services: tuple[str, list[float]]) -> str:
+        return json.dumps({"services": [{"path": p, "tasks": [{"seconds": t} for t in times]} for p, times in services]})
+
+    (legs / "stage-1-1.json").write_text(document(("core", [10.0, 30.0]), ("lib", [5.0])))
+    (legs / "stage-2-1-build.json").write_text(document(("core", [10.0])))  # read after stage-1-1.json
+    (legs / "stage-0-1.json").write_text(document(("app", [60.0])))
+    done = subprocess.run(["bash", "-c", script], env={**os.environ, "RUNNER_TEMP": str(tmp_path)},
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == "timings of 4 services\n"
+    saved = json.loads((tmp_path / "cigen-timings.json").read_text())
+    assert saved == {"version": 1, "seconds": {"app": 60.0, "core": 40.0, "lib": 5.0, "old": 7.0}}
 
 
 def test_the_stage_and_plan_jobs_hold_no_per_service_data() -> None:

@@ -24,6 +24,7 @@ from cigen.config.root import Config
 from cigen.config.workflow import LegsMode
 from cigen.discovery import discover
 from cigen.graph.graph import build_graph
+from cigen.plan.head_start import workflow_jobs
 from cigen.plan.legs import plan_legs
 from cigen.plan.stages import compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
@@ -125,11 +126,11 @@ def _with_plan_outputs(text: str, repo: Path, outputs_file: Path, legs: LegsMode
     workspace = discover(repo, config)
     g = build_graph(workspace)
     plan = compute_plan(g)
-    jobs = stage_jobs(plan)
+    jobs = workflow_jobs(plan, config.workflow.legs)  # with the head-start job, which gets no leg here
     names = {p: LABELS[workspace.member(p).name or ""] for p in plan.services}
     needs = service_needs(g, plan)
     entries = leg_entries(
-        plan_legs(jobs, needs, plan.services, dict.fromkeys(plan.services, 10.0), mode=legs),
+        plan_legs(stage_jobs(plan), needs, plan.services, dict.fromkeys(plan.services, 10.0), mode=legs),
         build_only=(), names=names, toolchains=detect(workspace, plan.services),
         artifacts=artifact_names(plan.services), dependencies=needs,
     )
@@ -166,8 +167,8 @@ def test_every_leg_builds_and_tests_with_its_dependencies_outputs(
     run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
                        machine_env=package_mirror(cigen_wheelhouse))
     assert run.results() == {
-        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": SUCCESS, "stage-3": SUCCESS, "timings": SUCCESS,
-        "cigen": SUCCESS,
+        "plan": SUCCESS, "stage-0": SKIPPED, "stage-1": SUCCESS, "stage-2": SUCCESS, "stage-3": SUCCESS,
+        "timings": SUCCESS, "cigen": SUCCESS,
     }, run.report()
     legs = {leg.name: leg for job in run.jobs.values() for leg in job.legs}
     assert set(LABELS.values()) <= set(legs), run.report()  # each leg is named by its label
@@ -188,7 +189,7 @@ def test_a_failing_test_skips_the_dependents_and_fails_the_gate(
     run = run_workflow(doc, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
                        machine_env=package_mirror(cigen_wheelhouse))
     assert run.results() == {
-        "plan": SUCCESS, "stage-1": SUCCESS, "stage-2": FAILURE, "stage-3": SKIPPED, "timings": SUCCESS,
-        "cigen": FAILURE,
+        "plan": SUCCESS, "stage-0": SKIPPED, "stage-1": SUCCESS, "stage-2": FAILURE, "stage-3": SKIPPED,
+        "timings": SUCCESS, "cigen": FAILURE,
     }, run.report()
     assert "stage-2" in run.jobs["cigen"].legs[0].step("Fail if any job failed or was cancelled").log

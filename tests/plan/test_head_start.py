@@ -1,0 +1,127 @@
+"""The head-start job: a service nothing waits for leaves the barriers, building what it needs itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from cigen.config.workflow import LegsMode
+from cigen.graph.graph import build_graph
+from cigen.plan.head_start import HEAD_START, head_start, workflow_jobs
+from cigen.plan.legs import OVERHEAD, Leg, plan_legs
+from cigen.plan.simulate import simulate
+from cigen.plan.stages import Job, Mode, compute_plan
+from testing.workspace_builder import workspace
+
+# a <- b <- c, and a <- slow: slow holds stage-2's barrier, which c waits for though it never needs slow.
+NEEDS = {"a": (), "b": ("a",), "slow": ("a",), "c": ("b",)}
+JOBS = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
+        Job("stage-2", "stage-2", ("b", "slow"), ("stage-1",)), Job("stage-3", "stage-3", ("c",), ("stage-2",))]
+SECONDS = {"a": 30.0, "b": 30.0, "slow": 600.0, "c": 30.0}
+
+
+def packed(seconds: dict[str, float] = SECONDS, mode: LegsMode = "service") -> dict[str, tuple[Leg, ...]]:
+    return plan_legs(JOBS[1:], NEEDS, list(NEEDS), seconds, mode=mode)
+
+
+def makespan(legs: dict[str, tuple[Leg, ...]]) -> float:
+    return simulate(JOBS, legs, runners=20, overhead=OVERHEAD).makespan
+
+
+def test_a_slow_service_nothing_depends_on_starts_at_once_building_its_dependencies_itself() -> None:
+    before = packed()
+    after = head_start(JOBS, before, NEEDS, SECONDS, max_legs=20, overhead=OVERHEAD)
+    assert after[HEAD_START][0] == Leg(f"{HEAD_START}-1", ("slow",), 630.0, ("a",))
+    assert [leg.services for leg in after["stage-2"]] == [("b",)]  # b's leg no longer waits for slow's
+    assert after["stage-1"] == before["stage-1"]  # a still runs for b
+    # slow ends at 60 + 630 instead of 60 + 30 + 60 + 600.
+    assert (makespan(before), makespan(after)) == (840.0, 690.0)
+
+
+def test_the_end_of_a_chain_skips_the_barriers_when_that_ends_its_jobs_sooner_than_it_costs() -> None:
+    """c waited for three barriers (270 s); built after a and b in one leg it ends at 150 s, for 60 s of
+    runner time more."""
+    after = head_start(JOBS, packed(), NEEDS, SECONDS, max_legs=20, overhead=OVERHEAD)
+    assert after[HEAD_START][1] == Leg(f"{HEAD_START}-2", ("c",), 90.0, ("a", "b"))
+    assert "stage-3" not in after  # nothing left to run there: the job is skipped
+
+
+def test_a_service_off_the_critical_path_keeps_its_leg() -> None:
+    """slow is short and c is long: a head start for slow would rebuild a and end no job sooner."""
+    seconds = {**SECONDS, "slow": 5.0, "c": 900.0}
+    after = head_start(JOBS, packed(seconds), NEEDS, seconds, max_legs=20, overhead=OVERHEAD)
+    assert [leg.services for leg in after["stage-2"]] == [("b",), ("slow",)]
+    assert all("slow" not in leg.services for leg in after.get(HEAD_START, ()))
+
+
+def test_nothing_moves_when_the_head_start_costs_more_than_it_saves() -> None:
+    """Batches already run the chain in one leg, without barriers: building a again would end nothing sooner."""
+    seconds = {"a": 900.0, "b": 5.0, "slow": 5.0, "c": 5.0}
+    before = packed(seconds, mode="batch")
+    assert head_start(JOBS, before, NEEDS, seconds, max_legs=20, overhead=OVERHEAD) == before
+
+
+def test_a_service_something_depends_on_never_moves() -> None:
+    """Its dependents could not wait for the head-start job: no job needs it."""
+    seconds = {**SECONDS, "b": 900.0}
+    after = head_start(JOBS, packed(seconds), NEEDS, seconds, max_legs=20, overhead=OVERHEAD)
+    assert HEAD_START not in after or all("b" not in leg.services for leg in after[HEAD_START])
+
+
+def test_a_member_of_a_unit_stays_in_its_unit_leg() -> None:
+    after = head_start(JOBS, packed(), NEEDS, SECONDS, max_legs=20, overhead=OVERHEAD, fixed=["slow"])
+    assert [leg.services for leg in after["stage-2"]] == [("b",), ("slow",)]
+
+
+def test_services_that_share_their_builds_share_a_head_start_leg_when_runners_are_few() -> None:
+    needs = {"a": (), "b": ("a",), "c": ("b",), "s1": ("a",), "s2": ("a",), "s3": ("a",)}
+    jobs = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
+            Job("stage-2", "stage-2", ("b", "s1", "s2", "s3"), ("stage-1",)),
+            Job("stage-3", "stage-3", ("c",), ("stage-2",))]
+    seconds = {"a": 30.0, "b": 30.0, "c": 30.0, "s1": 300.0, "s2": 300.0, "s3": 300.0}
+    before = plan_legs(jobs[1:], needs, list(needs), seconds, mode="service")
+    after = head_start(jobs, before, needs, seconds, max_legs=2, overhead=OVERHEAD)
+    assert [(leg.services, leg.builds) for leg in after[HEAD_START]] == [(("s1", "s2"), ("a",))]  # a built once
+    assert [leg.services for leg in after["stage-2"]] == [("b",), ("s3",)]
+    assert (simulate(jobs, before, runners=2, overhead=OVERHEAD).makespan,
+            simulate(jobs, after, runners=2, overhead=OVERHEAD).makespan) == (900.0, 690.0)
+
+
+def test_without_a_head_start_job_the_legs_are_unchanged() -> None:
+    assert head_start(JOBS[1:], packed(), NEEDS, SECONDS, max_legs=20, overhead=OVERHEAD) == packed()
+
+
+def test_the_builds_are_what_the_service_needs_of_this_run_even_through_services_it_does_not_run() -> None:
+    """x does not run (a pull request that leaves it alone): slow still needs a's outputs through it."""
+    needs = {"a": (), "x": ("a",), "b": ("a",), "slow": ("x",), "c": ("b",)}
+    running = ["a", "b", "slow", "c"]
+    jobs = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
+            Job("stage-2", "stage-2", ("x", "b"), ("stage-1",)), Job("stage-3", "stage-3", ("slow", "c"), ("stage-2",))]
+    seconds = {**SECONDS, "x": 30.0, "slow": 900.0, "c": 30.0}
+    legs = head_start(jobs, plan_legs(jobs[1:], needs, running, seconds, mode="service"), needs, seconds,
+                      max_legs=20, overhead=OVERHEAD)
+    assert (legs[HEAD_START][0].services, legs[HEAD_START][0].builds) == (("slow",), ("a",))
+
+
+@pytest.mark.parametrize(("mode", "legs", "expected"), [
+    ("auto", "auto", True), ("auto", "batch", True), ("auto", "service", False),
+    ("parallel", "auto", False), ("cascade", "auto", False),
+])
+def test_the_workflow_has_a_head_start_job_where_stages_wait_and_legs_may_batch(
+    mode: Mode, legs: LegsMode, expected: bool
+) -> None:
+    ws = workspace({"a": [], "b": ["a"]})
+    jobs = workflow_jobs(compute_plan(build_graph(ws), mode=mode), legs)
+    assert (jobs[0] == Job(HEAD_START, HEAD_START, ())) is expected
+    assert [job.id for job in jobs if job.id != HEAD_START] == [f"stage-{i}" for i in range(1, len(jobs) + (not expected))]
+
+
+def test_one_stage_needs_no_head_start() -> None:
+    jobs = workflow_jobs(compute_plan(build_graph(workspace({"a": [], "b": []}))), "auto")
+    assert [job.id for job in jobs] == ["stage-1"]
+
+
+def test_dependencies_out_of_plan_order_are_refused() -> None:
+    """The builds are found in one pass over the plan order: a dependency listed after its dependent is a bug."""
+    with pytest.raises(ValueError, match="not so for b"):
+        head_start(JOBS, packed(), {"b": ("a",), "a": (), "slow": ("a",), "c": ("b",)}, SECONDS, max_legs=20,
+                   overhead=OVERHEAD)
