@@ -178,10 +178,14 @@ def graph_row(name: str, root: Path, runners: int, overhead: float, seed: int, c
         # What the plan job does (cigen.app.affected): pack the stage jobs' legs, then give a head start
         # where the simulated run says it pays.
         stages = [job for job in jobs if job.id != HEAD_START]
-        packed = plan_legs(stages, needs, plan.services, expected, mode=mode, max_legs=wf.max_legs,
-                           overhead=overhead, cores=cores)
-        if mode != "service":  # a leg per service is the workflow without a head-start job
-            packed = head_start(jobs, packed, needs, expected, max_legs=wf.max_legs, overhead=overhead, cores=cores)
+
+        def pack(services: Sequence[str], max_legs: int) -> dict[str, tuple[Leg, ...]]:
+            return plan_legs(stages, needs, services, expected, mode=mode, max_legs=max_legs, overhead=overhead,
+                             cores=cores)
+
+        # A leg per service is the workflow without a head-start job.
+        packed = pack(plan.services, wf.max_legs) if mode == "service" else head_start(
+            jobs, pack, plan.services, needs, expected, max_legs=wf.max_legs, overhead=overhead, cores=cores)
         return simulate_legs(jobs, packed, seconds, runners, overhead, needs, cores)
 
     a = legs("service", seconds)

@@ -27,7 +27,7 @@ from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
 from cigen.app.timings import expected_seconds, folder_sizes, read_timings
 from cigen.plan.head_start import HEAD_START, head_start, workflow_jobs
-from cigen.plan.legs import OVERHEAD, leg_cores, plan_legs
+from cigen.plan.legs import OVERHEAD, Leg, leg_cores, plan_legs
 from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
@@ -136,10 +136,13 @@ class Affected:
         # The plan job runs on the legs' kind of runner: its CPUs are theirs.
         cores = leg_cores(plan, os.cpu_count() or 1)
         stages = [job for job in jobs if job.id != HEAD_START]
-        legs = plan_legs(stages, dependencies, running, seconds, mode=wf.legs, max_legs=wf.max_legs, units=plan.units,
-                         cores=cores)
-        legs = head_start(jobs, legs, dependencies, seconds, max_legs=wf.max_legs, overhead=OVERHEAD, cores=cores,
-                          fixed=[m for unit in plan.units for m in unit.members])
+
+        def pack(services: Sequence[str], max_legs: int) -> dict[str, tuple[Leg, ...]]:
+            return plan_legs(stages, dependencies, services, seconds, mode=wf.legs, max_legs=max_legs, units=plan.units,
+                             cores=cores)
+
+        legs = head_start(jobs, pack, running, dependencies, seconds, max_legs=wf.max_legs, overhead=OVERHEAD,
+                          cores=cores, fixed=[m for unit in plan.units for m in unit.members])
         return leg_entries(
             legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
             artifacts=artifact_names(plan.services), dependencies=dependencies,
