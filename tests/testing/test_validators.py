@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from testing.validators import (
+    PERSONAS,
     ROOT,
     action_findings,
     actionlint,
@@ -87,6 +88,28 @@ def test_the_pedantic_persona_catches_a_computed_index(tmp_path: Path) -> None:
     bad = GOOD.replace("${{ github.event.pull_request.title }}", "${{ fromJSON(env.DATA)[github.ref_name] }}")
     assert zizmor(write(tmp_path, bad)) == []  # the regular persona lets it pass
     assert any("zizmor [obfuscation]" in f and "[persona pedantic]" in f for f in zizmor_personas(write(tmp_path, bad)))
+
+
+def _untagged(finding: str) -> tuple[str, str]:
+    """A finding of zizmor_personas as (the finding, the persona it is tagged with)."""
+    text, persona = finding.rsplit(" [persona ", 1)
+    return text, persona.removesuffix("]")
+
+
+def test_one_auditor_run_of_zizmor_is_each_persona_run_apart(tmp_path: Path) -> None:
+    """zizmor_personas runs zizmor once, as the auditor: that holds while each persona reports exactly the
+    findings of the personas up to it, and each finding names the least persona that reports it."""
+    # An unpinned action (a regular finding); a computed index, no workflow permissions and no
+    # concurrency (pedantic ones).
+    bad = GOOD.replace(CHECKOUT, "actions/checkout@v4").replace(
+        "${{ github.event.pull_request.title }}", "${{ fromJSON(env.DATA)[github.ref_name] }}")
+    bad = bad.replace("permissions: {}\n", "").replace(bad[bad.index("concurrency:"):bad.index("jobs:")], "")
+    path = write(tmp_path, bad)
+    tagged = [_untagged(finding) for finding in zizmor_personas(path)]
+    assert {persona for _, persona in tagged} == {"regular", "pedantic"}
+    for rank, persona in enumerate(PERSONAS):
+        expected = sorted(text for text, least in tagged if least in PERSONAS[: rank + 1])
+        assert sorted(zizmor(path, persona=persona)) == expected, persona
 
 
 def test_actionlint_catches_a_malformed_expression(tmp_path: Path) -> None:
