@@ -6,20 +6,21 @@ a long test of a leaf package holds back every stage after its own, and a
 service at the end of a long chain pays a barrier per link. Turborepo and Nx
 avoid barriers by running everything in one job; cigen keeps the legs (their
 runners run at once) and adds one job, ``stage-0``, that needs nothing but
-the plan. A leg of it runs services that nothing in the run depends on, after
-building their dependencies itself (``cigen run build`` over them, as a pull
-request builds its unaffected dependencies): it starts at once, and no job
-waits for it. Those dependencies still run in their own legs, for everything
-else; the head-start leg only builds them again, so a run pays for the
-head start in runner time, never in correctness.
+the plan. A leg of it runs a service with everything in the run that depends
+on it, after building their other dependencies itself (``cigen run build``
+over them, as a pull request builds its unaffected dependencies): it starts
+at once, and no job waits for it. Those dependencies still run in their own
+legs, for everything else; the head-start leg only builds them again, so a
+run pays for the head start in runner time, never in correctness.
 
 Which services get one is decided per run, by simulating the run
 (:mod:`cigen.plan.simulate`) with the expected times the legs are packed by:
-the services that end latest go first, and each moves, alone or into the
-head-start leg whose builds it shares most, only where that shortens the run
+the services on the longest chains go first, and each moves (with its
+dependents), into a leg of its own or the head-start leg whose builds it
+shares most, only where that shortens the run
 by more than the runner time it adds, spread over the runners (or, as long,
-lets its jobs end sooner by more than that time: a run often ends with
-several legs at once, none shorter alone). Where the service's leg was the
+has its services report sooner, summed, by more than that time: a run often
+ends with several legs at once, none shorter alone). Where the service's leg was the
 longest of its job, the stage jobs are also packed again without it, in the
 runners the head-start legs leave (the other legs may have been filled up to
 its length with work of the next stage). A move charges the builds their
@@ -106,15 +107,30 @@ class _Mover:
                 raise ValueError(f"dependencies must list each service after its own (not so for {p})")
             reach[p] = frozenset(a for d in needed for a in (d, *reach.get(d, ())))
         self.ancestors = {p: frozenset(a for a in reach.get(p, frozenset()) if a in self.rank) for p in order}
-        depended = {a for p in order for a in self.ancestors[p]}
-        finish: dict[str, float] = {}  # the longest chain of expected time that ends with each service
+        below: dict[str, set[str]] = {p: set() for p in order}  # what depends on each, directly or not
         for p in order:
-            finish[p] = seconds.get(p, 0.0) + max((finish[d] for d in dependencies.get(p, ()) if d in finish),
-                                                  default=0.0)
+            for a in self.ancestors[p]:
+                below[a].add(p)
+        # A service moves with everything that depends on it, so that no job need wait for the head start.
+        self.group = {p: tuple(sorted({p, *below[p]}, key=self.rank.__getitem__)) for p in order}
+        # The longest chain of expected time through each service: what it waits for, itself, what waits
+        # for it (services this run does not run count for nothing).
+        took = {p: seconds.get(p, 0.0) if p in self.rank else 0.0 for p in dependencies}
+        ahead: dict[str, float] = {}
+        for p, needed in dependencies.items():
+            ahead[p] = took[p] + max((ahead[d] for d in needed if d in ahead), default=0.0)
+        dependents: dict[str, list[str]] = {p: [] for p in dependencies}
+        for p, needed in dependencies.items():
+            for d in needed:
+                dependents.setdefault(d, []).append(p)
+        behind: dict[str, float] = {}
+        for p in reversed(list(dependencies)):
+            behind[p] = took[p] + max((behind[q] for q in dependents[p]), default=0.0)
+        through = {p: ahead.get(p, 0.0) + behind.get(p, 0.0) - took.get(p, 0.0) for p in order}
         self.candidates = sorted(
-            (p for p in order if p not in depended and p not in fixed and self.ancestors[p]
-             and not self.ancestors[p] & fixed),
-            key=lambda p: (-finish[p], self.rank[p]),
+            (p for p in order if (self.ancestors[p] or below[p]) and len(self.group[p]) <= len(order) // 2
+             and not (set(self.group[p]) | self.ancestors[p]) & fixed),
+            key=lambda p: (-through[p], self.rank[p]),
         )[:TRIES]
 
     def duration(self, services: Sequence[str]) -> float:
@@ -125,9 +141,9 @@ class _Mover:
         return simulate(self.jobs, legs, runners=self.max_legs, overhead=self.overhead)
 
     def better(self, outcome: Simulated, than: Simulated) -> bool:
-        """Shorter by more than the runner time it adds, spread over the runners; or as long, with jobs
-        ending sooner by more than that time (a run often ends with several legs at once, and moving one
-        of them alone shortens nothing)."""
+        """Shorter by more than the runner time it adds, spread over the runners; or as long, with the
+        services reporting sooner (summed) by more than that time (a run often ends with several legs at
+        once, and moving one of them alone shortens nothing)."""
         added = outcome.runner_seconds - than.runner_seconds
         gain = than.makespan - outcome.makespan
         return (gain > 1.0 and gain > added / self.max_legs) or (
@@ -140,27 +156,35 @@ class _Mover:
             good = [(trial, outcome) for trial, outcome in scored if self.better(outcome, best)]
             if good:
                 self.legs, best = min(good, key=lambda t: (t[1].makespan, t[1].settled))
-        head = self.legs.get(HEAD_START, ())
-        self.legs[HEAD_START] = tuple(replace(leg, id=f"{HEAD_START}-{n}") for n, leg in enumerate(head, 1))
-        return {job: job_legs for job, job_legs in self.legs.items() if job_legs}
+        # Ids numbered from 1 again in every job that gave up or gained legs.
+        return {job: tuple(replace(leg, id=f"{job}-{n}") for n, leg in enumerate(job_legs, 1))
+                for job, job_legs in self.legs.items() if job_legs}
 
     def trials(self, p: str) -> Iterator[list[dict[str, tuple[Leg, ...]]]]:
-        """The run with ``p`` in a head-start leg of its own, else in the one whose builds hold most of what
-        it needs: first with the other legs as they are, less ``p``; then, when ``p``'s leg was the longest of
-        its job, with the stage jobs packed again without it (other legs may have been filled up to its length
-        with work from the next stage, which they could now leave to it)."""
-        home_job, index = next((job, i) for job, job_legs in self.legs.items()
-                               for i, leg in enumerate(job_legs) if p in leg.services)
-        if home_job == HEAD_START:
+        """The run with ``p`` and what depends on it in a head-start leg of their own, else in the one whose
+        builds hold most of what they need: first with the other legs as they are, less those services; then,
+        when one of them had the longest leg of its job, with the stage jobs packed again without them (other
+        legs may have been filled up to its length with work of the next stage, which they could now leave)."""
+        group = set(self.group[p])
+        if any(group & set(leg.services) for leg in self.legs.get(HEAD_START, ())):
             return
-        home = self.legs[home_job][index]
-        rest = tuple(q for q in home.services if q != p)
-        kept = self.legs[home_job][:index] + ((replace(home, services=rest, seconds=self.duration(rest)),) if rest else ())
-        without = {**self.legs, home_job: kept + self.legs[home_job][index + 1:]}
-        yield [{**without, HEAD_START: heads} for heads in self.heads(p)]
-        if self.replans and home.seconds >= max(leg.seconds for leg in self.legs[home_job]) - 1.0:
+        without: dict[str, tuple[Leg, ...]] = {}
+        longest = False
+        for job, job_legs in self.legs.items():
+            kept = []
+            for leg in job_legs:
+                rest = tuple(q for q in leg.services if q not in group)
+                if len(rest) == len(leg.services):
+                    kept.append(leg)
+                    continue
+                longest = longest or leg.seconds >= max(other.seconds for other in job_legs) - 1.0
+                if rest:
+                    kept.append(replace(leg, services=rest, seconds=self.duration(rest)))
+            without[job] = tuple(kept)
+        yield [{**without, HEAD_START: heads} for heads in self.heads(group)]
+        if self.replans and longest:
             self.replans -= 1
-            yield [{**self.packed(heads), HEAD_START: heads} for heads in self.heads(p)]
+            yield [{**self.packed(heads), HEAD_START: heads} for heads in self.heads(group)]
 
     def packed(self, heads: Sequence[Leg]) -> dict[str, tuple[Leg, ...]]:
         """The stage jobs' legs for the running services less those of ``heads``, in the runners they leave."""
@@ -168,16 +192,17 @@ class _Mover:
         legs = self.pack([q for q in self.running if q not in moved], max(1, self.max_legs - len(heads)))
         return {job: tuple(job_legs) for job, job_legs in legs.items()}
 
-    def heads(self, p: str) -> Iterator[tuple[Leg, ...]]:
+    def heads(self, group: set[str]) -> Iterator[tuple[Leg, ...]]:
         head = self.legs.get(HEAD_START, ())
-        builds = self.ancestors[p]
+        builds = {a for q in group for a in self.ancestors[q]} - group
         if len(head) < self.max_legs:
-            yield (*head, self.leg(len(head), (p,), builds))
+            yield (*head, self.leg(len(head), group, builds))
         if head:
             i = max(range(len(head)), key=lambda i: (len(builds & set(head[i].builds)), -i))
-            yield (*head[:i], self.leg(i, (*head[i].services, p), builds | set(head[i].builds)), *head[i + 1:])
+            yield (*head[:i], self.leg(i, group | set(head[i].services), builds | set(head[i].builds)), *head[i + 1:])
 
-    def leg(self, index: int, services: Sequence[str], builds: frozenset[str] | set[str]) -> Leg:
+    def leg(self, index: int, services: set[str], builds: set[str]) -> Leg:
         ordered = tuple(sorted(services, key=self.rank.__getitem__))
         built = tuple(sorted(builds - set(services), key=self.rank.__getitem__))
-        return Leg(f"{HEAD_START}-{index + 1}", ordered, self.duration((*built, *ordered)), built)
+        # The leg builds first, then runs (two cigen runs, one after the other: cigen.render.leg_action).
+        return Leg(f"{HEAD_START}-{index + 1}", ordered, self.duration(built) + self.duration(ordered), built)
