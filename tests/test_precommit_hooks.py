@@ -58,8 +58,16 @@ def hook(hook_id: str) -> dict:
 
 
 def sh(argv: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command as a developer would: the test venv's tools first on PATH, no pytest variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV", "PRE_COMMIT"))}
+    """Run a command as a developer would: the test venv's tools first on PATH, no pytest variables.
+
+    Python writes bytecode, as it does unless told not to: the hook's environment (installed from
+    the wheelhouse without it) keeps what its first cigen compiled for every later commit, instead
+    of compiling pydantic, Typer and Rich again at each one when this machine sets
+    PYTHONDONTWRITEBYTECODE. Nothing lands in the checkout: Python runs here only from the test venv
+    (compiled when it was installed) and from pre-commit's environments.
+    """
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("PYTEST_", "VIRTUAL_ENV", "PRE_COMMIT")) and k != "PYTHONDONTWRITEBYTECODE"}
     return subprocess.run(argv, cwd=cwd, env={**clean, **GIT_ENV, **env}, capture_output=True, text=True,
                           timeout=900, check=False)
 
