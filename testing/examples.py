@@ -1,4 +1,10 @@
-"""Copies of the bundled example monorepos, and what the example tests know about examples/shop."""
+"""Copies of the bundled example monorepos, and what the example tests know about examples/shop.
+
+An example is installed (``npm ci``) once per run and the shop built once per run
+(:func:`installed_example`, :func:`built_shop`, made by :func:`testing.once.once_per_run`);
+a test or a module changes a copy of them (:func:`copy_run_example`), which costs a
+sixth of an install's CPU.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from cigen.adapters.proc import run
 from cigen.runtime.pm2 import alive
 from cigen.runtime.proxies import free_ports
 from testing.cli import CliResult, run_cigen
+from testing.once import once_per_run
 from testing.paths import EXAMPLES
 
 # What an example's copy leaves out: installs and build outputs of the checkout.
@@ -59,6 +66,33 @@ def copy_example(name: str, dest: Path, *, install: bool = True) -> Path:
     shutil.copytree(source, target, ignore=_NOT_COPIED, symlinks=True)
     if install and (target / "package-lock.json").exists():
         run(["npm", "ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, timeout=300)
+    return target
+
+
+def installed_example(tmp_path_factory: pytest.TempPathFactory, name: str = "shop") -> Path:
+    """The bundled example ``name``, npm-installed once for the whole run: copy it, never change it."""
+
+    def install(folder: Path) -> None:
+        copy_example(name, folder)
+
+    return once_per_run(tmp_path_factory, f"examples-{name}-installed", install) / name
+
+
+def built_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installed shop with every Node member built in dependency order, once for the whole run: copy it,
+    never change it."""
+
+    def build(folder: Path) -> None:
+        build_shop(copy_run_example(installed_example(tmp_path_factory, "shop"), folder))
+
+    return once_per_run(tmp_path_factory, "examples-shop-built", build) / "shop"
+
+
+def copy_run_example(example: Path, dest: Path) -> Path:
+    """A copy at ``dest`` of one of the run's examples (:func:`installed_example`, :func:`built_shop`), to
+    change at will. npm links a workspace's members by relative paths, so the copy's links point into it."""
+    target = dest / example.name
+    shutil.copytree(example, target, symlinks=True)
     return target
 
 

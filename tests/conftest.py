@@ -7,7 +7,7 @@
 - ``shared_dir``: ``../shared`` beside the checkout; skips when it is absent.
 - ``free_port``: call it for a TCP port on 127.0.0.1 that nothing listens on.
 - ``example_copy``: call it for an installed copy of a bundled example in tmp;
-  :func:`testing.examples.copy_example` does the same for module- or session-scoped fixtures.
+  :mod:`testing.examples` has the same for module- or session-scoped fixtures.
 - ``cigen_wheel``: this checkout built as a wheel, once per run (the workers share it);
   ``cigen_wheelhouse``: that wheel with every wheel it and a build of it need.
 - The longest tests (:data:`LONGEST`) start first, one at the head of each
@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from cigen.adapters.proc import run
-from testing.examples import copy_example
+from testing.examples import copy_example, copy_run_example, installed_example
 from testing.once import once_per_run
 from testing.paths import NODE_BIN, REPO_ROOT, SHARED
 from testing.schedule import Group, arrange
@@ -149,11 +149,16 @@ def free_port() -> Callable[[], int]:
 
 
 @pytest.fixture
-def example_copy(tmp_path: Path) -> Callable[..., Path]:
-    """Call it (``example_copy("shop")``) for a fresh, installed copy of a bundled example in tmp."""
+def example_copy(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Call it (``example_copy("shop")``) for a fresh, installed copy of a bundled example in tmp.
+
+    The install is the run's (:func:`testing.examples.installed_example`, made once), copied.
+    """
 
     def copy(name: str = "shop", *, install: bool = True) -> Path:
-        return copy_example(name, tmp_path, install=install)
+        if not install:
+            return copy_example(name, tmp_path, install=False)
+        return copy_run_example(installed_example(tmp_path_factory, name), tmp_path)
 
     return copy
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from cigen.adapters.proc import run
-from testing.examples import copy_example
-from testing.examples import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, npm_run, python_argv, python_env
+from testing.examples import BUILD_ORDER, NODE_MEMBERS, PYTHON_MEMBERS, built_shop, copy_run_example, npm_run
+from testing.examples import python_argv, python_env
 
 
 def node_test(member: Path) -> tuple[int, int]:
@@ -62,9 +63,12 @@ def test_python_member_tests_pass(shop: Path, member: str) -> None:
     assert result.stderr.rstrip().endswith("OK")
 
 
-def test_a_library_cannot_be_used_before_the_library_it_imports_is_built(tmp_path: Path) -> None:
+def test_a_library_cannot_be_used_before_the_library_it_imports_is_built(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
     """Why build order matters: @shop/data imports @shop/core's dist/, which only core's build writes."""
-    shop = copy_example("shop", tmp_path)
+    shop = copy_run_example(built_shop(tmp_path_factory), tmp_path)
+    shutil.rmtree(shop / "packages/core/dist")  # core not built yet; everything else is
     before = run(["npm", "run", "--silent", "test"], cwd=shop / "packages/data", check=False, timeout=120)
     assert before.returncode != 0
     assert "Cannot find module" in before.stdout and "@shop/core/dist/index.js" in before.stdout

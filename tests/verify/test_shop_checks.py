@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from testing.examples import ShopStack, build_shop, copy_example, running_shop
+from testing.examples import BUILD_ORDER, ShopStack, built_shop, copy_run_example, npm_run, running_shop
 
 pytestmark = pytest.mark.slow
 
@@ -48,18 +48,21 @@ BREAKAGES = {
 
 
 def break_shop(root: Path) -> None:
+    """Break a built copy of the shop as BREAKAGES says, and build again each member whose source changed."""
     for check, (file, good, broken) in BREAKAGES.items():
         path = root / file
         text = path.read_text()
         assert text.count(good) == 1, f"{check}: the shop's {file} no longer has {good!r}: update BREAKAGES"
         path.write_text(text.replace(good, broken))
+    changed = {member for member in BUILD_ORDER for file, _, _ in BREAKAGES.values() if file.startswith(f"{member}/")}
+    for member in (m for m in BUILD_ORDER if m in changed):
+        npm_run(root / member, "build")
 
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopStack]:
-    root = copy_example("shop", tmp_path_factory.mktemp("broken"))
+    root = copy_run_example(built_shop(tmp_path_factory), tmp_path_factory.mktemp("broken"))
     break_shop(root)
-    build_shop(root)
     with running_shop(root, tmp_path_factory.mktemp("pm2")) as stack:
         yield stack
 
