@@ -99,9 +99,11 @@ def durations(paths: Sequence[str], seed: int) -> dict[str, float]:
 def simulate_legs(jobs: Sequence[Job], legs: Mapping[str, Sequence[Leg]], seconds: Mapping[str, float],
                   runners: int, overhead: float, needs: Mapping[str, Sequence[str]], cores: int = 1) -> Outcome:
     """The run as :func:`cigen.plan.simulate.simulate` models GitHub's, each leg timed by the actual durations
-    (what it builds for itself first, then its services, on ``cores``), not by the plan's expectation."""
-    def took(leg: Leg) -> float:  # what it builds for itself, then its services: two cigen runs
-        return leg_seconds(leg.builds, needs, seconds, cores) + leg_seconds(leg.services, needs, seconds, cores)
+    (one cigen run over what it runs again and its services, on ``cores``), not by the plan's expectation."""
+    rank = {p: i for i, p in enumerate(needs)}  # plan order
+
+    def took(leg: Leg) -> float:
+        return leg_seconds(sorted(leg.again + leg.services, key=rank.__getitem__), needs, seconds, cores)
 
     timed = {job: [replace(leg, seconds=took(leg)) for leg in job_legs] for job, job_legs in legs.items()}
     run = simulate(jobs, timed, runners=runners, overhead=overhead)

@@ -31,6 +31,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from cigen.adapters.proc import run
+from cigen.plan.head_start import HEAD_START
 from testing.cli import run_cigen
 from testing.examples import shop_ports, shop_token
 from testing.gha.events import Event, dispatch_event, pull_request_event
@@ -47,7 +48,7 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Dev",
     "GIT_COMMITTER_EMAIL": "dev@example.com",
 }
-STAGES = ("stage-1", "stage-2", "stage-3", "stage-4", "stage-5")
+STAGES = (HEAD_START, "stage-1", "stage-2", "stage-3", "stage-4", "stage-5")
 LABELS = {  # path -> the name cigen shows
     "packages/tooling": "@shop/tooling", "packages/core": "@shop/core", "packages/data": "@shop/data",
     "packages/server": "@shop/server", "services/api": "@shop/api", "services/auth": "@shop/auth",
@@ -149,9 +150,14 @@ def entries(run_result: RunResult, stage: str) -> list[dict[str, Any]]:
     return list(json.loads(run_result["plan"].outputs[stage] or "[]"))
 
 
+def own(entry: dict[str, Any]) -> list[str]:
+    """The services a leg runs for the run, not again for itself (a head-start leg's dependencies)."""
+    return [p for p in entry["build"] + entry["run"] if p not in entry["again"]]
+
+
 def services_of(run_result: RunResult, stage: str) -> list[str]:
     """The services the plan job put in a stage job's legs."""
-    return [p for leg in entries(run_result, stage) for p in leg["build"] + leg["run"]]
+    return [p for leg in entries(run_result, stage) for p in own(leg)]
 
 
 def stage_of(run_result: RunResult, path: str) -> str:
@@ -161,8 +167,7 @@ def stage_of(run_result: RunResult, path: str) -> str:
 
 def legs_by_path(run_result: RunResult) -> dict[str, LegResult]:
     """The leg of each service, in the stage jobs that started their legs (a batch holds several services)."""
-    return {p: leg for stage in STAGES for leg in run_result[stage].legs
-            for p in leg.matrix["leg"]["build"] + leg.matrix["leg"]["run"]}
+    return {p: leg for stage in STAGES for leg in run_result[stage].legs for p in own(leg.matrix["leg"])}
 
 
 def task_results(leg: LegResult, label: str) -> dict[str, str]:
@@ -190,8 +195,7 @@ def test_a_manual_run_of_everything_runs_every_service_once_in_dependency_order_
 
     # Every service ran once, in the leg the plan gave it; a stage job without legs was skipped.
     planned = {stage: services_of(result, stage) for stage in STAGES}
-    ran = {stage: [p for leg in result[stage].legs for p in leg.matrix["leg"]["build"] + leg.matrix["leg"]["run"]]
-           for stage in STAGES}
+    ran = {stage: [p for leg in result[stage].legs for p in own(leg.matrix["leg"])] for stage in STAGES}
     assert ran == planned
     assert sorted(p for paths in planned.values() for p in paths) == sorted(LABELS)
     assert all(result[stage].result == SKIPPED for stage in STAGES if not planned[stage])
@@ -199,16 +203,18 @@ def test_a_manual_run_of_everything_runs_every_service_once_in_dependency_order_
     legs = [leg for stage in STAGES for leg in result[stage].legs]
     assert len(legs) < len(LABELS)
 
-    # A dependency ran in an earlier job, or earlier in the same leg (cigen run's order).
+    # A dependency ran in an earlier job, or earlier in the same leg (cigen run's order), or again in the
+    # dependent's head-start leg.
     where = {p: (STAGES.index(stage), i) for stage in STAGES for leg in entries(result, stage)
-             for i, p in enumerate(leg["run"])}
+             for i, p in enumerate(leg["run"]) if p not in leg["again"]}
+    again = {p: leg["again"] for stage in STAGES for leg in entries(result, stage) for p in own(leg)}
     for dependency, dependent in [
         ("packages/core", "packages/data"), ("packages/core", "packages/server"),
         ("packages/data", "services/api"), ("packages/server", "services/api"),
         ("packages/server", "services/auth"), ("services/api", "apps/web"),
         ("packages/ranking", "services/recommend"),
     ]:
-        assert where[dependency] < where[dependent], (dependency, dependent)
+        assert where[dependency] < where[dependent] or dependency in again[dependent], (dependency, dependent)
     assert result.order.index("plan") < min(result.order.index(s) for s in STAGES)
     assert result.order[-1] in (GATE, "timings")
 
@@ -240,10 +246,12 @@ def test_a_failing_test_fails_its_leg_stops_its_dependents_and_fails_the_gate(sh
     assert data.result == FAILURE
     assert task_results(data, LABELS["packages/data"])["test"] == "failed (exit code 1)"
     assert "the cart total is wrong" in data.step("Run the leg's services").log
-    # Its dependents did not run: batched into data's job, cigen run (or fail-fast) stopped them there;
-    # planned for a later job, that job was skipped and started no leg.
+    # Its dependents did not run: batched into data's job, or in a head-start leg that ran data again,
+    # cigen run (or fail-fast) stopped them there; planned for a later job, that job was skipped and
+    # started no leg.
+    ran_data = {p for s in STAGES for leg in entries(result, s) if "packages/data" in leg["run"] for p in own(leg)}
     for dependent in ("services/api", "apps/web"):
-        if stage_of(result, dependent) == stage:
+        if stage_of(result, dependent) == stage or dependent in ran_data:
             assert set(task_results(legs[dependent], LABELS[dependent]).values()) <= {
                 "not run: depends on @shop/data", "not run: depends on @shop/api"}, dependent
         else:
@@ -252,7 +260,7 @@ def test_a_failing_test_fails_its_leg_stops_its_dependents_and_fails_the_gate(sh
     # A service that does not depend on data ran: core, which data itself needs.
     assert task_results(legs["packages/core"], LABELS["packages/core"]) == dict.fromkeys(TASKS, "passed")
     assert result[stage].result == FAILURE
-    for later in STAGES[STAGES.index(stage) + 1 :]:
+    for later in STAGES[STAGES.index(stage) + 1 :] if stage != HEAD_START else ():  # no job needs stage-0
         assert result[later].result == SKIPPED, result.report()
     assert result[GATE].result == FAILURE
     assert result.result == FAILURE
@@ -265,8 +273,8 @@ def test_a_pull_request_runs_the_changed_library_its_dependents_and_builds_only_
     assert result.result == SUCCESS, result.report()
     assert result[GATE].result == SUCCESS
     planned = [leg for stage in STAGES for leg in entries(result, stage)]
-    full = {p for leg in planned for p in leg["run"]}
-    build_only = {p for leg in planned for p in leg["build"]}
+    full = {p for leg in planned for p in leg["run"] if p not in leg["again"]}
+    build_only = {p for leg in planned for p in leg["build"] if p not in leg["again"]}
     assert full == {"packages/data", "services/api", "services/inventory", "apps/web"}
     needed = {"packages/core", "packages/server", "packages/events"}  # what api, inventory and web import
     assert needed <= build_only <= needed | {"packages/tooling"}

@@ -1,12 +1,13 @@
-"""A head start in a real run: the generated workflow, its real plan job, and a leg that builds for itself.
+"""A head start in a real run: the generated workflow, its real plan job, and a leg that runs what it needs.
 
 An npm monorepo where ``slow-d`` (many files: the plan job, with no timings
 yet, expects it to take long) depends on ``lib-a`` and nothing depends on it,
 beside the chain ``lib-a <- lib-b <- app-c``. The plan job gives slow-d a leg
-of the head-start job, which builds lib-a itself instead of waiting for
+of the head-start job, which runs lib-a itself instead of waiting for
 stage-1; lib-a still runs in its own leg, with the chain. Run with the local
 executor, every leg builds, tests against its dependencies' outputs, and the
-gate passes.
+gate passes; when lib-a's test fails, it fails in both legs, and neither
+runs what depends on it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from cigen.app.generate import generate_all
 from cigen.config.loader import load_config
 from cigen.discovery import discover
 from cigen.plan.head_start import HEAD_START
+from cigen.render.leg_matrix import artifact_name
 from testing.gha.events import push_event
-from testing.gha.model import SKIPPED, SUCCESS
+from testing.gha.model import FAILURE, SKIPPED, SUCCESS
 from testing.gha.runner import package_mirror, run_workflow
 from testing.validators import assert_valid_workflow
 
@@ -46,6 +49,7 @@ function check(from) {
   }
 }
 check(process.cwd());
+if (process.env.FAIL_TEST === require("./package.json").name) process.exit(3);
 console.log("tested " + count + " dependencies");
 """
 
@@ -104,15 +108,33 @@ def test_a_slow_leaf_runs_in_a_head_start_leg_that_builds_its_dependency_itself(
     outputs = run.jobs["plan"].outputs
     entries = {job: json.loads(outputs[job]) for job in (HEAD_START, "stage-1", "stage-2", "stage-3")}
     [head] = entries[HEAD_START]
-    assert (head["run"], head["build"], head["download"]) == (["packages/slow-d"], ["packages/lib-a"], "")
-    assert head["outputs"] == [["cigen-packages-slow-d", "packages/slow-d"]]  # never lib-a's: its own leg packs that
-    ran = sorted(p for legs in entries.values() for leg in legs for p in leg["run"])
-    assert ran == sorted(f"packages/{name}" for name in MEMBERS)  # every service runs once
+    assert (head["run"], head["again"], head["download"]) == (["packages/lib-a", "packages/slow-d"], ["packages/lib-a"], "")
+    ran = sorted(p for legs in entries.values() for leg in legs for p in leg["run"] if p not in leg["again"])
+    assert ran == sorted(f"packages/{name}" for name in MEMBERS)  # every service runs once in a leg of its own
 
     log = run.jobs[HEAD_START].legs[0].step("Run the leg's services").log
-    assert "::group::lib-a:build: passed" in log and "lib-a:test" not in log  # only built, for slow-d
+    assert "::group::lib-a:build: passed" in log and "::group::lib-a:test: passed" in log  # run again, whole
     assert "::group::slow-d:test: passed" in log and "tested 1 dependencies" in log
     assert "Downloaded" not in log  # nothing from stage-1's leg, which it never waited for
+    packed = run.artifacts[head["artifact"]]
+    assert [p.name for p in packed.iterdir()] == [artifact_name("packages/slow-d")]  # lib-a's is stage-1's to pack
+    assert run.artifacts["cigen-leg-stage-1-1"].joinpath(artifact_name("packages/lib-a"), "outputs.tar").is_file()
     [chain] = run.jobs["stage-1"].legs
     log = chain.step("Run the leg's services").log
     assert "::group::lib-a:test: passed" in log and "tested 2 dependencies" in log  # app-c, after lib-b
+
+
+def test_a_dependency_that_fails_in_a_head_start_leg_stops_its_dependents_there_too(
+    repo: Path, tmp_path: Path, cigen_wheelhouse: Path
+) -> None:
+    workflow = YAML(typ="safe", pure=True).load((repo / ".github/workflows/cigen.yml").read_text())
+    workflow["env"] = {"FAIL_TEST": "lib-a"}
+    run = run_workflow(workflow, repo, push_event(repo), workdir=tmp_path / "run", step_timeout=300,
+                       machine_env=package_mirror(cigen_wheelhouse))
+    assert (run.result, run["cigen"].result, run[HEAD_START].result, run["stage-1"].result) == (
+        FAILURE, FAILURE, FAILURE, FAILURE), run.report()
+    for job, dependents in ((HEAD_START, ["slow-d"]), ("stage-1", ["lib-b", "app-c"])):
+        log = run.jobs[job].legs[0].step("Run the leg's services").log
+        assert "::group::lib-a:test: failed (exit code 3)" in log, job
+        for name in dependents:
+            assert f"{name}:build" not in log and f"{name}:test: passed" not in log, (job, name)

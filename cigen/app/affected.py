@@ -32,7 +32,7 @@ from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
 from cigen.render.impact import ReportDoesNotFit, render_impact
-from cigen.render.leg_matrix import artifact_names, leg_entries
+from cigen.render.leg_matrix import leg_entries
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class Affected:
                           cores=cores, fixed=[m for unit in plan.units for m in unit.members])
         return leg_entries(
             legs, build_only=impact.build_only, names=self.names, toolchains=detect(self.workspace, tuple(running)),
-            artifacts=artifact_names(plan.services), dependencies=dependencies,
+            dependencies=dependencies,
         )
 
     def github_outputs(self, jobs: Sequence[Job], timings: Path | None = None) -> dict[str, str]:

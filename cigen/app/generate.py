@@ -32,7 +32,7 @@ from cigen.render.impact_workflow import OWNED_JOBS, OWNED_TRIGGERS, ImpactModel
 from cigen.render.impact_workflow import header_line as impact_header_line
 from cigen.render.integration import Build, IntegrationCI
 from cigen.render.leg_action import action_path, render_leg_action
-from cigen.render.leg_matrix import artifact_names
+from cigen.render.leg_matrix import artifact_name
 from cigen.render.limits import check_workflow_size
 from cigen.render.ownership import YAMLErrors, dump, regenerate
 from cigen.render.workflow import ServiceCI, WorkflowModel, render_workflow
@@ -63,14 +63,13 @@ def service_plan(
     workspace: Workspace, config: Config, order: tuple[str, ...], toolchains: dict[str, Toolchain]
 ) -> dict[str, ServiceCI]:
     """What the workflow knows of each planned service: its toolchain, its tasks, its outputs' folder."""
-    names = artifact_names(order)
     members = workspace.by_path
     return {
         path: ServiceCI(
             path=path,
             toolchain=toolchains[path],
             tasks=service_tasks(members[path], config, config.workflow.tasks),
-            artifact=names[path],
+            artifact=artifact_name(path),
         )
         for path in order
     }

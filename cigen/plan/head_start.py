@@ -1,4 +1,4 @@
-"""The head-start job: legs that build what they need themselves instead of waiting for it.
+"""The head-start job: legs that run what they need themselves instead of waiting for it.
 
 A stage job starts when every job it needs has ended, so a service waits for
 the slowest leg of every stage before it, not only for its own dependencies:
@@ -7,25 +7,25 @@ service at the end of a long chain pays a barrier per link. Turborepo and Nx
 avoid barriers by running everything in one job; cigen keeps the legs (their
 runners run at once) and adds one job, ``stage-0``, that needs nothing but
 the plan. A leg of it runs a service with everything in the run that depends
-on it, after building their other dependencies itself (``cigen run build``
-over them, as a pull request builds its unaffected dependencies): it starts
-at once, and no job waits for it. Those dependencies still run in their own
-legs, for everything else; the head-start leg only builds them again, so a
-run pays for the head start in runner time, never in correctness.
+on it, after running their other dependencies itself, in the same ``cigen
+run`` and as the run asks of them (every task, or only the build of a pull
+request's unaffected dependencies): it starts at once, and no job waits for
+it. A dependency that fails there stops its dependents there, as it would
+in its own leg. Those dependencies still run in their own legs, for
+everything else, so a run pays for a head start in runner time, never in
+what it checks.
 
 Which services get one is decided per run, by simulating the run
 (:mod:`cigen.plan.simulate`) with the expected times the legs are packed by:
 the services on the longest chains go first, and each moves (with its
-dependents), into a leg of its own or the head-start leg whose builds it
-shares most, only where that shortens the run
-by more than the runner time it adds, spread over the runners (or, as long,
-has its services report sooner, summed, by more than that time: a run often
-ends with several legs at once, none shorter alone). Where the service's leg was the
-longest of its job, the stage jobs are also packed again without it, in the
-runners the head-start legs leave (the other legs may have been filled up to
-its length with work of the next stage). A move charges the builds their
-whole expected time, since a service's time is not split by task: an
-estimate on the safe side. At most ``max_legs`` head-start legs, as any job.
+dependents), into a leg of its own or the head-start leg that runs most of
+what it needs, only where that shortens the run by more than the runner
+time it adds, spread over the runners (or, as long, has its services report
+sooner, summed, by more than that time: a run often ends with several legs
+at once, none shorter alone). Where a moved service's leg was the longest of
+its job, the stage jobs are also packed again without it, in the runners the
+head-start legs leave (the other legs may have been filled up to its length
+with work of the next stage). At most ``max_legs`` head-start legs, as any job.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ class _Mover:
         order = [p for job in jobs for leg in legs.get(job.id, ()) for p in leg.services]
         self.rank = {p: i for i, p in enumerate(order)}  # jobs in order, each leg dependencies first
         self.needs = dependencies
-        # What each service's build needs built first, directly or not: the services of this run only
-        # (nothing else is built anywhere), found through the others too, as the leg matrix's downloads are.
+        # What each service needs run first, directly or not: the services of this run only (nothing else
+        # runs anywhere), found through the others too, as the leg matrix's downloads are.
         reach: dict[str, frozenset[str]] = {}
         for p, needed in dependencies.items():  # plan order: dependencies first
             if any(d in dependencies and d not in reach for d in needed):
@@ -161,8 +161,8 @@ class _Mover:
                 for job, job_legs in self.legs.items() if job_legs}
 
     def trials(self, p: str) -> Iterator[list[dict[str, tuple[Leg, ...]]]]:
-        """The run with ``p`` and what depends on it in a head-start leg of their own, else in the one whose
-        builds hold most of what they need: first with the other legs as they are, less those services; then,
+        """The run with ``p`` and what depends on it in a head-start leg of their own, else in the one that
+        runs most of what they need: first with the other legs as they are, less those services; then,
         when one of them had the longest leg of its job, with the stage jobs packed again without them (other
         legs may have been filled up to its length with work of the next stage, which they could now leave)."""
         group = set(self.group[p])
@@ -194,15 +194,15 @@ class _Mover:
 
     def heads(self, group: set[str]) -> Iterator[tuple[Leg, ...]]:
         head = self.legs.get(HEAD_START, ())
-        builds = {a for q in group for a in self.ancestors[q]} - group
+        needed = {a for q in group for a in self.ancestors[q]} - group
         if len(head) < self.max_legs:
-            yield (*head, self.leg(len(head), group, builds))
+            yield (*head, self.leg(len(head), group, needed))
         if head:
-            i = max(range(len(head)), key=lambda i: (len(builds & set(head[i].builds)), -i))
-            yield (*head[:i], self.leg(i, group | set(head[i].services), builds | set(head[i].builds)), *head[i + 1:])
+            i = max(range(len(head)), key=lambda i: (len(needed & set(head[i].again)), -i))
+            yield (*head[:i], self.leg(i, group | set(head[i].services), needed | set(head[i].again)), *head[i + 1:])
 
-    def leg(self, index: int, services: set[str], builds: set[str]) -> Leg:
+    def leg(self, index: int, services: set[str], needed: set[str]) -> Leg:
         ordered = tuple(sorted(services, key=self.rank.__getitem__))
-        built = tuple(sorted(builds - set(services), key=self.rank.__getitem__))
-        # The leg builds first, then runs (two cigen runs, one after the other: cigen.render.leg_action).
-        return Leg(f"{HEAD_START}-{index + 1}", ordered, self.duration(built) + self.duration(ordered), built)
+        again = tuple(sorted(needed - services, key=self.rank.__getitem__))
+        # One cigen run over both (cigen.render.leg_action): a dependency's own time counts whole.
+        return Leg(f"{HEAD_START}-{index + 1}", ordered, self.duration((*again, *ordered)), again)

@@ -58,7 +58,7 @@ class Leg:
     id: str  # "<job id>-<n>", n from 1 in the job
     services: tuple[str, ...]  # member paths in plan order: dependencies first
     seconds: float  # its expected time, overhead aside (its services run as cigen run runs them: leg_seconds)
-    builds: tuple[str, ...] = ()  # dependencies it builds itself, though other legs run them (cigen.plan.head_start)
+    again: tuple[str, ...] = ()  # dependencies it runs first itself, though other legs run them (cigen.plan.head_start)
 
 
 @dataclass(frozen=True, slots=True)

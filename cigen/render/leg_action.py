@@ -16,7 +16,9 @@ not its members. A leg gets one matrix entry from the plan job
    then the services the change affects run every task, in dependency order;
    each task's output is a log group and each result a row of the step
    summary; the run's JSON is kept as the leg's timings;
-5. packs each service's build outputs for the legs and jobs after it.
+5. packs the build outputs of each service it runs for the run (not those a
+   head-start leg runs again for itself) for the legs and jobs after it, in
+   the folder cigen's :func:`cigen.render.leg_matrix.artifact_name` names.
 
 Every value that varies reaches a script through ``env:``; no ``run:`` holds
 an expression.
@@ -51,6 +53,7 @@ python -m pip --python "$RUNNER_TEMP/cigen-venv/bin/python" install --disable-pi
 _READ_LEG = f"""\
 "$RUNNER_TEMP/cigen-venv/bin/python" - <<'PYTHON'
 import json, os
+from cigen.render.leg_matrix import artifact_name
 leg = json.loads(os.environ["LEG"])
 folder = os.path.join(os.environ["RUNNER_TEMP"], "{LEG_DIR}")
 os.makedirs(folder, exist_ok=True)
@@ -59,7 +62,8 @@ def write(name, items):
         handle.write("".join(item + "\\0" for item in items))
 write("run", leg["run"])
 write("build", leg["build"])
-write("outputs", [item for pair in leg["outputs"] for item in pair])
+own = [path for path in leg["run"] + leg["build"] if path not in leg["again"]]  # the others are other legs' to pack
+write("outputs", [item for path in own for item in (artifact_name(path), path)])
 for key in {{key for key, _ in leg["folders"]}}:
     write("folders-" + key, [path for k, path in leg["folders"] if k == key])
 PYTHON"""

@@ -12,21 +12,25 @@ action (:mod:`cigen.render.leg_action`) reads, and a contract between the two:
 ``run``
     folders of the services the change affects: every task runs
 ``build``
-    folders this leg only builds, before ``run``: the unaffected dependencies of
-    its services (``--build-deps``), and in a head-start leg the dependencies it
-    builds itself instead of waiting for their legs (:mod:`cigen.plan.head_start`)
+    folders of their unaffected dependencies this leg only builds (``--build-deps``)
+``again``
+    those of ``run`` and ``build`` that other legs run too: in a head-start leg,
+    the dependencies it runs itself, first, rather than wait for their legs
+    (:mod:`cigen.plan.head_start`); it never packs their outputs
 ``toolchains``
     the toolchain keys its services use, space-separated, with a space at
     each end (``contains(inputs.toolchains, ' npm ')`` matches whole keys)
 ``folders``
     ``[toolchain key, folder]`` pairs for toolchains without a shared folder
     (each service installs in its own)
-``outputs``
-    ``[service artifact folder, service folder]`` pairs: what it packs (its own
-    services', never what it only builds for itself)
 ``download``
-    the artifacts of every leg its services depend on, directly or not, as
-    a download-artifact pattern (``{a,b}``); empty when there are none
+    the artifacts of every leg its services depend on, directly or not, that it
+    does not run again, as a download-artifact pattern (:func:`pattern`); empty
+    when there are none
+
+A leg packs the outputs of its own ``run`` and ``build`` services, each in the
+folder :func:`artifact_name` names; the entry does not list those names, as
+a run's outputs must fit in GitHub's 1 MB a job.
 
 Everything a leg needs that depends on the run is here, so the workflow file
 holds no per-service data: it grows with the stages, not the members.
@@ -47,32 +51,39 @@ SERVICE_PREFIX = "cigen-"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def artifact_names(paths: Iterable[str]) -> dict[str, str]:
-    """A distinct folder name per member path, readable and safe for upload-artifact.
+def artifact_name(path: str) -> str:
+    """The folder a service's build outputs travel in, inside its leg's artifact: readable, safe for
+    upload-artifact, and distinct for every path (a short hash of it), so that the leg itself and the
+    integration job can name it from the path alone.
 
-    ``packages/core`` -> ``cigen-packages-core``. Names that would collide
-    (``a/b`` and ``a-b``), or be too long, get a short hash of the path.
+    ``packages/core`` -> ``cigen-packages-core-<8 hex digits>``.
     """
-    slugs = {}
-    for path in paths:
-        slug = _UNSAFE.sub("-", "root" if path == "." else path.replace("/", "-")).strip("-.") or "member"
-        slugs[path] = slug[:80]
-    counts: dict[str, int] = {}
-    for slug in slugs.values():
-        counts[slug] = counts.get(slug, 0) + 1
-    names = {}
-    for path, slug in slugs.items():
-        if counts[slug] > 1 or len(slug) == 80:
-            slug = f"{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
-        names[path] = SERVICE_PREFIX + slug
-    return names
+    slug = _UNSAFE.sub("-", "root" if path == "." else path.replace("/", "-")).strip("-.") or "member"
+    return f"{SERVICE_PREFIX}{slug[:80]}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
 
 
-def pattern(names: Sequence[str]) -> str:
-    """A download-artifact pattern (minimatch) matching exactly these artifact names."""
-    if not names:
-        return ""
-    return names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
+def pattern(legs: Iterable[str], jobs: Mapping[str, int]) -> str:
+    """A download-artifact pattern (minimatch) matching exactly the artifacts of these legs (ids
+    ``<job id>-<n>``; ``jobs``: each job's number of legs), written short: a job all of whose legs are
+    wanted is ``<job id>-*``, others list their numbers (``stage-2-{1,4}``), so the pattern grows with
+    the jobs rather than the legs."""
+    wanted: dict[str, list[int]] = {}
+    for leg in legs:
+        job, _, n = leg.rpartition("-")
+        wanted.setdefault(job, []).append(int(n))
+    pieces = []
+    for job, numbers in sorted(wanted.items()):
+        numbers.sort()
+        if len(numbers) == jobs[job] > 1:
+            tail = "*"
+        elif len(numbers) == 1:
+            tail = str(numbers[0])
+        else:  # minimatch reads {a} as the text "{a}": braces only around two or more
+            tail = "{" + ",".join(map(str, numbers)) + "}"
+        pieces.append(f"{LEG_ARTIFACT_PREFIX}{job}-{tail}")
+    if len(pieces) < 2:
+        return "".join(pieces)
+    return "{" + ",".join(pieces) + "}"
 
 
 def leg_entries(
@@ -81,37 +92,37 @@ def leg_entries(
     build_only: Iterable[str],
     names: Mapping[str, str],
     toolchains: Mapping[str, Toolchain],
-    artifacts: Mapping[str, str],
     dependencies: Mapping[str, Sequence[str]],
 ) -> dict[str, list[dict[str, Any]]]:
     """Each job's entries. ``dependencies``: each service's direct ones among the planned services
     (empty where no outputs pass between jobs, as in parallel mode)."""
     building = set(build_only)
     leg_of = {path: leg.id for job_legs in legs.values() for leg in job_legs for path in leg.services}
+    counts = {job: len(job_legs) for job, job_legs in legs.items()}
     entries: dict[str, list[dict[str, Any]]] = {}
     for job, job_legs in legs.items():
         entries[job] = []
         for leg in job_legs:
-            present = (*leg.builds, *leg.services)  # a head-start leg builds what it needs first
+            present = (*leg.again, *leg.services)  # a head-start leg runs what it needs first
             used = sorted({toolchains[p].key for p in present})
             first = names.get(leg.services[0], leg.services[0])
             entries[job].append({
                 "name": first if len(leg.services) == 1 else f"{first} +{len(leg.services) - 1}",
                 "id": leg.id,
                 "artifact": LEG_ARTIFACT_PREFIX + leg.id,
-                "run": [p for p in leg.services if p not in building],
-                "build": [*leg.builds, *(p for p in leg.services if p in building)],
+                "run": [p for p in present if p not in building],
+                "build": [p for p in present if p in building],
+                "again": list(leg.again),
                 "toolchains": f" {' '.join(used)} ",
                 "folders": [[toolchains[p].key, p] for p in present if toolchains[p].root is None],
-                "outputs": [[artifacts[p], p] for p in leg.services],
-                "download": pattern(sorted(LEG_ARTIFACT_PREFIX + other for other in _needed(leg, leg_of, dependencies))),
+                "download": pattern(_needed(leg, leg_of, dependencies), counts),
             })
     return entries
 
 
 def _needed(leg: Leg, leg_of: Mapping[str, str], dependencies: Mapping[str, Sequence[str]]) -> set[str]:
     """The other legs that run a dependency of ``leg``'s services, directly or not, that it does not build."""
-    seen: set[str] = set(leg.builds)
+    seen: set[str] = set(leg.again)
     stack = [d for p in leg.services for d in dependencies.get(p, ())]
     found: set[str] = set()
     while stack:

@@ -88,10 +88,20 @@ def upload(store: Path, inputs: dict[str, str], cwd: Path, home: Path) -> tuple[
 
 
 def _minimatch(pattern: str) -> re.Pattern[str]:
-    """Enough of minimatch for artifact names: * ? [..] and {a,b}."""
-    out, i = [], 0
+    """Enough of minimatch for artifact names: * ? [..] and {a,b}, nested ({a-{1,2},b}) as brace-expansion
+    reads them; a brace with no comma (``{a}``) is literal text, as there."""
+    regex, _ = _minimatch_part(pattern, 0, nested=False)
+    return re.compile(regex)
+
+
+def _minimatch_part(pattern: str, i: int, *, nested: bool) -> tuple[str, int]:
+    """The regex of ``pattern`` from ``i`` to the end, or (``nested``) to the ``,`` or ``}`` that ends an
+    alternative; returns it with the index of that character."""
+    out: list[str] = []
     while i < len(pattern):
         c = pattern[i]
+        if nested and c in ",}":
+            return "".join(out), i
         if c == "*":
             out.append(".*")
         elif c == "?":
@@ -101,16 +111,22 @@ def _minimatch(pattern: str) -> re.Pattern[str]:
             out.append(pattern[i : close + 1] if close != -1 else re.escape(c))
             i = close if close != -1 else i
         elif c == "{":
-            close = pattern.find("}", i + 1)
-            if close == -1:
+            alternatives, j = [], i + 1
+            while True:
+                part, j = _minimatch_part(pattern, j, nested=True)
+                alternatives.append(part)
+                if j >= len(pattern) or pattern[j] == "}":
+                    break
+                j += 1  # past the comma
+            if j < len(pattern) and len(alternatives) > 1:
+                out.append("(?:" + "|".join(alternatives) + ")")
+                i = j
+            else:  # unclosed, or one alternative: the text itself
                 out.append(re.escape(c))
-            else:
-                out.append("(?:" + "|".join(re.escape(o) for o in pattern[i + 1 : close].split(",")) + ")")
-                i = close
         else:
             out.append(re.escape(c))
         i += 1
-    return re.compile("".join(out))
+    return "".join(out), i
 
 
 def download(store: Path, inputs: dict[str, str], cwd: Path, home: Path, run_id: str) -> tuple[dict[str, str], str]:

@@ -15,6 +15,7 @@ from cigen.config.loader import load_config
 from cigen.discovery import discover
 from cigen.app.generate import build_model, generate_leg_action, generate_workflow
 from cigen.model import Member, Workspace
+from cigen.render.leg_matrix import artifact_name
 from testing.monorepos import write_monorepo
 from testing.validators import assert_valid_workflow
 
@@ -133,8 +134,8 @@ def test_the_integration_job_builds_what_a_partial_run_skipped_dependencies_firs
     builds = json.loads(next(s for s in jobs["integration"]["steps"]
                              if s.get("name") == "Build what this run did not build")["env"]["BUILDS"])
     assert builds == [
-        {"artifact": "cigen-packages-db", "path": "packages/db", "run": ["npm", "run", "build"]},
-        {"artifact": "cigen-services-api", "path": "services/api", "run": ["npm", "run", "build"]},
+        {"artifact": artifact_name("packages/db"), "path": "packages/db", "run": ["npm", "run", "build"]},
+        {"artifact": artifact_name("services/api"), "path": "services/api", "run": ["npm", "run", "build"]},
     ]
 
 

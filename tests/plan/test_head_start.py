@@ -49,14 +49,14 @@ def test_a_slow_service_nothing_depends_on_starts_at_once_building_its_dependenc
 
 
 def test_a_service_keeps_its_leg_where_building_its_dependencies_again_costs_more_than_it_saves() -> None:
-    """b and c would rebuild a (300 s) to skip two barriers of 90 s."""
+    """b and c would run a again (300 s) to skip two barriers of 90 s."""
     assert started()["stage-3"] == (Leg("stage-3-1", ("c",), 30.0),)
 
 
 def test_a_service_moves_with_everything_that_depends_on_it() -> None:
     """With a short a, the chain b <- c skips its barriers in one head-start leg: no job waits for that leg."""
     after = started({**SECONDS, "a": 30.0})
-    assert (("b", "c"), ("a",)) in [(leg.services, leg.builds) for leg in after[HEAD_START]]
+    assert (("b", "c"), ("a",)) in [(leg.services, leg.again) for leg in after[HEAD_START]]
     assert not any({"b", "c"} & set(leg.services) for job, legs in after.items() if job != HEAD_START for leg in legs)
 
 
@@ -67,13 +67,13 @@ def test_nothing_moves_when_batches_already_skip_the_barriers() -> None:
 
 
 def test_a_member_of_a_unit_stays_in_its_unit_leg() -> None:
-    """slow stays; b and c, which would wait for its barrier, rebuild a instead (legs numbered from 1 again)."""
+    """slow stays; b and c, which would wait for its barrier, run a again instead (legs numbered from 1 again)."""
     after = started(fixed=("slow",))
     assert after["stage-2"] == (Leg("stage-2-1", ("slow",), 600.0),)
     assert after[HEAD_START] == (Leg(f"{HEAD_START}-1", ("b", "c"), 360.0, ("a",)),)
 
 
-def test_services_that_share_their_builds_share_a_head_start_leg_when_runners_are_few() -> None:
+def test_services_that_need_the_same_share_a_head_start_leg_when_runners_are_few() -> None:
     needs = {"a": (), "b": ("a",), "c": ("b",), "s1": ("a",), "s2": ("a",), "s3": ("a",)}
     jobs = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
             Job("stage-2", "stage-2", ("b", "s1", "s2", "s3"), ("stage-1",)),
@@ -82,7 +82,7 @@ def test_services_that_share_their_builds_share_a_head_start_leg_when_runners_ar
     before = plan_legs(jobs[1:], needs, list(needs), seconds, mode="service")
     after = head_start(jobs, packer(jobs, needs, seconds, "service"), list(needs), needs, seconds, max_legs=2,
                        overhead=OVERHEAD)
-    assert ((("s1", "s2"), ("a",))) in [(leg.services, leg.builds) for leg in after[HEAD_START]]  # a built once
+    assert ((("s1", "s2"), ("a",))) in [(leg.services, leg.again) for leg in after[HEAD_START]]  # a run once
     assert [leg.services for leg in after["stage-2"]] == [("s3",)]
     assert (simulate(jobs, before, runners=2, overhead=OVERHEAD).makespan,
             simulate(jobs, after, runners=2, overhead=OVERHEAD).makespan) == (970.0, 760.0)
@@ -92,7 +92,7 @@ def test_without_a_head_start_job_the_legs_are_unchanged() -> None:
     assert started(jobs=JOBS[1:]) == packed()
 
 
-def test_the_builds_are_what_the_service_needs_of_this_run_even_through_services_it_does_not_run() -> None:
+def test_what_runs_again_is_what_the_service_needs_of_this_run_even_through_services_it_does_not_run() -> None:
     """x does not run (a pull request that leaves it alone): slow still needs a's outputs through it."""
     needs = {"a": (), "x": ("a",), "b": ("a",), "slow": ("x",), "c": ("b",)}
     running = ["a", "b", "slow", "c"]
@@ -101,7 +101,7 @@ def test_the_builds_are_what_the_service_needs_of_this_run_even_through_services
     seconds = {**SECONDS, "x": 30.0, "slow": 900.0, "c": 30.0}
     legs = head_start(jobs, packer(jobs, needs, seconds, "service"), running, needs, seconds, max_legs=20,
                       overhead=OVERHEAD)
-    assert (legs[HEAD_START][0].services, legs[HEAD_START][0].builds) == (("slow",), ("a",))
+    assert (legs[HEAD_START][0].services, legs[HEAD_START][0].again) == (("slow",), ("a",))
 
 
 @pytest.mark.parametrize(("mode", "legs", "expected"), [
@@ -123,7 +123,7 @@ def test_one_stage_needs_no_head_start() -> None:
 
 
 def test_dependencies_out_of_plan_order_are_refused() -> None:
-    """The builds are found in one pass over the plan order: a dependency listed after its dependent is a bug."""
+    """What runs again is found in one pass over the plan order: a dependency listed after its dependent is a bug."""
     with pytest.raises(ValueError, match="not so for b"):
         head_start(JOBS, packer(JOBS, NEEDS, SECONDS, "service"), list(NEEDS),
                    {"b": ("a",), "a": (), "slow": ("a",), "c": ("b",)}, SECONDS, max_legs=20, overhead=OVERHEAD)
@@ -149,7 +149,7 @@ def test_the_stage_jobs_are_packed_again_around_a_head_start(monkeypatch: pytest
     before = plan_legs(jobs[1:], needs, list(needs), seconds, mode="batch", max_legs=4)
     assert simulate(jobs, before, runners=4, overhead=OVERHEAD).makespan == 1110.0
     legs, makespan = run()
-    assert (("slow",), ("a",)) in [(leg.services, leg.builds) for leg in legs[HEAD_START]]
+    assert (("slow",), ("a",)) in [(leg.services, leg.again) for leg in legs[HEAD_START]]
     assert makespan == 810.0
     monkeypatch.setattr("cigen.plan.head_start.REPLANS", 0)  # the same moves, the other legs left as they were
     assert run()[1] == 870.0

@@ -28,7 +28,7 @@ from cigen.plan.head_start import workflow_jobs
 from cigen.plan.legs import plan_legs
 from cigen.plan.stages import compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
-from cigen.render.leg_matrix import artifact_names, leg_entries
+from cigen.render.leg_matrix import leg_entries
 from testing.gha.events import push_event
 from testing.gha.model import FAILURE, SKIPPED, SUCCESS
 from testing.gha.runner import package_mirror, run_workflow
@@ -132,7 +132,7 @@ def _with_plan_outputs(text: str, repo: Path, outputs_file: Path, legs: LegsMode
     entries = leg_entries(
         plan_legs(stage_jobs(plan), needs, plan.services, dict.fromkeys(plan.services, 10.0), mode=legs),
         build_only=(), names=names, toolchains=detect(workspace, plan.services),
-        artifacts=artifact_names(plan.services), dependencies=needs,
+        dependencies=needs,
     )
     values = summary_outputs(sorted(names.values()), "a push runs everything here")
     values.update(job_outputs(jobs, entries))

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from testing.gha.artifacts import _minimatch
 from testing.gha.harness import Runner
 from testing.gha.model import FAILURE, SUCCESS, RunResult
+from testing.minimatch import matching, npm_minimatch
 
 BUILD = """
 on: push
@@ -191,3 +193,16 @@ def test_outputs_of_upload(run_yaml: Runner, tmp_path: Path) -> None:
     )
     run = build_and_use(run_yaml, uploads, "      - run: echo")
     assert run["build"].result == SUCCESS, run.report()
+
+
+NAMES = ["cigen-leg-stage-1-1", "cigen-leg-stage-1-12", "cigen-leg-stage-10-1", "cigen-leg-stage-2-4",
+         "cigen-leg-stage-2-2", "cigen-leg-stage-3-part-1-1", "a{b}", "ab", "{a,b", "x-a", "cigen-timings-stage-1-1"]
+
+
+@pytest.mark.skipif(npm_minimatch() is None, reason="needs npm, which bundles minimatch")
+@pytest.mark.parametrize("pattern", [
+    "cigen-leg-*", "{cigen-leg-stage-1-*,cigen-leg-stage-2-{1,4}}", "cigen-leg-stage-1-{1,12}",
+    "{cigen-leg-stage-3-part-1-*,cigen-leg-stage-10-1}", "a{b}", "{a,b", "x-[ab]", "cigen-leg-stage-?-?",
+])
+def test_download_patterns_match_what_minimatch_matches(pattern: str) -> None:
+    assert [n for n in NAMES if _minimatch(pattern).fullmatch(n)] == matching(pattern, NAMES)
