@@ -97,7 +97,9 @@ class _Mover:
         self.cores = cores
         self.replans = REPLANS
         order = [p for job in jobs for leg in legs.get(job.id, ()) for p in leg.services]
-        self.rank = {p: i for i, p in enumerate(order)}  # jobs in order, each leg dependencies first
+        # Plan order, the order cigen run starts ready services in on a runner with no earlier times.
+        planned = {p: i for i, p in enumerate(dependencies)}
+        self.rank = {p: planned.get(p, len(planned) + i) for i, p in enumerate(order)}
         self.needs = dependencies
         # What each service needs run first, directly or not: the services of this run only (nothing else
         # runs anywhere), found through the others too, as the leg matrix's downloads are.
