@@ -64,7 +64,8 @@ LONGEST: tuple[Group, ...] = (
     (("tests/verify/test_faults.py::",), 55),  # one stack under PM2 for the module, each fault applied and undone
     (("tests/test_action.py::test_the_action_installs_once",), 50),
     (("tests/cli/test_verify.py::",), 45),  # one shop stack for the module
-    (("tests/verify/test_shop_checks.py::",), 40),  # a broken copy of the shop: install, build, up, verify
+    (("tests/verify/test_shop_checks.py::",), 40),  # a broken copy of the built shop: two builds, up, verify
+    (("tests/test_workflow_head_start.py::",), 55),  # two workflow runs with a head-start leg
     (("tests/render/test_impact_workflow.py::test_a_pull_request_gets_one_comment",), 40),
     (("tests/test_action.py::test_the_generated_plan_job_runs_cigen_through_the_action",), 30),
     (("tests/monitor/test_run_report.py::",), 30),  # one stack for the module: its tests stay on one worker
