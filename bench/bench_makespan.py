@@ -73,8 +73,8 @@ from cigen.config.loader import load_config  # noqa: E402
 from cigen.config.workflow import LegsMode  # noqa: E402
 from cigen.discovery import discover  # noqa: E402
 from cigen.graph.graph import build_graph  # noqa: E402
-from cigen.plan.head_start import HEAD_START, head_start  # noqa: E402
-from cigen.plan.legs import Leg, leg_seconds, plan_legs  # noqa: E402
+from cigen.plan.head_start import head_start, stage_packer  # noqa: E402
+from cigen.plan.legs import Leg, leg_seconds  # noqa: E402
 from cigen.plan.simulate import simulate  # noqa: E402
 from cigen.plan.stages import Job, service_needs  # noqa: E402
 from cigen.render.workflow import render_workflow  # noqa: E402
@@ -181,12 +181,7 @@ def graph_row(name: str, root: Path, runners: int, overhead: float, seed: int, c
     def legs(mode: LegsMode, expected: Mapping[str, float]) -> Outcome:
         # What the plan job does (cigen.app.affected): pack the stage jobs' legs, then give a head start
         # where the simulated run says it pays.
-        stages = [job for job in jobs if job.id != HEAD_START]
-
-        def pack(services: Sequence[str], max_legs: int) -> dict[str, tuple[Leg, ...]]:
-            return plan_legs(stages, needs, services, expected, mode=mode, max_legs=max_legs, overhead=overhead,
-                             cores=cores)
-
+        pack = stage_packer(jobs, needs, expected, mode=mode, overhead=overhead, cores=cores)
         # A leg per service is the workflow without a head-start job.
         packed = pack(plan.services, wf.max_legs) if mode == "service" else head_start(
             jobs, pack, plan.services, needs, expected, max_legs=wf.max_legs, overhead=overhead, cores=cores)

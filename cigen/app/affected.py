@@ -26,8 +26,8 @@ from cigen.impact.affected import Impact, Rules, compute_impact
 from cigen.impact.changes import ChangeSet
 from cigen.model import Workspace
 from cigen.app.timings import expected_seconds, folder_sizes, read_timings
-from cigen.plan.head_start import HEAD_START, head_start, workflow_jobs
-from cigen.plan.legs import OVERHEAD, Leg, leg_cores, plan_legs
+from cigen.plan.head_start import head_start, stage_packer, workflow_jobs
+from cigen.plan.legs import OVERHEAD, leg_cores
 from cigen.plan.ordering import OrderRules
 from cigen.plan.stages import Job, Plan, compute_plan, service_needs, stage_jobs
 from cigen.plan.toolchains import detect
@@ -135,12 +135,7 @@ class Affected:
         seconds = expected_seconds(read_timings(timings), folder_sizes(self.workspace.root, running))
         # The plan job runs on the legs' kind of runner: its CPUs are theirs.
         cores = leg_cores(plan, os.cpu_count() or 1)
-        stages = [job for job in jobs if job.id != HEAD_START]
-
-        def pack(services: Sequence[str], max_legs: int) -> dict[str, tuple[Leg, ...]]:
-            return plan_legs(stages, dependencies, services, seconds, mode=wf.legs, max_legs=max_legs, units=plan.units,
-                             cores=cores)
-
+        pack = stage_packer(jobs, dependencies, seconds, mode=wf.legs, units=plan.units, cores=cores)
         legs = head_start(jobs, pack, running, dependencies, seconds, max_legs=wf.max_legs, overhead=OVERHEAD,
                           cores=cores, fixed=[m for unit in plan.units for m in unit.members])
         return leg_entries(

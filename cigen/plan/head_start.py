@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from cigen.config.workflow import LegsMode
-from cigen.plan.legs import Leg, leg_seconds
+from cigen.plan.legs import OVERHEAD, Leg, leg_seconds, plan_legs
+from cigen.plan.ordering import Unit
 from cigen.plan.simulate import Simulated, simulate
 from cigen.plan.stages import Job, Plan, stage_jobs
 
@@ -53,6 +54,14 @@ def workflow_jobs(plan: Plan, legs: LegsMode) -> tuple[Job, ...]:
 
 
 Pack = Callable[[Sequence[str], int], Mapping[str, Sequence[Leg]]]  # services, legs per job -> legs
+
+
+def stage_packer(jobs: Sequence[Job], dependencies: Mapping[str, Sequence[str]], seconds: Mapping[str, float], *,
+                 mode: LegsMode, units: Sequence[Unit] = (), overhead: float = OVERHEAD, cores: int = 1) -> Pack:
+    """How the plan job packs the stage jobs of ``jobs`` (:func:`cigen.plan.legs.plan_legs`), for :func:`head_start`."""
+    stages = [job for job in jobs if job.id != HEAD_START]
+    return lambda running, max_legs: plan_legs(stages, dependencies, running, seconds, mode=mode, max_legs=max_legs,
+                                               overhead=overhead, units=units, cores=cores)
 
 
 def head_start(

@@ -6,7 +6,7 @@ import pytest
 
 from cigen.config.workflow import LegsMode
 from cigen.graph.graph import build_graph
-from cigen.plan.head_start import HEAD_START, Pack, head_start, workflow_jobs
+from cigen.plan.head_start import HEAD_START, head_start, stage_packer, workflow_jobs
 from cigen.plan.legs import OVERHEAD, Leg, plan_legs
 from cigen.plan.simulate import simulate
 from cigen.plan.stages import Job, Mode, compute_plan
@@ -19,19 +19,13 @@ JOBS = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
 SECONDS = {"a": 300.0, "b": 30.0, "slow": 600.0, "c": 30.0}
 
 
-def packer(jobs: list[Job], needs: dict[str, tuple[str, ...]], seconds: dict[str, float], mode: LegsMode) -> Pack:
-    """What the plan job packs the stage jobs with."""
-    stages = [job for job in jobs if job.id != HEAD_START]
-    return lambda running, max_legs: plan_legs(stages, needs, running, seconds, mode=mode, max_legs=max_legs)
-
-
 def packed(seconds: dict[str, float] = SECONDS, mode: LegsMode = "service") -> dict[str, tuple[Leg, ...]]:
     return plan_legs(JOBS[1:], NEEDS, list(NEEDS), seconds, mode=mode)
 
 
 def started(seconds: dict[str, float] = SECONDS, mode: LegsMode = "service", *, jobs: list[Job] = JOBS,
             max_legs: int = 20, fixed: tuple[str, ...] = ()) -> dict[str, tuple[Leg, ...]]:
-    return head_start(jobs, packer(jobs, NEEDS, seconds, mode), list(NEEDS), NEEDS, seconds, max_legs=max_legs,
+    return head_start(jobs, stage_packer(jobs, NEEDS, seconds, mode=mode), list(NEEDS), NEEDS, seconds, max_legs=max_legs,
                       overhead=OVERHEAD, fixed=fixed)
 
 
@@ -80,7 +74,7 @@ def test_services_that_need_the_same_share_a_head_start_leg_when_runners_are_few
             Job("stage-3", "stage-3", ("c",), ("stage-2",))]
     seconds = {"a": 100.0, "b": 30.0, "c": 30.0, "s1": 300.0, "s2": 300.0, "s3": 300.0}
     before = plan_legs(jobs[1:], needs, list(needs), seconds, mode="service")
-    after = head_start(jobs, packer(jobs, needs, seconds, "service"), list(needs), needs, seconds, max_legs=2,
+    after = head_start(jobs, stage_packer(jobs, needs, seconds, mode="service"), list(needs), needs, seconds, max_legs=2,
                        overhead=OVERHEAD)
     assert ((("s1", "s2"), ("a",))) in [(leg.services, leg.again) for leg in after[HEAD_START]]  # a run once
     assert [leg.services for leg in after["stage-2"]] == [("s3",)]
@@ -99,7 +93,7 @@ def test_what_runs_again_is_what_the_service_needs_of_this_run_even_through_serv
     jobs = [Job(HEAD_START, HEAD_START, ()), Job("stage-1", "stage-1", ("a",)),
             Job("stage-2", "stage-2", ("x", "b"), ("stage-1",)), Job("stage-3", "stage-3", ("slow", "c"), ("stage-2",))]
     seconds = {**SECONDS, "x": 30.0, "slow": 900.0, "c": 30.0}
-    legs = head_start(jobs, packer(jobs, needs, seconds, "service"), running, needs, seconds, max_legs=20,
+    legs = head_start(jobs, stage_packer(jobs, needs, seconds, mode="service"), running, needs, seconds, max_legs=20,
                       overhead=OVERHEAD)
     assert (legs[HEAD_START][0].services, legs[HEAD_START][0].again) == (("slow",), ("a",))
 
@@ -125,7 +119,7 @@ def test_one_stage_needs_no_head_start() -> None:
 def test_dependencies_out_of_plan_order_are_refused() -> None:
     """What runs again is found in one pass over the plan order: a dependency listed after its dependent is a bug."""
     with pytest.raises(ValueError, match="not so for b"):
-        head_start(JOBS, packer(JOBS, NEEDS, SECONDS, "service"), list(NEEDS),
+        head_start(JOBS, stage_packer(JOBS, NEEDS, SECONDS, mode="service"), list(NEEDS),
                    {"b": ("a",), "a": (), "slow": ("a",), "c": ("b",)}, SECONDS, max_legs=20, overhead=OVERHEAD)
 
 
@@ -142,7 +136,7 @@ def test_the_stage_jobs_are_packed_again_around_a_head_start(monkeypatch: pytest
     seconds = {"a": 30.0, "b": 300.0, "slow": 600.0} | dict.fromkeys([*needs][3:], 60.0)
 
     def run() -> tuple[dict[str, tuple[Leg, ...]], float]:
-        legs = head_start(jobs, packer(jobs, needs, seconds, "batch"), list(needs), needs, seconds, max_legs=4,
+        legs = head_start(jobs, stage_packer(jobs, needs, seconds, mode="batch"), list(needs), needs, seconds, max_legs=4,
                           overhead=OVERHEAD)
         return legs, simulate(jobs, legs, runners=4, overhead=OVERHEAD).makespan
 
